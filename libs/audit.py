@@ -1,0 +1,57 @@
+"""The audit trail: who did what, to which record, when and why, written in the same transaction as the change.
+
+Every service keeps an `audit_log` table in its own schema (`audit_table(metadata)`), so an audit row can
+never be committed without its change, nor the change without its row.
+"""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Identity, String, Table, Text, insert, select
+
+from libs.logs import request_id_var
+
+
+def audit_table(metadata):
+    return Table(
+        "audit_log",
+        metadata,
+        Column("id", BigInteger, Identity(), primary_key=True),
+        Column("at", DateTime(timezone=True), nullable=False),
+        Column("actor_kind", String(16), nullable=False),
+        Column("actor_id", String(64), nullable=False),
+        Column("actor_name", String(64), nullable=False, default=""),
+        Column("action", String(64), nullable=False, index=True),
+        Column("target_type", String(32), nullable=False),
+        Column("target_id", String(64), nullable=False, index=True),
+        Column("reason", Text, nullable=False, default=""),
+        Column("detail", JSON, nullable=False, default=dict),
+        Column("request_id", String(32), nullable=False, default="-"),
+    )
+
+
+def record(session, table, actor, action, target_type, target_id, reason="", detail=None):
+    session.execute(
+        insert(table).values(
+            at=datetime.now(UTC),
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_name=actor.name or "",
+            action=action,
+            target_type=target_type,
+            target_id=str(target_id),
+            reason=reason or "",
+            detail=detail or {},
+            request_id=request_id_var.get(),
+        )
+    )
+
+
+def entries(session, table, target_type=None, target_id=None, limit=200):
+    query = select(table).order_by(table.c.id.desc()).limit(limit)
+    if target_type:
+        query = query.where(table.c.target_type == target_type)
+    if target_id is not None:
+        query = query.where(table.c.target_id == str(target_id))
+    return [
+        {**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)
+    ]

@@ -1,0 +1,80 @@
+"""Who is acting, and what they may do: one permission catalogue and one `can()` for every service.
+
+The gateway authenticates and passes the actor as a plain dict over RPC; services check it with `can()`.
+"""
+
+from dataclasses import asdict, dataclass, field
+
+from libs.errors import Forbidden, Unauthenticated
+
+# permission -> what it allows (the catalogue later modules extend)
+PERMISSIONS = {
+    "case.read": "查看本部门的案件",
+    "case.reply": "答复案件",
+    "case.read_contact": "查看案件当事人的联系方式（每次访问都记入审计）",
+    "case.assign": "分派案件到部门",
+    "audit.read": "查看审计记录",
+}
+
+# role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
+ROLES = {
+    "admin": (set(PERMISSIONS), "all"),
+    "dispatcher": ({"case.read", "case.reply", "case.read_contact", "case.assign"}, "all"),
+    "handler": ({"case.read", "case.reply", "case.read_contact"}, "own"),
+    "auditor": ({"audit.read"}, "all"),
+}
+
+ROLE_LABELS = {"admin": "系统管理员", "dispatcher": "受理中心", "handler": "部门办理人", "auditor": "审计员"}
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # "staff" | "citizen" | "system"
+    id: str
+    name: str = ""
+    roles: tuple = field(default_factory=tuple)
+    department_id: int | None = None
+
+    def to_dict(self):
+        data = asdict(self)
+        data["roles"] = list(self.roles)
+        return data
+
+    @classmethod
+    def from_dict(cls, data):
+        if not isinstance(data, dict) or data.get("kind") not in ("staff", "citizen", "system") or not data.get("id"):
+            raise Unauthenticated("unauthenticated", "需要登录")
+        return cls(
+            kind=data["kind"],
+            id=str(data["id"]),
+            name=data.get("name", ""),
+            roles=tuple(data.get("roles") or ()),
+            department_id=data.get("department_id"),
+        )
+
+    @classmethod
+    def citizen(cls, openid):
+        return cls(kind="citizen", id=openid)
+
+    @property
+    def is_staff(self):
+        return self.kind == "staff"
+
+
+def can(actor: Actor, permission: str, department_id=None) -> bool:
+    if permission not in PERMISSIONS:
+        raise KeyError(f"unknown permission {permission}")
+    if actor.kind == "system":
+        return True
+    if not actor.is_staff:
+        return False
+    for role in actor.roles:
+        perms, scope = ROLES.get(role, (set(), "own"))
+        if permission in perms and (scope == "all" or (department_id is not None and department_id == actor.department_id)):
+            return True
+    return False
+
+
+def require(actor: Actor, permission: str, department_id=None):
+    if not can(actor, permission, department_id):
+        raise Forbidden("forbidden", "没有权限执行此操作", {"permission": permission})

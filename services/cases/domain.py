@@ -1,0 +1,160 @@
+"""Case rules: filing, reading (who sees what), replying. Each function works in the caller's session."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from libs import audit
+from libs.auth import Actor, can, require
+from libs.errors import Forbidden, NotFound, ValidationError
+from libs.events import stage
+from services.cases import schemas
+from services.cases.models import Case, Reply, audit_log, outbox
+from services.cases.numbering import next_number
+
+
+def _check_request_id(request_id):
+    if not isinstance(request_id, str) or not schemas.REQUEST_ID.match(request_id):
+        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试")
+
+
+def create_case(session, actor: Actor, data, request_id):
+    """File a case for a citizen. Returns (case, created); a repeated request_id returns the first case."""
+    if actor.kind != "citizen":
+        raise Forbidden("citizens_only", "只有市民本人可以提交")
+    _check_request_id(request_id)
+    clean = schemas.validate_new_case(data)
+    existing = session.scalar(select(Case).where(Case.request_id == request_id))
+    if existing is not None:
+        return _same_submitter(existing, actor), False
+    now = datetime.now(UTC)
+    case = Case(
+        number=next_number(session, clean["kind"]),
+        kind=clean["kind"],
+        status="submitted",
+        openid=actor.id,
+        request_id=request_id,
+        department_id=clean["department_id"],
+        accused=clean.get("accused", ""),
+        content=clean["content"],
+        occurred_on=clean["occurred_on"],
+        contact_name=clean.get("contact_name", ""),
+        contact_phone=clean["contact_phone"],
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
+    try:
+        session.flush()
+    except IntegrityError:
+        # a concurrent duplicate of the same submission committed first: answer with that one
+        session.rollback()
+        existing = session.scalar(select(Case).where(Case.request_id == request_id))
+        if existing is None:
+            raise
+        return _same_submitter(existing, actor), False
+    stage(session, outbox, "case_created", {**schemas.public_view(case), "openid": case.openid, "id": case.id})
+    session.commit()
+    return case, True
+
+
+def _same_submitter(case, actor):
+    if case.openid != actor.id:
+        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试")
+    return case
+
+
+def find_by_number(session, number):
+    normalized = schemas.normalize_number(number)
+    case = normalized and session.scalar(select(Case).where(Case.number == normalized))
+    if not case:
+        raise NotFound("case_not_found", "没有找到该编号的案件，请核对后重试")
+    return case
+
+
+def citizen_view(session, number, openid):
+    """The owner sees the whole case; anyone else with the number only sees its status."""
+    case = find_by_number(session, number)
+    if openid and case.openid == openid:
+        return {**schemas.owner_view(case), "is_owner": True}
+    return {**schemas.public_view(case), "is_owner": False}
+
+
+def citizen_cases(session, openid, limit=50):
+    rows = session.scalars(select(Case).where(Case.openid == openid).order_by(Case.id.desc()).limit(limit))
+    return [schemas.public_view(c) for c in rows]
+
+
+def staff_list(session, actor: Actor, status=None, limit=100):
+    if not actor.is_staff:
+        raise Forbidden("staff_only", "仅限工作人员")
+    query = select(Case).order_by(Case.id.desc()).limit(limit)
+    if not can(actor, "case.read"):  # no all-department reach: only the actor's own department
+        require(actor, "case.read", actor.department_id)
+        query = query.where(Case.department_id == actor.department_id)
+    if status:
+        query = query.where(Case.status == status)
+    return [schemas.staff_summary(c) for c in session.scalars(query)]
+
+
+def _staff_case(session, actor, case_id, permission):
+    case = session.get(Case, case_id) if isinstance(case_id, int) else None
+    if case is None:
+        raise NotFound("case_not_found", "案件不存在")
+    if not can(actor, "case.read", case.department_id):
+        # another department's case: say it is not there rather than confirm it exists
+        raise NotFound("case_not_found", "案件不存在")
+    require(actor, permission, case.department_id)
+    return case
+
+
+def staff_detail(session, actor: Actor, case_id):
+    """A case for staff; contact details only for its handlers, and each such view is audited."""
+    case = _staff_case(session, actor, case_id, "case.read")
+    with_contact = can(actor, "case.read_contact", case.department_id)
+    if with_contact:
+        audit.record(session, audit_log, actor, "case.contact_viewed", "case", case.id)
+        session.commit()
+    return schemas.staff_view(case, with_contact)
+
+
+def reply(session, actor: Actor, case_id, data, request_id):
+    """Answer a case. Returns (case, created); the same request_id twice records one reply."""
+    _check_request_id(request_id)
+    case = _staff_case(session, actor, case_id, "case.reply")
+    clean = schemas.validate_reply(data)
+    if session.scalar(select(Reply).where(Reply.request_id == request_id)) is not None:
+        return case, False
+    now = datetime.now(UTC)
+    session.add(
+        Reply(
+            case_id=case.id,
+            request_id=request_id,
+            staff_id=actor.id,
+            staff_name=actor.name,
+            body=clean["body"],
+            created_at=now,
+        )
+    )
+    case.status = "replied"
+    case.updated_at = now
+    audit.record(session, audit_log, actor, "case.replied", "case", case.id, detail={"body": clean["body"]})
+    stage(
+        session,
+        outbox,
+        "case_replied",
+        {**schemas.public_view(case), "id": case.id, "openid": case.openid, "reply": clean["body"]},
+    )
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        return session.get(Case, case_id), False
+    session.refresh(case)
+    return case, True
+
+
+def audit_trail(session, actor: Actor, case_id):
+    case = _staff_case(session, actor, case_id, "case.read")
+    return audit.entries(session, audit_log, "case", case.id)

@@ -1,0 +1,21 @@
+"""Case numbers: kind prefix + local date + a daily sequence, e.g. TS202611260001.
+
+The counter row is incremented in the same transaction that inserts the case, so the row lock serializes
+concurrent creators on every replica and a rolled-back case gives its number back: no duplicates, no gaps.
+"""
+
+from sqlalchemy.dialects.postgresql import insert
+
+from libs.clock import today
+from services.cases.models import CaseCounter
+
+PREFIX = {"complaint": "TS", "inquiry": "ZX", "suggestion": "JY"}
+
+def next_number(session, kind, day=None):
+    day = day or today()
+    stmt = insert(CaseCounter).values(kind=kind, day=day, last=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["kind", "day"], set_={"last": CaseCounter.last + 1}
+    ).returning(CaseCounter.last)
+    seq = session.execute(stmt).scalar_one()
+    return f"{PREFIX[kind]}{day:%Y%m%d}{seq:04d}"

@@ -1,0 +1,59 @@
+"""cases: 投诉举报, 咨询求助, 建议献策 — filing, numbering, staff replies; announces case events."""
+
+import logging
+
+from nameko.rpc import rpc
+
+from libs.auth import Actor
+from libs.service import ServiceBase
+from services.cases import domain, schemas
+from services.cases.models import outbox
+
+log = logging.getLogger(__name__)
+
+
+class CasesService(ServiceBase):
+    name = "cases"
+    outbox = outbox
+
+    def _relay_after_commit(self):
+        try:
+            self.relay_events()
+        except Exception:
+            # the events are committed in the outbox; the timer relays them
+            log.exception("post-commit relay failed")
+
+    @rpc
+    def create_case(self, actor, data, request_id):
+        case, created = domain.create_case(self.db, Actor.from_dict(actor), data, request_id)
+        if created:
+            self._relay_after_commit()
+        return {**schemas.owner_view(case), "created": created}
+
+    @rpc
+    def citizen_view(self, number, openid=None):
+        return domain.citizen_view(self.db, number, openid)
+
+    @rpc
+    def citizen_cases(self, openid):
+        return domain.citizen_cases(self.db, openid)
+
+    @rpc
+    def list_cases(self, actor, status=None):
+        return domain.staff_list(self.db, Actor.from_dict(actor), status)
+
+    @rpc
+    def get_case(self, actor, case_id):
+        return domain.staff_detail(self.db, Actor.from_dict(actor), case_id)
+
+    @rpc
+    def reply_case(self, actor, case_id, data, request_id):
+        actor = Actor.from_dict(actor)
+        case, created = domain.reply(self.db, actor, case_id, data, request_id)
+        if created:
+            self._relay_after_commit()
+        return {**domain.staff_detail(self.db, actor, case.id), "created": created}
+
+    @rpc
+    def audit_trail(self, actor, case_id):
+        return domain.audit_trail(self.db, Actor.from_dict(actor), case_id)

@@ -1,0 +1,142 @@
+"""What the account says to citizens, and by which channel WeChat allows at that moment."""
+
+import logging
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from wechatpy.exceptions import WeChatClientException
+
+from libs.clock import local_minute
+from libs.events import stage
+from services.messaging.models import Follower, InboundMessage, OutboundMessage, outbox
+
+log = logging.getLogger(__name__)
+CUSTOM_WINDOW = timedelta(hours=48)
+TEMPLATE_FIELD_MAX = 20
+
+WELCOME = (
+    "欢迎关注微政务！\n"
+    "· 投诉举报：<a href=\"{base}/h5/complaints/new\">在线提交</a>\n"
+    "· 查询办理进度：直接发送案件编号（如 TS202611260001）\n"
+    "· 我的案件：<a href=\"{base}/h5/cases\">点击查看</a>"
+)
+HELP = (
+    "您好，您的留言已收到。\n"
+    "发送案件编号可查询办理进度；如需投诉举报，请<a href=\"{base}/h5/complaints/new\">在线提交</a>。"
+)
+
+
+def record_inbound(session, dedupe_key, fields):
+    """Store the message once (a retry that slipped past the gateway is caught here) and update the follower.
+
+    Returns False for a repeat.
+    """
+    now = datetime.now(UTC)
+    openid = fields["FromUserName"]
+    msg_type = fields.get("MsgType", "")
+    event = (fields.get("Event") or "").lower()
+    inserted = session.execute(
+        insert(InboundMessage)
+        .values(
+            dedupe_key=dedupe_key,
+            openid=openid,
+            msg_type=msg_type,
+            event=event,
+            content=fields.get("Content") or "",
+            fields=fields,
+            received_at=now,
+        )
+        .on_conflict_do_nothing()
+        .returning(InboundMessage.id)
+    ).first()
+    if inserted is None:
+        return False
+    follower = session.get(Follower, openid, with_for_update=True)
+    if follower is None:
+        # anyone who can message the account follows it (WeChat delivers nothing from non-followers)
+        follower = Follower(openid=openid, subscribed=True, subscribed_at=now, scene="")
+        session.add(follower)
+    if msg_type == "event" and event == "subscribe":
+        follower.subscribed, follower.subscribed_at, follower.unsubscribed_at = True, now, None
+        follower.scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
+        stage(session, outbox, "follower_subscribed", {"openid": openid, "scene": follower.scene})
+    elif msg_type == "event" and event == "unsubscribe":
+        follower.subscribed, follower.unsubscribed_at = False, now
+        stage(session, outbox, "follower_unsubscribed", {"openid": openid})
+    elif msg_type != "event":
+        follower.last_message_at = now
+        stage(
+            session,
+            outbox,
+            "wechat_message_received",
+            {"openid": openid, "msg_type": msg_type, "content": fields.get("Content") or "", "key": dedupe_key},
+        )
+    session.commit()
+    return True
+
+
+def format_case(view):
+    lines = [f"【{view['kind_label']}】{view['number']}", f"状态：{view['status_label']}"]
+    lines.append(f"提交时间：{local_minute(view['created_at'])}")
+    if view.get("is_owner"):
+        replies = view.get("replies") or []
+        if replies:
+            lines.append(f"最新答复：{replies[-1]['body']}")
+    return "\n".join(lines)
+
+
+def log_outbound(session, openid, channel, content, cause, status, error=""):
+    session.add(
+        OutboundMessage(
+            openid=openid,
+            channel=channel,
+            content=content,
+            cause=cause,
+            status=status,
+            error=error,
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+def send_custom_text(session, client, openid, content, cause):
+    try:
+        client.message.send_text(openid, content)
+        log_outbound(session, openid, "custom", content, cause, "sent")
+        return True
+    except (WeChatClientException, OSError) as exc:
+        log.warning("custom message to %s failed: %s", openid, exc)
+        log_outbound(session, openid, "custom", content, cause, "failed", str(exc))
+        return False
+
+
+def notify(session, client, openid, text, template, cause):
+    """Tell a citizen something: customer-service message inside the 48 h window, else a template message
+    (followers only), else record that WeChat gives us no way to reach them."""
+    follower = session.get(Follower, openid)
+    now = datetime.now(UTC)
+    if follower and follower.last_message_at and now - follower.last_message_at < CUSTOM_WINDOW:
+        return "custom" if send_custom_text(session, client, openid, text, cause) else "failed"
+    if follower and follower.subscribed:
+        data = {k: {"value": str(v)[:TEMPLATE_FIELD_MAX]} for k, v in template["data"].items()}
+        try:
+            client.message.send_template(openid, template["template_id"], data, url=template.get("url"))
+            log_outbound(session, openid, "template", text, cause, "sent")
+            return "template"
+        except (WeChatClientException, OSError) as exc:
+            log.warning("template message to %s failed: %s", openid, exc)
+            log_outbound(session, openid, "template", text, cause, "failed", str(exc))
+            return "failed"
+    log_outbound(session, openid, "none", text, cause, "undeliverable", "not a follower and outside the 48 h window")
+    return "undeliverable"
+
+
+def outbound_for(session, openid, limit=50):
+    rows = session.scalars(
+        select(OutboundMessage).where(OutboundMessage.openid == openid).order_by(OutboundMessage.id.desc()).limit(limit)
+    )
+    return [
+        {"channel": r.channel, "content": r.content, "status": r.status, "created_at": r.created_at.isoformat()}
+        for r in rows
+    ]

@@ -1,0 +1,63 @@
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from libs.audit import audit_table
+from libs.db import schema_base
+from libs.events import outbox_table, processed_events_table
+
+Base = schema_base("messaging")
+audit_log = audit_table(Base.metadata)
+outbox = outbox_table(Base.metadata)
+processed_events = processed_events_table(Base.metadata)
+
+
+class Follower(Base):
+    __tablename__ = "followers"
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
+    subscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    unsubscribed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # customer-service messages are allowed for 48 h after the citizen's last message to the account
+    last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    scene: Mapped[str] = mapped_column(String(64), default="")
+
+
+class InboundMessage(Base):
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    msg_type: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(String(32), default="")
+    content: Mapped[str] = mapped_column(Text, default="")
+    fields: Mapped[dict] = mapped_column(JSON)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OutboundMessage(Base):
+    """Everything the account said to a citizen, by which channel, and whether WeChat took it."""
+
+    __tablename__ = "outbound_messages"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(16))  # passive | custom | template | none
+    content: Mapped[str] = mapped_column(Text)
+    cause: Mapped[str] = mapped_column(String(64), default="")  # event id or inbound key that led to it
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed | undeliverable
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class StoredToken(Base):
+    """wechatpy's session storage, shared by every messaging replica (one access_token for the account)."""
+
+    __tablename__ = "tokens"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
