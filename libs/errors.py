@@ -1,12 +1,12 @@
 """Typed errors that cross the bus intact.
 
-Each class is registered with nameko's `remote_error`, so a service raising `NotFound(...)` makes the caller
+Each class is registered with nameko's `deserialize_to_instance`, so a service raising `NotFound(...)` makes the caller
 raise `NotFound(...)` too (not a generic RemoteError). The gateway maps each class to an HTTP status in one
 table (`HTTP_STATUS`). `code` is a stable machine-readable string for API clients; `message` is Chinese text
 fit to show a citizen or staff member.
 """
 
-from nameko.exceptions import remote_error
+from nameko.exceptions import deserialize_to_instance
 
 
 class AppError(Exception):
@@ -25,32 +25,32 @@ class AppError(Exception):
         return {"code": self.code, "message": self.message, "details": self.details}
 
 
-@remote_error("libs.errors.ValidationError")
+@deserialize_to_instance
 class ValidationError(AppError):
     http_status = 400
 
 
-@remote_error("libs.errors.Unauthenticated")
+@deserialize_to_instance
 class Unauthenticated(AppError):
     http_status = 401
 
 
-@remote_error("libs.errors.Forbidden")
+@deserialize_to_instance
 class Forbidden(AppError):
     http_status = 403
 
 
-@remote_error("libs.errors.NotFound")
+@deserialize_to_instance
 class NotFound(AppError):
     http_status = 404
 
 
-@remote_error("libs.errors.Conflict")
+@deserialize_to_instance
 class Conflict(AppError):
     http_status = 409
 
 
-@remote_error("libs.errors.Unavailable")
+@deserialize_to_instance
 class Unavailable(AppError):
     http_status = 503
 

@@ -10,6 +10,7 @@ import time
 import uuid
 
 from nameko.extensions import DependencyProvider
+from nameko.timer import Timer
 
 request_id_var = contextvars.ContextVar("request_id", default="-")
 log = logging.getLogger("wzw.worker")
@@ -41,4 +42,6 @@ class RequestLogging(DependencyProvider):
     def worker_result(self, worker_ctx, result=None, exc_info=None):
         took = (time.perf_counter() - self._started.pop(worker_ctx, time.perf_counter())) * 1000
         outcome = "ok" if exc_info is None else f"error {exc_info[0].__name__}"
-        log.info("%s.%s %s %.1fms", worker_ctx.service_name, worker_ctx.entrypoint.method_name, outcome, took)
+        # housekeeping timers would drown the request lines; they still log at DEBUG and on error
+        quiet = isinstance(worker_ctx.entrypoint, Timer) and exc_info is None
+        log.log(logging.DEBUG if quiet else logging.INFO, "%s.%s %s %.1fms", worker_ctx.service_name, worker_ctx.entrypoint.method_name, outcome, took)
