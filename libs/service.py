@@ -2,6 +2,7 @@
 
 import logging
 
+from nameko.dependency_providers import Config
 from nameko.events import EventDispatcher
 from nameko.rpc import rpc
 from nameko.timer import timer
@@ -18,6 +19,7 @@ class ServiceBase:
     outbox = None  # the service's outbox Table, if it publishes events
 
     request_log = RequestLogging()
+    config = Config()
     db = Database()
     dispatch = EventDispatcher()
 

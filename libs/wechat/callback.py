@@ -4,12 +4,13 @@ decryption, and XML parsing that refuses entities (xmltodict >= 1.0, which wecha
 wechatpy compares signatures with `!=` and never looks at the timestamp, so the checks live here.
 """
 
+import base64
 import hashlib
 import hmac
+import secrets
 import time
 
 import xmltodict
-from wechatpy import parse_message
 from wechatpy.crypto import PrpCrypto
 from wechatpy.exceptions import InvalidAppIdException
 from wechatpy.utils import to_binary
@@ -22,6 +23,10 @@ class CallbackRejected(Exception):
         super().__init__(reason)
         self.status = status
         self.reason = reason
+
+
+def nonce():
+    return secrets.token_urlsafe(8)
 
 
 def signature(*parts):
@@ -64,8 +69,6 @@ def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
     check_signature(token, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"), skew_seconds,
                     extra=encrypted)
     try:
-        import base64
-
         key = base64.b64decode(to_binary(aes_key + "="))
         plain = PrpCrypto(key).decrypt(encrypted, app_id)
     except InvalidAppIdException:
@@ -75,16 +78,16 @@ def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
     return plain if isinstance(plain, bytes) else plain.encode("utf-8")
 
 
-def to_message(fields: dict, raw: bytes):
-    """wechatpy's typed message for the fields, plus the dict that crosses the bus to messaging."""
-    if not fields.get("FromUserName") or not fields.get("MsgType") or not fields.get("CreateTime"):
-        raise CallbackRejected(400, "missing FromUserName/MsgType/CreateTime")
-    try:
-        int(fields["CreateTime"])
-    except (TypeError, ValueError):
-        raise CallbackRejected(400, "bad CreateTime") from None
-    msg = parse_message(raw)
-    return msg
+def check_fields(fields: dict):
+    """The fields every message and event carries; without them there is no citizen to answer."""
+    for name in ("ToUserName", "FromUserName", "MsgType", "CreateTime"):
+        if not isinstance(fields.get(name), str) or not fields[name].strip():
+            raise CallbackRejected(400, f"missing {name}")
+    if not fields["CreateTime"].isdigit():
+        raise CallbackRejected(400, "bad CreateTime")
+    if len(fields["FromUserName"]) > 64:
+        raise CallbackRejected(400, "bad FromUserName")
+    return fields
 
 
 def dedupe_key(fields: dict) -> str:

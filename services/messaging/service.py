@@ -30,7 +30,7 @@ class MessagingService(ServiceBase):
     cases = RpcProxy("cases")
 
     def _base(self):
-        return self.container.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
+        return self.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
 
     @rpc
     def receive(self, dedupe_key, fields, deadline):
@@ -85,7 +85,7 @@ class MessagingService(ServiceBase):
         if not isinstance(code, str) or not 0 < len(code) <= 128:
             raise errors.ValidationError("invalid_code", "授权码无效")
         try:
-            return oauth_openid(self.container.config["WECHAT"], code)
+            return oauth_openid(self.config["WECHAT"], code)
         except Exception as exc:
             log.warning("oauth exchange failed: %s", exc)
             raise errors.Unauthenticated("oauth_failed", "微信授权失败，请重新打开页面") from None
@@ -106,7 +106,7 @@ class MessagingService(ServiceBase):
             f"发送编号可随时查询进度，或<a href=\"{self._case_link(case['number'])}\">点击查看</a>。"
         )
         template = {
-            "template_id": self.container.config["WECHAT"]["CASE_TEMPLATE_ID"],
+            "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
             "url": self._case_link(case["number"]),
             "data": {"first": f"{case['kind_label']}已受理", "keyword1": case["number"], "keyword2": "已受理",
                      "remark": "点击查看详情"},
@@ -121,7 +121,7 @@ class MessagingService(ServiceBase):
             f"<a href=\"{self._case_link(case['number'])}\">查看详情</a>"
         )
         template = {
-            "template_id": self.container.config["WECHAT"]["CASE_TEMPLATE_ID"],
+            "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
             "url": self._case_link(case["number"]),
             "data": {"first": f"{case['kind_label']}有新答复", "keyword1": case["number"], "keyword2": "已答复",
                      "remark": "点击查看答复内容"},

@@ -1,0 +1,3 @@
+from libs.wechat.sandbox.server import main
+
+main()

@@ -1,0 +1,118 @@
+"""A citizen, as WeChat presents them to our callback: signed (and in safe mode AES-encrypted) XML posts.
+
+Built on wechatpy's own crypto so that what the gateway accepts is what real WeChat sends.
+"""
+
+import itertools
+import random
+import time
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+
+import requests
+import xmltodict
+from wechatpy.crypto import WeChatCrypto
+
+from libs.wechat.callback import nonce, signature
+
+_msg_ids = itertools.count(int(time.time() * 1000) * 1000 + random.randint(0, 999))
+
+
+@dataclass
+class Reply:
+    status: int
+    text: str  # the raw body the gateway answered
+    fields: dict | None = None  # the passive reply, decrypted and parsed, if there was one
+
+    @property
+    def content(self):
+        return (self.fields or {}).get("Content")
+
+
+@dataclass
+class Citizen:
+    openid: str
+    callback_url: str
+    token: str
+    app_id: str
+    aes_key: str | None = None  # set: safe mode (AES); None: plain mode
+    account: str = "gh_wzw_sandbox"
+    http: requests.Session = field(default_factory=requests.Session)
+
+    # -- what the citizen does -------------------------------------------------------------------------
+    def send_text(self, content, msg_id=None):
+        return self.post(self.text_xml(content, msg_id=msg_id))
+
+    def subscribe(self, scene=None):
+        return self.post(self.event_xml("subscribe", f"qrscene_{scene}" if scene else ""))
+
+    def unsubscribe(self):
+        return self.post(self.event_xml("unsubscribe"))
+
+    def click(self, key):
+        return self.post(self.event_xml("CLICK", key))
+
+    # -- building the XML WeChat sends -----------------------------------------------------------------
+    def _xml(self, create_time, body):
+        return (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<FromUserName><![CDATA[{self.openid}]]></FromUserName>"
+            f"<CreateTime>{create_time}</CreateTime>{body}</xml>"
+        )
+
+    def text_xml(self, content, msg_id=None, create_time=None):
+        msg_id = msg_id or next(_msg_ids)
+        return self._xml(
+            create_time or int(time.time()),
+            f"<MsgType><![CDATA[text]]></MsgType><Content>{escape(content)}</Content><MsgId>{msg_id}</MsgId>",
+        )
+
+    def event_xml(self, event, key="", create_time=None):
+        return self._xml(
+            create_time or int(time.time()),
+            f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>"
+            f"<EventKey><![CDATA[{key}]]></EventKey>",
+        )
+
+    # -- the wire --------------------------------------------------------------------------------------
+    def signed_request(self, xml, timestamp=None):
+        """(query params, body bytes) for `xml` as WeChat would post it."""
+        timestamp = str(timestamp or int(time.time()))
+        n = nonce()
+        params = {"signature": signature(self.token, timestamp, n), "timestamp": timestamp, "nonce": n,
+                  "openid": self.openid}
+        if not self.aes_key:
+            return params, xml.encode("utf-8")
+        crypto = WeChatCrypto(self.token, self.aes_key, self.app_id)
+        encrypted = crypto.encrypt_message(xml, n, timestamp)
+        outer = xmltodict.parse(encrypted)["xml"]
+        params.update(encrypt_type="aes", msg_signature=outer["MsgSignature"])
+        return params, encrypted.encode("utf-8")
+
+    def post(self, xml, timestamp=None, params=None, body=None, timeout=10):
+        signed_params, signed_body = self.signed_request(xml, timestamp)
+        resp = self.http.post(
+            self.callback_url,
+            params=params if params is not None else signed_params,
+            data=body if body is not None else signed_body,
+            headers={"Content-Type": "text/xml"},
+            timeout=timeout,
+        )
+        return Reply(resp.status_code, resp.text, self._read_reply(resp))
+
+    def _read_reply(self, resp):
+        if resp.status_code != 200 or not resp.text.strip().startswith("<xml"):
+            return None
+        doc = xmltodict.parse(resp.text)["xml"]
+        if "Encrypt" in doc:
+            crypto = WeChatCrypto(self.token, self.aes_key, self.app_id)
+            plain = crypto.decrypt_message(resp.text, doc["MsgSignature"], doc["TimeStamp"], doc["Nonce"])
+            doc = xmltodict.parse(plain)["xml"]
+        return doc
+
+    def verify_url(self, echostr="sandbox-echo"):
+        """The GET WeChat sends when the account's server URL is saved."""
+        timestamp, n = str(int(time.time())), nonce()
+        params = {"signature": signature(self.token, timestamp, n), "timestamp": timestamp, "nonce": n,
+                  "echostr": echostr}
+        return self.http.get(self.callback_url, params=params, timeout=10)

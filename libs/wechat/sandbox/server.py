@@ -1,0 +1,223 @@
+"""The sandbox WeChat: the API endpoints messaging calls, recorded for tests; and the phone page for people.
+
+State lives in memory: the sandbox is one process standing in for WeChat, in development and tests only.
+Error codes and shapes follow WeChat's documentation (40001 invalid token, 40029 invalid code, ...).
+"""
+
+import json
+import secrets
+import threading
+import time
+from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+
+from flask import Flask, jsonify, redirect, render_template, request
+
+from libs.config import load_config
+from libs.wechat.sandbox.citizen import Citizen
+
+TOKEN_TTL = 7200
+OLD_TOKEN_GRACE = 300  # a refreshed token leaves the old one valid for 5 minutes, as WeChat does
+CODE_TTL = 300
+TEMPLATE_FIELD_MAX = 20
+DEMO_CITIZENS = [("o_citizen_zhang", "张先生"), ("o_citizen_li", "李女士"), ("o_citizen_wang", "王大爷")]
+
+
+class SandboxState:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.calls = []  # every API call messaging made: {"api", "params", "body", "at"}
+        self.tokens = {}  # token -> expires_at
+        self.codes = {}  # oauth code -> (openid, expires_at)
+        self.timeline = {}  # openid -> [{"from": "citizen"|"account", "kind", "content", "at"}]
+        self.followers = set()
+
+    def record(self, api, body=None):
+        with self.lock:
+            self.calls.append({"api": api, "params": dict(request.args), "body": body, "at": time.time()})
+
+    def say(self, openid, sender, kind, content, **extra):
+        with self.lock:
+            self.timeline.setdefault(openid, []).append(
+                {"from": sender, "kind": kind, "content": content, "at": time.time(), **extra}
+            )
+
+
+def wx_error(code, msg):
+    return jsonify({"errcode": code, "errmsg": msg})
+
+
+def create_app(config=None):
+    config = config or load_config()
+    wx = config["WECHAT"]
+    app = Flask(__name__)
+    app.json.ensure_ascii = False
+    state = app.extensions["sandbox"] = SandboxState()
+
+    def citizen(openid, safe_mode=True):
+        return Citizen(
+            openid=openid,
+            callback_url=config["SANDBOX"]["GATEWAY_CALLBACK_URL"],
+            token=wx["TOKEN"],
+            app_id=wx["APP_ID"],
+            aes_key=wx["ENCODING_AES_KEY"] if safe_mode else None,
+        )
+
+    def token_ok():
+        token = request.args.get("access_token", "")
+        expires = state.tokens.get(token)
+        return expires is not None and expires > time.time()
+
+    def json_body():
+        try:
+            return json.loads(request.get_data(as_text=True) or "{}")
+        except ValueError:
+            return None
+
+    # -- WeChat API: what messaging calls --------------------------------------------------------------
+    @app.get("/cgi-bin/token")
+    def token():
+        state.record("token")
+        if request.args.get("appid") != wx["APP_ID"] or request.args.get("secret") != wx["APP_SECRET"]:
+            return wx_error(40013, "invalid appid or secret")
+        new = secrets.token_hex(24)
+        now = time.time()
+        with state.lock:
+            for old, expires in list(state.tokens.items()):
+                state.tokens[old] = min(expires, now + OLD_TOKEN_GRACE)
+            state.tokens[new] = now + TOKEN_TTL
+        return jsonify({"access_token": new, "expires_in": TOKEN_TTL})
+
+    @app.post("/cgi-bin/message/custom/send")
+    def custom_send():
+        body = json_body()
+        state.record("custom_send", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential, access_token is invalid or not latest")
+        if not isinstance(body, dict) or not body.get("touser") or body.get("msgtype") != "text":
+            return wx_error(44002, "empty post data or unsupported msgtype")
+        state.say(body["touser"], "account", "custom", body["text"]["content"])
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/message/template/send")
+    def template_send():
+        body = json_body()
+        state.record("template_send", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential, access_token is invalid or not latest")
+        if not isinstance(body, dict) or not body.get("touser") or not body.get("template_id"):
+            return wx_error(40003, "invalid openid or template_id")
+        if body["touser"] not in state.followers:
+            return wx_error(43004, "require subscribe")
+        data = body.get("data") or {}
+        if any(len(str(v.get("value", ""))) > TEMPLATE_FIELD_MAX for v in data.values()):
+            return wx_error(47001, "data format error: field longer than 20 characters")
+        text = "\n".join(f"{k}: {v.get('value', '')}" for k, v in data.items())
+        state.say(body["touser"], "account", "template", text, url=body.get("url"))
+        return jsonify({"errcode": 0, "errmsg": "ok", "msgid": int(time.time() * 1000)})
+
+    @app.get("/cgi-bin/user/info")
+    def user_info():
+        state.record("user_info")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        openid = request.args.get("openid", "")
+        if openid not in state.followers:
+            return jsonify({"subscribe": 0, "openid": openid})
+        return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN", "subscribe_scene": "ADD_SCENE_QR_CODE",
+                        "tagid_list": [], "remark": ""})
+
+    # -- OAuth2 web authorization (snsapi_base) ---------------------------------------------------------
+    @app.get("/connect/oauth2/authorize")
+    def authorize():
+        state.record("oauth_authorize")
+        redirect_uri = request.args.get("redirect_uri", "")
+        if request.args.get("appid") != wx["APP_ID"] or not redirect_uri.startswith(("http://", "https://")):
+            return "redirect_uri 参数错误", 400
+        # WeChat knows who is holding the phone; in the sandbox, the phone page sets this cookie
+        openid = request.cookies.get("sandbox_openid") or request.args.get("sandbox_openid")
+        if not openid:
+            return render_template("pick_citizen.html", citizens=DEMO_CITIZENS, query=request.query_string.decode())
+        code = secrets.token_urlsafe(16)
+        with state.lock:
+            state.codes[code] = (openid, time.time() + CODE_TTL)
+        parts = urlsplit(redirect_uri)
+        query = parse_qsl(parts.query) + [("code", code), ("state", request.args.get("state", ""))]
+        return redirect(urlunsplit(parts._replace(query=urlencode(query))))
+
+    @app.get("/sns/oauth2/access_token")
+    def oauth_access_token():
+        state.record("oauth_access_token")
+        if request.args.get("appid") != wx["APP_ID"] or request.args.get("secret") != wx["APP_SECRET"]:
+            return wx_error(40013, "invalid appid")
+        with state.lock:
+            openid, expires = state.codes.pop(request.args.get("code", ""), (None, 0))
+        if not openid or expires < time.time():
+            return wx_error(40029, "invalid code")
+        return jsonify({"access_token": secrets.token_hex(16), "expires_in": 7200, "refresh_token": secrets.token_hex(16),
+                        "openid": openid, "scope": "snsapi_base"})
+
+    # -- for tests: what was called -------------------------------------------------------------------
+    @app.get("/sandbox/calls")
+    def calls():
+        api = request.args.get("api")
+        with state.lock:
+            found = [c for c in state.calls if not api or c["api"] == api]
+        return jsonify(found)
+
+    # -- the phone ------------------------------------------------------------------------------------
+    @app.get("/")
+    def phone():
+        openid = request.args.get("openid") or DEMO_CITIZENS[0][0]
+        resp = app.make_response(render_template(
+            "phone.html", citizens=DEMO_CITIZENS, openid=openid, config_gateway=config["GATEWAY"]["PUBLIC_URL"]
+        ))
+        resp.set_cookie("sandbox_openid", openid, samesite="Lax")
+        return resp
+
+    @app.post("/sandbox/phone/<openid>/send")
+    def phone_send(openid):
+        body = json_body() or {}
+        who = citizen(openid)
+        if body.get("event") == "subscribe":
+            with state.lock:
+                state.followers.add(openid)
+            state.say(openid, "citizen", "event", "关注了公众号")
+            reply = who.subscribe(body.get("scene"))
+        elif body.get("event") == "unsubscribe":
+            with state.lock:
+                state.followers.discard(openid)
+            state.say(openid, "citizen", "event", "取消关注")
+            reply = who.unsubscribe()
+        else:
+            content = str(body.get("content", "")).strip()
+            if not content:
+                return jsonify({"error": "请输入内容"}), 400
+            with state.lock:
+                state.followers.add(openid)  # only followers can message an account
+            state.say(openid, "citizen", "text", content)
+            reply = who.send_text(content)
+        if reply.content:
+            state.say(openid, "account", "passive", reply.content)
+        return jsonify({"status": reply.status, "reply": reply.content})
+
+    @app.get("/sandbox/phone/<openid>/timeline")
+    def phone_timeline(openid):
+        since = float(request.args.get("since", 0) or 0)
+        with state.lock:
+            items = [m for m in state.timeline.get(openid, []) if m["at"] > since]
+        return jsonify(items)
+
+    return app
+
+
+def main():
+    import argparse
+
+    parser = argparse.ArgumentParser(description="WeChat sandbox")
+    parser.add_argument("--port", type=int, default=8090)
+    args = parser.parse_args()
+    create_app().run(host="127.0.0.1", port=args.port, threaded=True)
+
+
+if __name__ == "__main__":
+    main()

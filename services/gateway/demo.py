@@ -1,0 +1,31 @@
+"""Demo staff accounts: `python -m services.gateway.demo`. Safe to run twice. Passwords are for demos only."""
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from libs.config import load_config
+from libs.db import make_engine
+from services.gateway.models import Staff
+from services.gateway.staff import create_staff
+
+DEMO_STAFF = [
+    # username, name, password, roles, department_id
+    ("shouli", "受理中心 陈敏", "demo12345", ["dispatcher"], None),
+    ("huanbao", "环保局 刘洋", "demo12345", ["handler"], 2),
+    ("shichang", "市场监管局 赵磊", "demo12345", ["handler"], 3),
+    ("admin", "系统管理员", "demo12345", ["admin"], None),
+]
+
+
+def load(session):
+    for username, name, password, roles, dep in DEMO_STAFF:
+        if session.scalar(select(Staff).where(Staff.username == username)) is None:
+            create_staff(session, username, name, password, roles, dep)
+    session.commit()
+
+
+if __name__ == "__main__":
+    engine = make_engine(load_config()["DATABASE_URL"], pool_size=1)
+    with Session(engine) as session:
+        load(session)
+    print("gateway: demo staff " + ", ".join(u for u, *_ in DEMO_STAFF) + " (password demo12345)")

@@ -1,0 +1,111 @@
+"""POST /wechat: WeChat's callback. Checks, deduplicates across replicas, hands the message to messaging, and
+answers with messaging's passive reply if it is ready in time, else `success` (messaging then replies by a
+customer-service message)."""
+
+import logging
+import random
+import time
+from datetime import UTC, datetime, timedelta
+
+from flask import Blueprint, Response, current_app, request
+from nameko.exceptions import RpcTimeout
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.replies import TextReply
+
+from libs.wechat import callback
+from libs.wechat.callback import CallbackRejected
+from services.gateway.app import db
+from services.gateway.models import CallbackKey
+
+log = logging.getLogger(__name__)
+bp = Blueprint("wechat", __name__)
+KEY_TTL = timedelta(days=1)  # WeChat retries within seconds; a day of keys is plenty
+
+
+def _wx():
+    return current_app.config["WZW"]["WECHAT"]
+
+
+def _plain(text, status=200):
+    return Response(text, status=status, mimetype="text/plain")
+
+
+@bp.errorhandler(CallbackRejected)
+def rejected(exc):
+    log.warning("callback rejected: %s", exc.reason)
+    return _plain({403: "forbidden", 400: "bad request"}.get(exc.status, "error"), exc.status)
+
+
+def _check_query_signature():
+    wx = _wx()
+    a = request.args
+    callback.check_signature(wx["TOKEN"], a.get("signature"), a.get("timestamp"), a.get("nonce"),
+                             float(wx["CLOCK_SKEW_SECONDS"]))
+
+
+@bp.get("/wechat")
+def verify():
+    _check_query_signature()
+    return _plain(request.args.get("echostr", ""))
+
+
+def claim(key):
+    """First gateway replica to insert the key handles the message; the others answer `success`."""
+    session = db()
+    now = datetime.now(UTC)
+    won = session.execute(
+        insert(CallbackKey).values(key=key, received_at=now).on_conflict_do_nothing().returning(CallbackKey.key)
+    ).first()
+    if random.random() < 0.01:
+        session.execute(delete(CallbackKey).where(CallbackKey.received_at < now - KEY_TTL))
+    session.commit()
+    return won is not None
+
+
+def release(key):
+    session = db()
+    session.execute(delete(CallbackKey).where(CallbackKey.key == key))
+    session.commit()
+
+
+@bp.post("/wechat")
+def receive():
+    received = time.time()
+    wx, gw = _wx(), current_app.config["WZW"]["GATEWAY"]
+    if (request.content_length or 0) > int(gw["MAX_CALLBACK_BYTES"]):
+        return _plain("too large", 413)
+    body = request.get_data(cache=False)
+    if len(body) > int(gw["MAX_CALLBACK_BYTES"]):
+        return _plain("too large", 413)
+    _check_query_signature()
+    safe_mode = request.args.get("encrypt_type") == "aes"
+    if safe_mode:
+        body = callback.decrypt(body, request.args, wx["TOKEN"], wx["ENCODING_AES_KEY"], wx["APP_ID"],
+                                float(wx["CLOCK_SKEW_SECONDS"]))
+    fields = callback.check_fields(callback.parse_xml(body))
+    key = callback.dedupe_key(fields)
+    if not claim(key):
+        log.info("retry of %s answered without processing", key)
+        return _plain("success")
+    deadline = received + float(gw["CALLBACK_DEADLINE_SECONDS"])
+    try:
+        with current_app.extensions["rpc_callback"].proxy() as proxy:
+            result = proxy.messaging.receive(key, fields, deadline)
+    except RpcTimeout:
+        # messaging still finishes; past the deadline it answers by customer-service message
+        log.warning("messaging missed the callback deadline for %s", key)
+        return _plain("success")
+    except Exception:
+        # let WeChat's retry have another go rather than lose the message
+        release(key)
+        raise
+    reply = result.get("reply")
+    if not reply:
+        return _plain("success")
+    xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply).render()
+    if safe_mode:
+        crypto = WeChatCrypto(wx["TOKEN"], wx["ENCODING_AES_KEY"], wx["APP_ID"])
+        xml = crypto.encrypt_message(xml, callback.nonce(), str(int(time.time())))
+    return Response(xml, mimetype="application/xml")
