@@ -1,0 +1,180 @@
+"""The vertical slice, end to end: a citizen's complaint from the H5 form to the staff reply and back, in WeChat."""
+
+import re
+import uuid
+
+import requests
+
+from tests.conftest import wait_for
+
+NUMBER = re.compile(r"TS\d{8}\d{4}")
+
+
+def h5_login(system, openid):
+    """Open an H5 page as WeChat would: the gateway sends the browser through OAuth2 (snsapi_base) at the sandbox."""
+    http = requests.Session()
+    http.cookies.set("sandbox_openid", openid, domain="127.0.0.1")
+    resp = http.get(f"{system.gateway}/h5/complaints/new")
+    assert resp.status_code == 200, resp.text
+    assert "投诉举报" in resp.text
+    return http, re.search(r'name="request_id" value="(\w+)"', resp.text).group(1)
+
+
+def complaint(request_id, **over):
+    data = {
+        "request_id": request_id,
+        "accused": "城东某某烧烤店",
+        "content": "烧烤店每晚油烟直排，居民楼里无法开窗，持续两个多月了。",
+        "contact_name": "张先生",
+        "contact_phone": "13800138000",
+        "department_id": "2",
+        "occurred_on": "",
+    }
+    data.update(over)
+    return data
+
+
+def submit(system, http, data):
+    return http.post(f"{system.gateway}/h5/complaints", data=data, allow_redirects=False)
+
+
+def test_complaint_from_form_to_reply_in_wechat(system):
+    citizen = system.citizen()
+    # the citizen talks to the account first, so WeChat's 48 h customer-service window is open
+    assert citizen.subscribe().content.startswith("欢迎关注")
+    assert citizen.send_text("你好").status == 200
+
+    http, request_id = h5_login(system, citizen.openid)
+    resp = submit(system, http, complaint(request_id))
+    assert resp.status_code == 303
+    number = NUMBER.search(resp.headers["Location"]).group(0)
+
+    page = http.get(system.gateway + resp.headers["Location"])
+    assert number in page.text and "提交成功" in page.text
+
+    # messaging acknowledged it in WeChat, with the number
+    acks = wait_for(lambda: system.sandbox_calls("custom_send", citizen.openid), message="the acknowledgement")
+    assert number in acks[-1]["body"]["text"]["content"]
+    assert "已受理" in acks[-1]["body"]["text"]["content"]
+
+    # the handling department's staff member sees it, with the contact details
+    staff = system.staff_session("huanbao")
+    listed = staff.get(f"{system.gateway}/api/v1/cases").json()
+    case = next(c for c in listed if c["number"] == number)
+    assert "contact_phone" not in case  # lists never carry contact details
+    detail = staff.get(f"{system.gateway}/api/v1/cases/{case['id']}").json()
+    assert detail["contact_phone"] == "13800138000" and detail["contact_visible"] is True
+
+    reply = staff.post(
+        f"{system.gateway}/api/v1/cases/{case['id']}/replies",
+        json={"body": "已联系城管部门现场核查，责令整改。"},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert reply.status_code == 201, reply.text
+    assert reply.json()["status"] == "replied"
+
+    # the reply was audited, and the contact view before it too
+    trail = staff.get(f"{system.gateway}/api/v1/cases/{case['id']}/audit").json()
+    actions = [a["action"] for a in trail]
+    assert "case.replied" in actions and "case.contact_viewed" in actions
+
+    # the citizen is told in WeChat
+    def told():
+        return [c for c in system.sandbox_calls("custom_send", citizen.openid) if "新的答复" in c["body"]["text"]["content"]]
+
+    assert "责令整改" in wait_for(told, message="the reply notification")[0]["body"]["text"]["content"]
+
+    # looking the case up by sending its number as a message
+    answer = citizen.send_text(number.lower())
+    assert number in answer.content and "已答复" in answer.content and "责令整改" in answer.content
+
+    # and in the H5 page
+    page = http.get(f"{system.gateway}/h5/cases/{number}").text
+    assert "已答复" in page and "责令整改" in page
+
+
+def test_double_submission_creates_one_case(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    data = complaint(request_id)
+    first, second = submit(system, http, data), submit(system, http, data)
+    assert first.status_code == second.status_code == 303
+    assert first.headers["Location"] == second.headers["Location"]
+    assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 1
+    wait_for(lambda: system.count("messaging.outbound_messages", "openid = :o", o=citizen.openid) >= 1)
+    assert system.count("cases.outbox", "payload::text LIKE :p", p=f"%{citizen.openid}%") == 1
+
+
+def test_bad_form_input_is_refused_in_chinese_and_nothing_is_stored(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    cases = [
+        complaint(request_id, content="太短"),
+        complaint(request_id, contact_phone="12345"),
+        complaint(request_id, accused=""),
+        complaint(request_id, accused="某" * 101),
+        complaint(request_id, content="长" * 2001),
+        complaint(request_id, department_id="abc"),
+        complaint(request_id, occurred_on="2999-01-01"),
+        complaint("bad id!"),
+    ]
+    for data in cases:
+        resp = submit(system, http, data)
+        assert resp.status_code == 400, data
+        assert re.search(r"[\u4e00-\u9fff]", resp.text)
+    resp = submit(system, http, complaint(request_id, content="太短", contact_phone="1"))
+    assert "内容至少需要10个字" in resp.text and "联系电话应为11位手机号" in resp.text
+    assert 'value="城东某某烧烤店"' in resp.text  # what the citizen typed is kept
+    assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 0
+
+
+def test_citizen_who_never_messaged_gets_a_template_message(system):
+    citizen = system.citizen()
+    citizen.subscribe()  # follows, but has never sent a message: no 48 h window
+    http, request_id = h5_login(system, citizen.openid)
+    number = NUMBER.search(submit(system, http, complaint(request_id)).headers["Location"]).group(0)
+    sent = wait_for(lambda: system.sandbox_calls("template_send", citizen.openid), message="a template message")
+    data = sent[-1]["body"]["data"]
+    assert data["keyword1"]["value"] == number
+    assert all(len(v["value"]) <= 20 for v in data.values())
+    assert not system.sandbox_calls("custom_send", citizen.openid)
+
+
+def test_non_follower_is_recorded_as_undeliverable(system):
+    openid = f"o_test_{uuid.uuid4().hex[:8]}"
+    http, request_id = h5_login(system, openid)
+    submit(system, http, complaint(request_id))
+    row = wait_for(lambda: system.sql("SELECT status FROM messaging.outbound_messages WHERE openid = :o", o=openid))
+    assert row[0].status == "undeliverable"
+
+
+def test_contact_details_only_for_the_handling_staff(system):
+    citizen, other = system.citizen(), system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    number = NUMBER.search(submit(system, http, complaint(request_id)).headers["Location"]).group(0)
+    case_id = system.sql("SELECT id FROM cases.cases WHERE number = :n", n=number)[0].id
+
+    # another department's handler: the case does not exist for them
+    market = system.staff_session("shichang")
+    assert market.get(f"{system.gateway}/api/v1/cases/{case_id}").status_code == 404
+    assert all(c["number"] != number for c in market.get(f"{system.gateway}/api/v1/cases").json())
+    reply = market.post(f"{system.gateway}/api/v1/cases/{case_id}/replies", json={"body": "越权答复", "request_id": uuid.uuid4().hex})
+    assert reply.status_code == 404
+    assert system.count("cases.replies", "case_id = :c", c=case_id) == 0
+
+    # an administrator reaches every department
+    assert system.staff_session("admin").get(f"{system.gateway}/api/v1/cases/{case_id}").status_code == 200
+    # no token
+    assert requests.get(f"{system.gateway}/api/v1/cases/{case_id}").status_code == 401
+
+    # another citizen with the number sees the status only
+    other_http, _ = h5_login(system, other.openid)
+    page = other_http.get(f"{system.gateway}/h5/cases/{number}").text
+    assert "已受理" in page and "13800138000" not in page and "烧烤店" not in page
+    answer = other.send_text(number)
+    assert "已受理" in answer.content and "烧烤店" not in answer.content
+
+    # the citizen's own view never goes through staff audit
+    before = system.count("cases.audit_log", "target_id = :c", c=str(case_id))
+    http.get(f"{system.gateway}/h5/cases/{number}")
+    assert system.count("cases.audit_log", "target_id = :c", c=str(case_id)) == before
