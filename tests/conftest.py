@@ -58,6 +58,8 @@ class System:
     database_url: str
     amqp_uri: str
     logdir: Path
+    amqp_base: str = ""  # the broker without a vhost, and its management API: for tests that need a vhost of their own
+    rabbit_api: str = ""
     gateway_port: int = field(default_factory=free_port)
     late_gateway_port: int = field(default_factory=free_port)
     sandbox_port: int = field(default_factory=free_port)
@@ -155,7 +157,7 @@ def system(tmp_path_factory):
     logdir = Path(os.environ.get("WZW_TEST_LOGS") or tmp_path_factory.mktemp("system-logs"))
     logdir.mkdir(parents=True, exist_ok=True)
     with infrastructure() as (pg, amqp, api), fresh_database(pg) as db_url, fresh_vhost(amqp, api) as amqp_uri:
-        sys_ = System(database_url=db_url, amqp_uri=amqp_uri, logdir=logdir)
+        sys_ = System(database_url=db_url, amqp_uri=amqp_uri, logdir=logdir, amqp_base=amqp, rabbit_api=api)
         sys_.engine = create_engine(db_url)
         _load_demo(sys_)
         try:

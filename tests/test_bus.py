@@ -1,0 +1,114 @@
+"""What the bus and the stores must keep true under concurrency (DESIGN.md, "Facts measured before design")."""
+
+import concurrent.futures
+import re
+import time
+import uuid
+
+import subprocess
+import sys
+
+import requests
+
+from libs.auth import Actor
+from libs.clock import today
+from libs.rpc_pool import RpcPool
+from libs.testing import fresh_vhost
+from tests.conftest import CONFIG, SERVICES, wait_for
+
+
+def test_slow_queries_do_not_block_a_service(system, rpc):
+    """psycopg 3 under eventlet: 10 concurrent calls each doing pg_sleep(0.5) overlap (5 s if they queue)."""
+    rpc.call("content", "health")  # warm the pool's connections outside the measurement
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(10) as pool:
+        results = list(pool.map(lambda _: rpc.call("content", "health", db_sleep=0.5), range(10)))
+    elapsed = time.perf_counter() - started
+    assert all(r["ok"] for r in results)
+    assert elapsed < 2.0, f"10 x pg_sleep(0.5) took {elapsed:.2f}s: the service's green threads are blocked"
+
+
+def test_the_concurrency_check_fails_when_psycopg_blocks_eventlet(system):
+    """Control for the test above: with psycopg's C wait function forced, the same calls queue up."""
+    with fresh_vhost(system.amqp_base, system.rabbit_api) as amqp_uri:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES["content"]],
+            env=system.env(AMQP_URI=amqp_uri, PSYCOPG_WAIT_FUNC="wait_c"),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        pool = RpcPool({"AMQP_URI": amqp_uri}, size=10, timeout=20)
+        try:
+            wait_for(lambda: _answers(pool), timeout=30, message="the blocking content service")
+            started = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(10) as ex:
+                list(ex.map(lambda _: pool.call("content", "health", db_sleep=0.5), range(10)))
+            assert time.perf_counter() - started > 4.0
+        finally:
+            pool.close()
+            proc.terminate()
+            proc.wait(10)
+
+
+def _answers(pool):
+    try:
+        return pool.call("content", "health")
+    except Exception:
+        return None
+
+
+def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rpc):
+    """Two `cases` processes share the RPC queue; 60 concurrent filings get 60 consecutive numbers."""
+    def file(i):
+        actor = Actor.citizen(f"o_numbering_{i % 7}").to_dict()
+        data = {"kind": "suggestion", "content": f"第{i}条建议：增加社区公交班次，方便老人出行。", "contact_phone": "13900000000"}
+        return rpc.call("cases", "create_case", actor, data, uuid.uuid4().hex)["number"]
+
+    with concurrent.futures.ThreadPoolExecutor(12) as pool:
+        numbers = list(pool.map(file, range(60)))
+    assert len(set(numbers)) == 60
+    prefix = f"JY{today():%Y%m%d}"
+    assert all(n.startswith(prefix) for n in numbers)
+    seqs = sorted(int(n[len(prefix):]) for n in numbers)
+    all_today = sorted(int(r.number[len(prefix):]) for r in system.sql(
+        "SELECT number FROM cases.cases WHERE number LIKE :p", p=f"{prefix}%"))
+    assert all_today == list(range(1, len(all_today) + 1)), "a gap or duplicate in today's sequence"
+    assert set(seqs) <= set(all_today)
+    # both replicas really took part
+    for name in ("cases", "cases-2"):
+        assert "cases.create_case ok" in system.log(name), f"{name} served no create_case"
+
+
+def test_concurrent_double_submission_creates_one_case(system, rpc):
+    actor = Actor.citizen("o_double_tap").to_dict()
+    data = {"kind": "inquiry", "content": "请问失业补贴需要准备哪些材料？在哪里办理？", "contact_phone": "13700000000"}
+    request_id = uuid.uuid4().hex
+    with concurrent.futures.ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(lambda _: rpc.call("cases", "create_case", actor, data, request_id), range(6)))
+    assert len({r["number"] for r in results}) == 1
+    assert sum(r["created"] for r in results) == 1
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 1
+
+
+def test_request_id_travels_from_gateway_through_rpc_and_events(system):
+    staff = system.staff_session("shouli")
+    case_id = system.sql("SELECT id FROM cases.cases ORDER BY id LIMIT 1")[0].id
+    request_id = f"trace{uuid.uuid4().hex[:12]}"
+    resp = staff.post(f"{system.gateway}/api/v1/cases/{case_id}/replies", json={"body": "追踪请求编号的答复。"},
+                      headers={"X-Request-Id": request_id, "Idempotency-Key": uuid.uuid4().hex})
+    assert resp.status_code == 201 and resp.headers["X-Request-Id"] == request_id
+    # the audit row written by cases carries it
+    assert system.count("cases.audit_log", "request_id = :r AND action = 'case.replied'", r=request_id) == 1
+    # and so do the log lines of the gateway, the cases replica that served it, and messaging's event handler
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and f"[{request_id}]" not in system.log("messaging"):
+        time.sleep(0.2)
+    assert re.search(rf"\[{request_id}\] POST /api/v1/cases/{case_id}/replies 201", system.log("gateway"))
+    assert f"[{request_id}] cases.reply_case ok" in system.log("cases") + system.log("cases-2")
+    assert f"[{request_id}] messaging.handle_case_replied ok" in system.log("messaging")
+
+
+def test_health_and_readiness(system):
+    assert requests.get(f"{system.gateway}/healthz").json() == {"ok": True}
+    ready = requests.get(f"{system.gateway}/readyz").json()
+    assert ready["ready"] is True
+    assert set(ready["checks"]) == {"database", "content", "cases", "ratings", "surveys", "messaging"}
