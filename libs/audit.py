@@ -52,6 +52,4 @@ def entries(session, table, target_type=None, target_id=None, limit=200):
         query = query.where(table.c.target_type == target_type)
     if target_id is not None:
         query = query.where(table.c.target_id == str(target_id))
-    return [
-        {**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)
-    ]
+    return [{**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)]

@@ -70,7 +70,9 @@ def can(actor: Actor, permission: str, department_id=None) -> bool:
         return False
     for role in actor.roles:
         perms, scope = ROLES.get(role, (set(), "own"))
-        if permission in perms and (scope == "all" or (department_id is not None and department_id == actor.department_id)):
+        if permission in perms and (
+            scope == "all" or (department_id is not None and department_id == actor.department_id)
+        ):
             return True
     return False
 

@@ -70,9 +70,7 @@ def relay(session, outbox, dispatch, limit=100):
     ).all()
     for row in rows:
         dispatch(row.event_type, row.payload)
-        session.execute(
-            update(outbox).where(outbox.c.event_id == row.event_id).values(dispatched_at=datetime.now(UTC))
-        )
+        session.execute(update(outbox).where(outbox.c.event_id == row.event_id).values(dispatched_at=datetime.now(UTC)))
     session.commit()
     return len(rows)
 

@@ -44,4 +44,11 @@ class RequestLogging(DependencyProvider):
         outcome = "ok" if exc_info is None else f"error {exc_info[0].__name__}"
         # housekeeping timers would drown the request lines; they still log at DEBUG and on error
         quiet = isinstance(worker_ctx.entrypoint, Timer) and exc_info is None
-        log.log(logging.DEBUG if quiet else logging.INFO, "%s.%s %s %.1fms", worker_ctx.service_name, worker_ctx.entrypoint.method_name, outcome, took)
+        log.log(
+            logging.DEBUG if quiet else logging.INFO,
+            "%s.%s %s %.1fms",
+            worker_ctx.service_name,
+            worker_ctx.entrypoint.method_name,
+            outcome,
+            took,
+        )

@@ -37,7 +37,10 @@ def run_env(target_metadata=None):
         conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
         conn.commit()
         context.configure(
-            connection=conn, target_metadata=target_metadata, version_table_schema=schema, include_schemas=True
+            connection=conn,
+            target_metadata=target_metadata,
+            version_table_schema=schema,
+            include_schemas=True,
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -41,9 +41,10 @@ def infrastructure():
     from testcontainers.core.container import DockerContainer
     from testcontainers.core.waiting_utils import wait_for_logs
 
-    with PostgresContainer("postgres:15", driver="psycopg") as pg, DockerContainer(
-        "rabbitmq:3-management"
-    ).with_exposed_ports(5672, 15672) as mq:
+    with (
+        PostgresContainer("postgres:15", driver="psycopg") as pg,
+        DockerContainer("rabbitmq:3-management").with_exposed_ports(5672, 15672) as mq,
+    ):
         wait_for_logs(mq, "Server startup complete", timeout=120)
         host = mq.get_container_host_ip()
         yield (

@@ -102,7 +102,14 @@ class System:
         self.start(name or service, argv)
 
     def start_gateway(self, name, port, **env):
-        argv = [sys.executable, "-m", "gunicorn", "--config", "deploy/gunicorn.conf.py", "services.gateway.app:create_app()"]
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "services.gateway.app:create_app()",
+        ]
         self.start(name, argv, GATEWAY_BIND=f"127.0.0.1:{port}", GATEWAY_WORKERS=1, **env)
 
     def log(self, name):
@@ -156,7 +163,11 @@ class System:
 def system(tmp_path_factory):
     logdir = Path(os.environ.get("WZW_TEST_LOGS") or tmp_path_factory.mktemp("system-logs"))
     logdir.mkdir(parents=True, exist_ok=True)
-    with infrastructure() as (pg, amqp, api), fresh_database(pg) as db_url, fresh_vhost(amqp, api) as amqp_uri:
+    with (
+        infrastructure() as (pg, amqp, api),
+        fresh_database(pg) as db_url,
+        fresh_vhost(amqp, api) as amqp_uri,
+    ):
         sys_ = System(database_url=db_url, amqp_uri=amqp_uri, logdir=logdir, amqp_base=amqp, rabbit_api=api)
         sys_.engine = create_engine(db_url)
         _load_demo(sys_)
@@ -185,10 +196,12 @@ def _load_demo(sys_):
 def _ready(sys_):
     sys_.check_alive()
     try:
-        return all(
-            requests.get(f"{url}/readyz", timeout=5).status_code == 200
-            for url in (sys_.gateway, sys_.late_gateway)
-        ) and requests.get(sys_.sandbox, timeout=5).ok
+        return (
+            all(
+                requests.get(f"{url}/readyz", timeout=5).status_code == 200 for url in (sys_.gateway, sys_.late_gateway)
+            )
+            and requests.get(sys_.sandbox, timeout=5).ok
+        )
     except requests.RequestException:
         return False
 

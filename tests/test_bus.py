@@ -2,11 +2,10 @@
 
 import concurrent.futures
 import re
-import time
-import uuid
-
 import subprocess
 import sys
+import time
+import uuid
 
 import requests
 
@@ -34,7 +33,8 @@ def test_the_concurrency_check_fails_when_psycopg_blocks_eventlet(system):
         proc = subprocess.Popen(
             [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES["content"]],
             env=system.env(AMQP_URI=amqp_uri, PSYCOPG_WAIT_FUNC="wait_c"),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         pool = RpcPool({"AMQP_URI": amqp_uri}, size=10, timeout=20)
         try:
@@ -58,9 +58,14 @@ def _answers(pool):
 
 def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rpc):
     """Two `cases` processes share the RPC queue; 60 concurrent filings get 60 consecutive numbers."""
+
     def file(i):
         actor = Actor.citizen(f"o_numbering_{i % 7}").to_dict()
-        data = {"kind": "suggestion", "content": f"第{i}条建议：增加社区公交班次，方便老人出行。", "contact_phone": "13900000000"}
+        data = {
+            "kind": "suggestion",
+            "content": f"第{i}条建议：增加社区公交班次，方便老人出行。",
+            "contact_phone": "13900000000",
+        }
         return rpc.call("cases", "create_case", actor, data, uuid.uuid4().hex)["number"]
 
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
@@ -68,9 +73,11 @@ def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rp
     assert len(set(numbers)) == 60
     prefix = f"JY{today():%Y%m%d}"
     assert all(n.startswith(prefix) for n in numbers)
-    seqs = sorted(int(n[len(prefix):]) for n in numbers)
-    all_today = sorted(int(r.number[len(prefix):]) for r in system.sql(
-        "SELECT number FROM cases.cases WHERE number LIKE :p", p=f"{prefix}%"))
+    seqs = sorted(int(n[len(prefix) :]) for n in numbers)
+    all_today = sorted(
+        int(r.number[len(prefix) :])
+        for r in system.sql("SELECT number FROM cases.cases WHERE number LIKE :p", p=f"{prefix}%")
+    )
     assert all_today == list(range(1, len(all_today) + 1)), "a gap or duplicate in today's sequence"
     assert set(seqs) <= set(all_today)
     # both replicas really took part
@@ -80,7 +87,11 @@ def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rp
 
 def test_concurrent_double_submission_creates_one_case(system, rpc):
     actor = Actor.citizen("o_double_tap").to_dict()
-    data = {"kind": "inquiry", "content": "请问失业补贴需要准备哪些材料？在哪里办理？", "contact_phone": "13700000000"}
+    data = {
+        "kind": "inquiry",
+        "content": "请问失业补贴需要准备哪些材料？在哪里办理？",
+        "contact_phone": "13700000000",
+    }
     request_id = uuid.uuid4().hex
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
         results = list(pool.map(lambda _: rpc.call("cases", "create_case", actor, data, request_id), range(6)))
@@ -93,8 +104,11 @@ def test_request_id_travels_from_gateway_through_rpc_and_events(system):
     staff = system.staff_session("shouli")
     case_id = system.sql("SELECT id FROM cases.cases ORDER BY id LIMIT 1")[0].id
     request_id = f"trace{uuid.uuid4().hex[:12]}"
-    resp = staff.post(f"{system.gateway}/api/v1/cases/{case_id}/replies", json={"body": "追踪请求编号的答复。"},
-                      headers={"X-Request-Id": request_id, "Idempotency-Key": uuid.uuid4().hex})
+    resp = staff.post(
+        f"{system.gateway}/api/v1/cases/{case_id}/replies",
+        json={"body": "追踪请求编号的答复。"},
+        headers={"X-Request-Id": request_id, "Idempotency-Key": uuid.uuid4().hex},
+    )
     assert resp.status_code == 201 and resp.headers["X-Request-Id"] == request_id
     # the audit row written by cases carries it
     assert system.count("cases.audit_log", "request_id = :r AND action = 'case.replied'", r=request_id) == 1

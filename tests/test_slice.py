@@ -80,7 +80,9 @@ def test_complaint_from_form_to_reply_in_wechat(system):
 
     # the citizen is told in WeChat
     def told():
-        return [c for c in system.sandbox_calls("custom_send", citizen.openid) if "新的答复" in c["body"]["text"]["content"]]
+        return [
+            c for c in system.sandbox_calls("custom_send", citizen.openid) if "新的答复" in c["body"]["text"]["content"]
+        ]
 
     assert "责令整改" in wait_for(told, message="the reply notification")[0]["body"]["text"]["content"]
 
@@ -158,7 +160,10 @@ def test_contact_details_only_for_the_handling_staff(system):
     market = system.staff_session("shichang")
     assert market.get(f"{system.gateway}/api/v1/cases/{case_id}").status_code == 404
     assert all(c["number"] != number for c in market.get(f"{system.gateway}/api/v1/cases").json())
-    reply = market.post(f"{system.gateway}/api/v1/cases/{case_id}/replies", json={"body": "越权答复", "request_id": uuid.uuid4().hex})
+    reply = market.post(
+        f"{system.gateway}/api/v1/cases/{case_id}/replies",
+        json={"body": "越权答复", "request_id": uuid.uuid4().hex},
+    )
     assert reply.status_code == 404
     assert system.count("cases.replies", "case_id = :c", c=case_id) == 0
 

@@ -29,8 +29,10 @@ def test_url_verification_echoes_only_when_signed(system):
     citizen = system.citizen()
     good = citizen.verify_url("echo-123")
     assert good.status_code == 200 and good.text == "echo-123"
-    forged = requests.get(f"{system.gateway}/wechat", params={"signature": "0" * 40, "timestamp": str(int(time.time())),
-                                                                "nonce": "n", "echostr": "x"})
+    forged = requests.get(
+        f"{system.gateway}/wechat",
+        params={"signature": "0" * 40, "timestamp": str(int(time.time())), "nonce": "n", "echostr": "x"},
+    )
     assert forged.status_code == 403 and "x" not in forged.text
 
 
@@ -99,10 +101,17 @@ XXE = (
         pytest.param(lambda c, ts: BILLION_LAUGHS.format(openid=c.openid, ts=ts), id="billion-laughs"),
         pytest.param(lambda c, ts: XXE.format(openid=c.openid, ts=ts), id="xxe"),
         pytest.param(lambda c, ts: f"<root><FromUserName>{c.openid}</FromUserName></root>", id="no-xml-root"),
-        pytest.param(lambda c, ts: f"<xml><ToUserName>a</ToUserName><CreateTime>{ts}</CreateTime>"
-                     "<MsgType>text</MsgType></xml>", id="no-sender"),
-        pytest.param(lambda c, ts: f"<xml><ToUserName>a</ToUserName><FromUserName>{c.openid}</FromUserName>"
-                     "<CreateTime>soon</CreateTime><MsgType>text</MsgType></xml>", id="bad-createtime"),
+        pytest.param(
+            lambda c, ts: f"<xml><ToUserName>a</ToUserName><CreateTime>{ts}</CreateTime><MsgType>text</MsgType></xml>",
+            id="no-sender",
+        ),
+        pytest.param(
+            lambda c, ts: (
+                f"<xml><ToUserName>a</ToUserName><FromUserName>{c.openid}</FromUserName>"
+                "<CreateTime>soon</CreateTime><MsgType>text</MsgType></xml>"
+            ),
+            id="bad-createtime",
+        ),
     ],
 )
 def test_malformed_xml_is_refused(system, make_body, safe_mode):
@@ -126,8 +135,13 @@ def test_ciphertext_that_does_not_decrypt_is_refused(system):
     ts, n = str(int(time.time())), "abc123"
     garbage = "bm90IGEgcmVhbCBjaXBoZXJ0ZXh0IGF0IGFsbCEhISE="
     body = f"<xml><Encrypt><![CDATA[{garbage}]]></Encrypt></xml>"
-    params = {"signature": signature(citizen.token, ts, n), "timestamp": ts, "nonce": n, "encrypt_type": "aes",
-              "msg_signature": signature(citizen.token, ts, n, garbage)}
+    params = {
+        "signature": signature(citizen.token, ts, n),
+        "timestamp": ts,
+        "nonce": n,
+        "encrypt_type": "aes",
+        "msg_signature": signature(citizen.token, ts, n, garbage),
+    }
     assert citizen.post("", params=params, body=body.encode()).status == 400
     assert nothing_recorded(system, citizen)
 
@@ -138,8 +152,13 @@ def test_message_encrypted_for_another_account_is_refused(system):
     other = WeChatCrypto(citizen.token, citizen.aes_key, "wxanotheraccount")
     encrypted = other.encrypt_message(citizen.text_xml("串号"), n, ts)
     outer = xmltodict.parse(encrypted)["xml"]
-    params = {"signature": signature(citizen.token, ts, n), "timestamp": ts, "nonce": n, "encrypt_type": "aes",
-              "msg_signature": outer["MsgSignature"]}
+    params = {
+        "signature": signature(citizen.token, ts, n),
+        "timestamp": ts,
+        "nonce": n,
+        "encrypt_type": "aes",
+        "msg_signature": outer["MsgSignature"],
+    }
     assert citizen.post("", params=params, body=encrypted.encode()).status == 403
     assert nothing_recorded(system, citizen)
 

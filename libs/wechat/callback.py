@@ -66,8 +66,14 @@ def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
     encrypted = outer.get("Encrypt")
     if not isinstance(encrypted, str) or not encrypted:
         raise CallbackRejected(400, "no Encrypt element")
-    check_signature(token, args.get("msg_signature"), args.get("timestamp"), args.get("nonce"), skew_seconds,
-                    extra=encrypted)
+    check_signature(
+        token,
+        args.get("msg_signature"),
+        args.get("timestamp"),
+        args.get("nonce"),
+        skew_seconds,
+        extra=encrypted,
+    )
     try:
         key = base64.b64decode(to_binary(aes_key + "="))
         plain = PrpCrypto(key).decrypt(encrypted, app_id)

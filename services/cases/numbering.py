@@ -11,11 +11,12 @@ from services.cases.models import CaseCounter
 
 PREFIX = {"complaint": "TS", "inquiry": "ZX", "suggestion": "JY"}
 
+
 def next_number(session, kind, day=None):
     day = day or today()
     stmt = insert(CaseCounter).values(kind=kind, day=day, last=1)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["kind", "day"], set_={"last": CaseCounter.last + 1}
-    ).returning(CaseCounter.last)
+    stmt = stmt.on_conflict_do_update(index_elements=["kind", "day"], set_={"last": CaseCounter.last + 1}).returning(
+        CaseCounter.last
+    )
     seq = session.execute(stmt).scalar_one()
     return f"{PREFIX[kind]}{day:%Y%m%d}{seq:04d}"

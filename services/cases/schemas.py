@@ -2,13 +2,13 @@
 
 import re
 
-from libs.validation import Fields
 from libs.clock import today
+from libs.validation import Fields
 from services.cases.numbering import PREFIX
 
 KIND_LABELS = {"complaint": "投诉举报", "inquiry": "咨询求助", "suggestion": "建议献策"}
 STATUS_LABELS = {"submitted": "已受理", "replied": "已答复", "closed": "已办结"}
-NUMBER = re.compile(r"^(%s)\d{12,}$" % "|".join(PREFIX.values()))
+NUMBER = re.compile(rf"^({'|'.join(PREFIX.values())})\d{{12,}}$")
 REQUEST_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 
 

@@ -9,7 +9,14 @@ from services.content.models import Department, outbox
 
 
 def department_view(d):
-    return {"id": d.id, "name": d.name, "remit": d.remit, "phone": d.phone, "address": d.address, "hours": d.hours}
+    return {
+        "id": d.id,
+        "name": d.name,
+        "remit": d.remit,
+        "phone": d.phone,
+        "address": d.address,
+        "hours": d.hours,
+    }
 
 
 class ContentService(ServiceBase):

@@ -82,8 +82,15 @@ def case_detail(case_id, errors=None, form=None):
     actor = staff.current_actor().to_dict()
     case = rpc("cases", "get_case", actor, case_id)
     trail = rpc("cases", "audit_trail", actor, case_id)
-    return render_template("admin/case_detail.html", case=case, trail=trail, errors=errors or {}, form=form or {},
-                           departments=_department_names(), request_id=uuid.uuid4().hex)
+    return render_template(
+        "admin/case_detail.html",
+        case=case,
+        trail=trail,
+        errors=errors or {},
+        form=form or {},
+        departments=_department_names(),
+        request_id=uuid.uuid4().hex,
+    )
 
 
 @bp.post("/cases/<int:case_id>/reply")
@@ -91,8 +98,14 @@ def case_detail(case_id, errors=None, form=None):
 def reply(case_id):
     actor = staff.current_actor().to_dict()
     try:
-        rpc("cases", "reply_case", actor, case_id, {"body": request.form.get("body", "")},
-            request.form.get("request_id", ""))
+        rpc(
+            "cases",
+            "reply_case",
+            actor,
+            case_id,
+            {"body": request.form.get("body", "")},
+            request.form.get("request_id", ""),
+        )
     except ValidationError as exc:
         errors = exc.details.get("fields") or {"_": exc.message}
         return case_detail(case_id, errors=errors, form=request.form), 400

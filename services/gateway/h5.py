@@ -56,24 +56,32 @@ def _departments():
 @bp.get("/complaints/new")
 @citizen_required
 def complaint_form():
-    return render_template("h5/complaint_form.html", form={}, errors={}, departments=_departments(),
-                           request_id=uuid.uuid4().hex)
+    return render_template(
+        "h5/complaint_form.html", form={}, errors={}, departments=_departments(), request_id=uuid.uuid4().hex
+    )
 
 
 @bp.post("/complaints")
 @citizen_required
 def complaint_submit():
     form = request.form.to_dict()
-    data = {k: form.get(k, "") for k in ("accused", "content", "contact_name", "contact_phone", "department_id",
-                                         "occurred_on")}
+    data = {
+        k: form.get(k, "")
+        for k in ("accused", "content", "contact_name", "contact_phone", "department_id", "occurred_on")
+    }
     data["kind"] = "complaint"
     request_id = form.get("request_id", "")
     try:
         case = rpc("cases", "create_case", Actor.citizen(session["openid"]).to_dict(), data, request_id)
     except ValidationError as exc:
         errors = exc.details.get("fields") or {"_": exc.message}
-        return render_template("h5/complaint_form.html", form=form, errors=errors, departments=_departments(),
-                               request_id=request_id or uuid.uuid4().hex), 400
+        return render_template(
+            "h5/complaint_form.html",
+            form=form,
+            errors=errors,
+            departments=_departments(),
+            request_id=request_id or uuid.uuid4().hex,
+        ), 400
     return redirect(url_for("h5.case_detail", number=case["number"], created=1), code=303)
 
 

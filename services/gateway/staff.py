@@ -25,8 +25,13 @@ def _hash(token):
 
 
 def actor_for(staff: Staff) -> Actor:
-    return Actor(kind="staff", id=str(staff.id), name=staff.name, roles=tuple(staff.roles),
-                 department_id=staff.department_id)
+    return Actor(
+        kind="staff",
+        id=str(staff.id),
+        name=staff.name,
+        roles=tuple(staff.roles),
+        department_id=staff.department_id,
+    )
 
 
 def login(session, username, password):
@@ -36,8 +41,14 @@ def login(session, username, password):
     staff = session.scalar(select(Staff).where(Staff.username == username[:32]))
     ok = check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password)
     if not staff or not ok or not staff.active:
-        audit.record(session, audit_log, Actor(kind="system", id="gateway"), "staff.login_failed", "staff",
-                     username[:32])
+        audit.record(
+            session,
+            audit_log,
+            Actor(kind="system", id="gateway"),
+            "staff.login_failed",
+            "staff",
+            username[:32],
+        )
         session.commit()
         raise Unauthenticated("bad_credentials", "用户名或密码错误")
     token = secrets.token_urlsafe(32)
@@ -67,8 +78,14 @@ def logout(session, token):
 
 
 def create_staff(session, username, name, password, roles, department_id=None):
-    staff = Staff(username=username, name=name, password_hash=generate_password_hash(password), roles=list(roles),
-                  department_id=department_id, active=True)
+    staff = Staff(
+        username=username,
+        name=name,
+        password_hash=generate_password_hash(password),
+        roles=list(roles),
+        department_id=department_id,
+        active=True,
+    )
     session.add(staff)
     session.flush()
     return staff

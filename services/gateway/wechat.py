@@ -41,8 +41,9 @@ def rejected(exc):
 def _check_query_signature():
     wx = _wx()
     a = request.args
-    callback.check_signature(wx["TOKEN"], a.get("signature"), a.get("timestamp"), a.get("nonce"),
-                             float(wx["CLOCK_SKEW_SECONDS"]))
+    callback.check_signature(
+        wx["TOKEN"], a.get("signature"), a.get("timestamp"), a.get("nonce"), float(wx["CLOCK_SKEW_SECONDS"])
+    )
 
 
 @bp.get("/wechat")
@@ -82,8 +83,14 @@ def receive():
     _check_query_signature()
     safe_mode = request.args.get("encrypt_type") == "aes"
     if safe_mode:
-        body = callback.decrypt(body, request.args, wx["TOKEN"], wx["ENCODING_AES_KEY"], wx["APP_ID"],
-                                float(wx["CLOCK_SKEW_SECONDS"]))
+        body = callback.decrypt(
+            body,
+            request.args,
+            wx["TOKEN"],
+            wx["ENCODING_AES_KEY"],
+            wx["APP_ID"],
+            float(wx["CLOCK_SKEW_SECONDS"]),
+        )
     fields = callback.check_fields(callback.parse_xml(body))
     key = callback.dedupe_key(fields)
     if not claim(key):

@@ -17,13 +17,13 @@ TEMPLATE_FIELD_MAX = 20
 
 WELCOME = (
     "欢迎关注微政务！\n"
-    "· 投诉举报：<a href=\"{base}/h5/complaints/new\">在线提交</a>\n"
+    '· 投诉举报：<a href="{base}/h5/complaints/new">在线提交</a>\n'
     "· 查询办理进度：直接发送案件编号（如 TS202611260001）\n"
-    "· 我的案件：<a href=\"{base}/h5/cases\">点击查看</a>"
+    '· 我的案件：<a href="{base}/h5/cases">点击查看</a>'
 )
 HELP = (
     "您好，您的留言已收到。\n"
-    "发送案件编号可查询办理进度；如需投诉举报，请<a href=\"{base}/h5/complaints/new\">在线提交</a>。"
+    '发送案件编号可查询办理进度；如需投诉举报，请<a href="{base}/h5/complaints/new">在线提交</a>。'
 )
 
 
@@ -70,7 +70,12 @@ def record_inbound(session, dedupe_key, fields):
             session,
             outbox,
             "wechat_message_received",
-            {"openid": openid, "msg_type": msg_type, "content": fields.get("Content") or "", "key": dedupe_key},
+            {
+                "openid": openid,
+                "msg_type": msg_type,
+                "content": fields.get("Content") or "",
+                "key": dedupe_key,
+            },
         )
     session.commit()
     return True
@@ -137,6 +142,11 @@ def outbound_for(session, openid, limit=50):
         select(OutboundMessage).where(OutboundMessage.openid == openid).order_by(OutboundMessage.id.desc()).limit(limit)
     )
     return [
-        {"channel": r.channel, "content": r.content, "status": r.status, "created_at": r.created_at.isoformat()}
+        {
+            "channel": r.channel,
+            "content": r.content,
+            "status": r.status,
+            "created_at": r.created_at.isoformat(),
+        }
         for r in rows
     ]

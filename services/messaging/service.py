@@ -77,7 +77,7 @@ class MessagingService(ServiceBase):
         except eventlet.Timeout:
             return "查询暂时较慢，请稍后再试。"
         text = domain.format_case(view)
-        return f"{text}\n<a href=\"{self._base()}/h5/cases/{view['number']}\">查看详情</a>"
+        return f'{text}\n<a href="{self._base()}/h5/cases/{view["number"]}">查看详情</a>'
 
     @rpc
     def oauth_openid(self, code):
@@ -103,13 +103,17 @@ class MessagingService(ServiceBase):
         text = (
             f"您的{case['kind_label']}已受理。\n编号：{case['number']}\n"
             f"受理时间：{local_minute(case['created_at'])}\n"
-            f"发送编号可随时查询进度，或<a href=\"{self._case_link(case['number'])}\">点击查看</a>。"
+            f'发送编号可随时查询进度，或<a href="{self._case_link(case["number"])}">点击查看</a>。'
         )
         template = {
             "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
             "url": self._case_link(case["number"]),
-            "data": {"first": f"{case['kind_label']}已受理", "keyword1": case["number"], "keyword2": "已受理",
-                     "remark": "点击查看详情"},
+            "data": {
+                "first": f"{case['kind_label']}已受理",
+                "keyword1": case["number"],
+                "keyword2": "已受理",
+                "remark": "点击查看详情",
+            },
         }
         self._notify_once(payload, "case_created", case["openid"], text, template)
 
@@ -118,13 +122,17 @@ class MessagingService(ServiceBase):
         case = payload["data"]
         text = (
             f"您的{case['kind_label']} {case['number']} 有了新的答复：\n{case['reply']}\n"
-            f"<a href=\"{self._case_link(case['number'])}\">查看详情</a>"
+            f'<a href="{self._case_link(case["number"])}">查看详情</a>'
         )
         template = {
             "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
             "url": self._case_link(case["number"]),
-            "data": {"first": f"{case['kind_label']}有新答复", "keyword1": case["number"], "keyword2": "已答复",
-                     "remark": "点击查看答复内容"},
+            "data": {
+                "first": f"{case['kind_label']}有新答复",
+                "keyword1": case["number"],
+                "keyword2": "已答复",
+                "remark": "点击查看答复内容",
+            },
         }
         self._notify_once(payload, "case_replied", case["openid"], text, template)
 

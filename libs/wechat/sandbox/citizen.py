@@ -79,8 +79,12 @@ class Citizen:
         """(query params, body bytes) for `xml` as WeChat would post it."""
         timestamp = str(timestamp or int(time.time()))
         n = nonce()
-        params = {"signature": signature(self.token, timestamp, n), "timestamp": timestamp, "nonce": n,
-                  "openid": self.openid}
+        params = {
+            "signature": signature(self.token, timestamp, n),
+            "timestamp": timestamp,
+            "nonce": n,
+            "openid": self.openid,
+        }
         if not self.aes_key:
             return params, xml.encode("utf-8")
         crypto = WeChatCrypto(self.token, self.aes_key, self.app_id)
@@ -113,6 +117,10 @@ class Citizen:
     def verify_url(self, echostr="sandbox-echo"):
         """The GET WeChat sends when the account's server URL is saved."""
         timestamp, n = str(int(time.time())), nonce()
-        params = {"signature": signature(self.token, timestamp, n), "timestamp": timestamp, "nonce": n,
-                  "echostr": echostr}
+        params = {
+            "signature": signature(self.token, timestamp, n),
+            "timestamp": timestamp,
+            "nonce": n,
+            "echostr": echostr,
+        }
         return self.http.get(self.callback_url, params=params, timeout=10)

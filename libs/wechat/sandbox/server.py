@@ -8,7 +8,7 @@ import json
 import secrets
 import threading
 import time
-from urllib.parse import urlencode, urlsplit, urlunsplit, parse_qsl
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, jsonify, redirect, render_template, request
 
@@ -111,7 +111,8 @@ def create_app(config=None):
         data = body.get("data") or {}
         if any(len(str(v.get("value", ""))) > TEMPLATE_FIELD_MAX for v in data.values()):
             return wx_error(47001, "data format error: field longer than 20 characters")
-        text = "\n".join(f"{k}: {v.get('value', '')}" for k, v in data.items())
+        # the template's own labels live in WeChat's template library; the phone shows the values in order
+        text = "\n".join(str(v.get("value", "")) for v in data.values())
         state.say(body["touser"], "account", "template", text, url=body.get("url"))
         return jsonify({"errcode": 0, "errmsg": "ok", "msgid": int(time.time() * 1000)})
 
@@ -123,8 +124,16 @@ def create_app(config=None):
         openid = request.args.get("openid", "")
         if openid not in state.followers:
             return jsonify({"subscribe": 0, "openid": openid})
-        return jsonify({"subscribe": 1, "openid": openid, "language": "zh_CN", "subscribe_scene": "ADD_SCENE_QR_CODE",
-                        "tagid_list": [], "remark": ""})
+        return jsonify(
+            {
+                "subscribe": 1,
+                "openid": openid,
+                "language": "zh_CN",
+                "subscribe_scene": "ADD_SCENE_QR_CODE",
+                "tagid_list": [],
+                "remark": "",
+            }
+        )
 
     # -- OAuth2 web authorization (snsapi_base) ---------------------------------------------------------
     @app.get("/connect/oauth2/authorize")
@@ -153,8 +162,15 @@ def create_app(config=None):
             openid, expires = state.codes.pop(request.args.get("code", ""), (None, 0))
         if not openid or expires < time.time():
             return wx_error(40029, "invalid code")
-        return jsonify({"access_token": secrets.token_hex(16), "expires_in": 7200, "refresh_token": secrets.token_hex(16),
-                        "openid": openid, "scope": "snsapi_base"})
+        return jsonify(
+            {
+                "access_token": secrets.token_hex(16),
+                "expires_in": 7200,
+                "refresh_token": secrets.token_hex(16),
+                "openid": openid,
+                "scope": "snsapi_base",
+            }
+        )
 
     # -- for tests: what was called -------------------------------------------------------------------
     @app.get("/sandbox/calls")
@@ -168,9 +184,12 @@ def create_app(config=None):
     @app.get("/")
     def phone():
         openid = request.args.get("openid") or DEMO_CITIZENS[0][0]
-        resp = app.make_response(render_template(
-            "phone.html", citizens=DEMO_CITIZENS, openid=openid, config_gateway=config["GATEWAY"]["PUBLIC_URL"]
-        ))
+        citizens = DEMO_CITIZENS + ([(openid, "市民")] if openid not in dict(DEMO_CITIZENS) else [])
+        resp = app.make_response(
+            render_template(
+                "phone.html", citizens=citizens, openid=openid, config_gateway=config["GATEWAY"]["PUBLIC_URL"]
+            )
+        )
         resp.set_cookie("sandbox_openid", openid, samesite="Lax")
         return resp
 

@@ -61,6 +61,13 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("processed_events", "outbox", "audit_log", "tokens", "outbound_messages", "inbound_messages",
-                  "followers"):
+    for table in (
+        "processed_events",
+        "outbox",
+        "audit_log",
+        "tokens",
+        "outbound_messages",
+        "inbound_messages",
+        "followers",
+    ):
         op.drop_table(table, schema=S)

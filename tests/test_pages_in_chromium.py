@@ -1,0 +1,117 @@
+"""The pages as people use them, in a real headless Chromium: the sandbox phone, the H5 form, the staff pages."""
+
+import os
+import re
+import shutil
+
+import pytest
+
+from tests.conftest import wait_for
+
+CHROMIUM = os.environ.get("WZW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="Debian chromium not installed")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--no-first-run",
+                "--disable-quic",
+            ],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser, tmp_path):
+    context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
+    page = context.new_page()
+    yield page
+    context.close()
+
+
+def shot(page, name):
+    target = os.environ.get("WZW_SCREENSHOTS")
+    if target:
+        os.makedirs(target, exist_ok=True)
+        page.screenshot(path=os.path.join(target, f"{name}.png"), full_page=True)
+
+
+def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
+    openid = "o_browser_citizen"
+    page.goto(f"{system.sandbox}/?openid={openid}")
+    page.click("#btn-follow")
+    page.wait_for_selector(".row.account .bubble:has-text('欢迎关注微政务')")
+
+    # the welcome message's link opens the complaint form inside the phone; OAuth happens behind it
+    page.click(".bubble a:has-text('在线提交')")
+    form = page.frame_locator("#frame")
+    form.locator("input[name=accused]").fill("幸福小区物业公司")
+    form.locator("textarea[name=content]").fill("小区电梯停运一周无人维修，老人上下楼非常困难。")
+    form.locator("select[name=department_id]").select_option(label="市住房和城乡建设局")
+    form.locator("input[name=contact_name]").fill("王大爷")
+    form.locator("input[name=contact_phone]").fill("1390000")  # too short: the form says so and keeps the text
+    form.locator("#submit").click()
+    error = form.locator(".err[data-field=contact_phone]")
+    error.wait_for()
+    assert "11位手机号" in error.inner_text()
+    assert form.locator("input[name=accused]").input_value() == "幸福小区物业公司"
+
+    form.locator("input[name=contact_phone]").fill("13900001111")
+    form.locator("#submit").click()
+    number = form.locator("#case-number").inner_text()
+    assert re.fullmatch(r"TS\d{12}", number)
+    shot(page, "h5-submitted")
+
+    page.click("text=✕ 关闭")
+    # the citizen only followed (never wrote), so WeChat allows a template message, not a customer-service one
+    page.wait_for_selector(f".bubble[data-kind=template]:has-text('{number}')")
+
+    # staff: log in, open the case, see the contact, reply
+    staff = page.context.new_page()
+    staff.goto(f"{system.gateway}/admin/login")
+    staff.fill("input[name=username]", "shouli")
+    staff.fill("input[name=password]", "wrong")
+    staff.click("button[type=submit]")
+    assert "用户名或密码错误" in staff.inner_text("#login-error")
+    staff.fill("input[name=username]", "shouli")
+    staff.fill("input[name=password]", "demo12345")
+    staff.click("button[type=submit]")
+    staff.click(f"text={number}")
+    assert staff.inner_text("#contact-phone") == "13900001111"
+    staff.click("text=发送答复")  # empty reply: refused with a reason
+    assert "请填写答复内容" in staff.inner_text("#reply-error")
+    staff.fill("textarea[name=body]", "已通知物业公司三日内修复电梯，请留意后续通知。")
+    staff.click("text=发送答复")
+    staff.wait_for_selector(".reply:has-text('三日内修复电梯')")
+    assert staff.inner_text("#status") == "已答复"
+    assert "case.replied" in staff.inner_text("#audit")
+    shot(staff, "admin-case")
+
+    # back on the phone: the reply arrives, and sending the number shows the status
+    page.bring_to_front()
+    page.wait_for_selector(".bubble[data-kind=template]:has-text('有新答复')")
+    page.fill("#text", number)
+    page.press("#text", "Enter")
+    page.wait_for_selector(".bubble[data-kind=passive]:has-text('状态：已答复')")
+    assert "三日内修复电梯" in page.locator(".bubble[data-kind=passive]").last.inner_text()
+    shot(page, "phone")
+
+
+def test_my_cases_page_lists_the_citizens_cases(system, page):
+    openid = "o_browser_citizen"
+    page.goto(f"{system.sandbox}/?openid={openid}")
+    page.goto(f"{system.gateway}/h5/cases")
+    wait_for(lambda: page.locator("#case-list a").count() >= 1, message="the case list")
+    assert "投诉举报" in page.inner_text("#case-list")
