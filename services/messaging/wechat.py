@@ -53,20 +53,36 @@ class PgTokenStorage(SessionStorage):
 
 
 class SharedTokenClient(WeChatClient):
-    """Refreshing the token invalidates the old one, so only one replica refreshes; the others reuse it."""
+    """Refreshing the token invalidates the old one, so only one replica refreshes; the others reuse it.
+
+    wechatpy calls fetch_access_token() both when it has no token and when WeChat rejected the one it used
+    (40001/42001). Only a stored token other than the rejected one is reused; otherwise a new one is fetched.
+    """
+
+    _used_token = None
+
+    @property
+    def access_token(self):
+        self._used_token = WeChatClient.access_token.fget(self)
+        return self._used_token
 
     def fetch_access_token(self):
         with self.session.refresh_lock(self.access_token_key):
             token = self.session.get(self.access_token_key)
-            if token:
+            if token and token != self._used_token:  # another replica refreshed it meanwhile
+                self._used_token = token
                 return {"access_token": token}
-            return super().fetch_access_token()
+            result = super().fetch_access_token()
+            self._used_token = result["access_token"]
+            return result
 
 
 class WeChatApi(DependencyProvider):
     def setup(self):
         self.config = self.container.config["WECHAT"]
-        self.engine = make_engine(self.container.config["DATABASE_URL"], pool_size=2)
+        # a worker waiting for the refresh lock holds a connection, and the one refreshing needs two
+        max_workers = int(self.container.config.get("max_workers", 10))
+        self.engine = make_engine(self.container.config["DATABASE_URL"], pool_size=max_workers)
         self.storage = PgTokenStorage(self.engine)
 
     def stop(self):

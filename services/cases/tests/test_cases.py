@@ -1,0 +1,158 @@
+"""cases on a real database session (worker_factory) and as a running container on real RabbitMQ."""
+
+import uuid
+
+import pytest
+from nameko.standalone.rpc import ServiceRpcProxy
+from nameko.testing.services import worker_factory
+from sqlalchemy import select
+
+from libs.auth import Actor
+from libs.errors import Forbidden, NotFound, ValidationError
+from services.cases.models import Case, CaseCounter, audit_log, outbox
+from services.cases.service import CasesService
+
+CITIZEN = Actor.citizen("o_unit_citizen").to_dict()
+STAFF = {
+    "dispatcher": Actor(kind="staff", id="1", name="受理员", roles=("dispatcher",)),
+    "handler_own": Actor(kind="staff", id="2", name="环保办理人", roles=("handler",), department_id=2),
+    "handler_other": Actor(kind="staff", id="3", name="市场办理人", roles=("handler",), department_id=3),
+    "auditor": Actor(kind="staff", id="4", name="审计员", roles=("auditor",)),
+}
+
+
+def complaint(**over):
+    data = {
+        "kind": "complaint",
+        "accused": "某化工厂",
+        "content": "化工厂夜间排放刺鼻气体，周边居民头晕恶心。",
+        "contact_phone": "13800000000",
+        "department_id": 2,
+    }
+    data.update(over)
+    return data
+
+
+@pytest.fixture
+def cases(db_session):
+    return worker_factory(CasesService, db=db_session)
+
+
+def test_filing_numbers_and_stages_an_event(cases, db_session):
+    result = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)
+    assert result["created"] is True and result["number"].startswith("TS")
+    case = db_session.scalar(select(Case).where(Case.number == result["number"]))
+    assert case.status == "submitted" and case.contact_phone == "13800000000"
+    staged = db_session.execute(select(outbox).where(outbox.c.event_type == "case_created")).all()
+    assert any(row.payload["data"]["number"] == result["number"] for row in staged)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("content", "短"),
+        ("content", "字" * 2001),
+        ("contact_phone", ""),
+        ("contact_phone", "abc"),
+        ("accused", ""),
+        ("kind", "rumour"),
+        ("department_id", "二"),
+        ("occurred_on", "2026-13-40"),
+    ],
+)
+def test_bad_fields_are_refused_and_nothing_is_written(cases, db_session, field, value):
+    before = db_session.scalar(select(CaseCounter.last).where(CaseCounter.kind == "complaint")) or 0
+    with pytest.raises(ValidationError) as err:
+        cases.create_case(CITIZEN, complaint(**{field: value}), uuid.uuid4().hex)
+    assert field in err.value.details["fields"]
+    db_session.rollback()
+    after = db_session.scalar(select(CaseCounter.last).where(CaseCounter.kind == "complaint")) or 0
+    assert after == before  # no number was used up
+
+
+def test_only_citizens_file_and_request_ids_are_checked(cases):
+    with pytest.raises(Forbidden):
+        cases.create_case(STAFF["dispatcher"].to_dict(), complaint(), uuid.uuid4().hex)
+    with pytest.raises(ValidationError):
+        cases.create_case(CITIZEN, complaint(), "x")
+    with pytest.raises(ValidationError):
+        cases.create_case(CITIZEN, "not a dict", uuid.uuid4().hex)
+
+
+def test_same_request_id_from_another_citizen_is_refused(cases):
+    request_id = uuid.uuid4().hex
+    cases.create_case(CITIZEN, complaint(), request_id)
+    with pytest.raises(ValidationError):
+        cases.create_case(Actor.citizen("o_someone_else").to_dict(), complaint(), request_id)
+
+
+# who may read a department-2 case, and whether they see the contact details
+ROLE_MATRIX = [
+    ("dispatcher", "contact"),
+    ("handler_own", "contact"),
+    ("handler_other", NotFound),
+    ("auditor", NotFound),
+]
+
+
+@pytest.mark.parametrize("role, expected", ROLE_MATRIX)
+def test_reading_a_case_by_role(cases, db_session, role, expected):
+    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
+    case_id = db_session.scalar(select(Case.id).where(Case.number == number))
+    actor = STAFF[role].to_dict()
+    if expected is NotFound:
+        with pytest.raises(NotFound):
+            cases.get_case(actor, case_id)
+        assert all(c["number"] != number for c in _list_or_empty(cases, actor))
+        return
+    view = cases.get_case(actor, case_id)
+    assert view["contact_phone"] == "13800000000"
+    audited = db_session.execute(
+        select(audit_log).where(audit_log.c.target_id == str(case_id), audit_log.c.actor_id == STAFF[role].id)
+    ).all()
+    assert [a.action for a in audited] == ["case.contact_viewed"]
+
+
+def _list_or_empty(cases, actor):
+    try:
+        return cases.list_cases(actor)
+    except Forbidden:
+        return []
+
+
+@pytest.mark.parametrize("role, allowed", [("dispatcher", True), ("handler_own", True), ("handler_other", False)])
+def test_replying_by_role(cases, db_session, role, allowed):
+    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
+    case_id = db_session.scalar(select(Case.id).where(Case.number == number))
+    if not allowed:
+        with pytest.raises(NotFound):
+            cases.reply_case(STAFF[role].to_dict(), case_id, {"body": "答复"}, uuid.uuid4().hex)
+        return
+    result = cases.reply_case(STAFF[role].to_dict(), case_id, {"body": "已处理"}, uuid.uuid4().hex)
+    assert result["status"] == "replied" and "contact_phone" not in result
+
+
+def test_citizen_sees_own_case_others_only_status(cases):
+    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
+    own = cases.citizen_view(number, CITIZEN["id"])
+    assert own["is_owner"] and own["content"].startswith("化工厂")
+    other = cases.citizen_view(number.lower(), "o_stranger")
+    assert other == {**{k: own[k] for k in other if k != "is_owner"}, "is_owner": False}
+    assert "content" not in other and "contact_phone" not in other
+    with pytest.raises(NotFound):
+        cases.citizen_view("TS000000000000", "o_stranger")
+
+
+def test_running_service_answers_over_rabbitmq_and_relays_events(container_factory, service_config, db_session):
+    container = container_factory(CasesService, service_config)
+    container.start()
+    with ServiceRpcProxy("cases", service_config) as proxy:
+        assert proxy.health() == {"service": "cases", "ok": True}
+        with pytest.raises(ValidationError):  # a typed error crosses the bus as itself
+            proxy.create_case(CITIZEN, complaint(content=""), uuid.uuid4().hex)
+        created = proxy.create_case(CITIZEN, complaint(), uuid.uuid4().hex)
+    row = db_session.execute(
+        select(outbox).where(outbox.c.event_type == "case_created").order_by(outbox.c.created_at.desc())
+    ).first()
+    assert row.payload["data"]["number"] == created["number"]
+    assert row.dispatched_at is not None  # relayed right after commit

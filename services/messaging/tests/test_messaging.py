@@ -1,0 +1,159 @@
+"""messaging as a running container on real RabbitMQ, talking to the WeChat sandbox over HTTP."""
+
+import socket
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import eventlet
+import eventlet.wsgi
+import pytest
+from nameko.standalone.events import event_dispatcher
+from nameko.standalone.rpc import ServiceRpcProxy
+from sqlalchemy import select
+
+from libs.config import load_config
+from libs.events import envelope
+from services.conftest import TEST_CONFIG
+from services.messaging.models import Follower, OutboundMessage
+from services.messaging.service import MessagingService
+from services.messaging.wechat import PgTokenStorage
+from libs.wechat.sandbox.server import create_app
+
+
+@pytest.fixture
+def sandbox():
+    """The sandbox on an eventlet WSGI server inside the test process; yields (base URL, its recorded state)."""
+    config = load_config(TEST_CONFIG)
+    app = create_app(config)
+    listener = eventlet.listen(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = eventlet.spawn(eventlet.wsgi.server, listener, app, log_output=False)
+    yield f"http://127.0.0.1:{port}", app.extensions["sandbox"]
+    server.kill()
+    listener.close()
+
+
+@pytest.fixture
+def messaging(container_factory, service_config, sandbox):
+    service_config["WECHAT"]["API_BASE"] = sandbox[0]
+    container = container_factory(MessagingService, service_config)
+    container.start()
+    return container
+
+
+def follower(db_session, last_message_minutes_ago=None, subscribed=True):
+    openid = f"o_svc_{uuid.uuid4().hex[:8]}"
+    now = datetime.now(UTC)
+    last = now - timedelta(minutes=last_message_minutes_ago) if last_message_minutes_ago is not None else None
+    db_session.add(Follower(openid=openid, subscribed=subscribed, subscribed_at=now, last_message_at=last, scene=""))
+    db_session.commit()
+    return openid
+
+
+def case_event(openid, **over):
+    data = {
+        "id": 1,
+        "number": "TS202611260099",
+        "kind": "complaint",
+        "kind_label": "投诉举报",
+        "status": "submitted",
+        "status_label": "已受理",
+        "created_at": datetime.now(UTC).isoformat(),
+        "updated_at": datetime.now(UTC).isoformat(),
+        "openid": openid,
+    }
+    data.update(over)
+    return envelope(data)
+
+
+def wait_outbound(db_session, openid, count=1, timeout=10):
+    with eventlet.Timeout(timeout):
+        while True:
+            db_session.expire_all()
+            rows = db_session.scalars(select(OutboundMessage).where(OutboundMessage.openid == openid)).all()
+            if len(rows) >= count:
+                return rows
+            eventlet.sleep(0.05)
+
+
+def test_case_created_inside_the_window_is_a_customer_service_message(messaging, service_config, sandbox, db_session):
+    openid = follower(db_session, last_message_minutes_ago=30)
+    event = case_event(openid)
+    dispatch = event_dispatcher(service_config)
+    dispatch("cases", "case_created", event)
+    dispatch("cases", "case_created", event)  # relayed twice (outbox retry): told once
+    rows = wait_outbound(db_session, openid)
+    eventlet.sleep(0.5)
+    rows = wait_outbound(db_session, openid)
+    assert [(r.channel, r.status) for r in rows] == [("custom", "sent")]
+    (shown,) = sandbox[1].timeline[openid]
+    assert shown["kind"] == "custom" and "TS202611260099" in shown["content"]
+
+
+def test_case_replied_outside_the_window_is_a_template_message(messaging, service_config, sandbox, db_session):
+    openid = follower(db_session, last_message_minutes_ago=49 * 60)
+    sandbox[1].followers.add(openid)
+    event_dispatcher(service_config)(
+        "cases", "case_replied", case_event(openid, reply="已处理完毕", status="replied", status_label="已答复")
+    )
+    (row,) = wait_outbound(db_session, openid)
+    assert (row.channel, row.status) == ("template", "sent")
+    # the phone got exactly one (a call rejected for a stale token, then retried, is recorded but not shown)
+    (shown,) = sandbox[1].timeline[openid]
+    assert shown["kind"] == "template" and "已答复" in shown["content"]
+
+
+def test_wechat_refusal_is_recorded_not_lost(messaging, service_config, sandbox, db_session):
+    openid = follower(db_session)  # follows in our records, but the sandbox does not know them: 43004
+    event_dispatcher(service_config)("cases", "case_created", case_event(openid))
+    (row,) = wait_outbound(db_session, openid)
+    assert row.status == "failed" and "43004" in row.error
+
+
+def test_one_access_token_for_many_sends(messaging, service_config, sandbox, db_session):
+    openids = [follower(db_session, last_message_minutes_ago=1) for _ in range(5)]
+    dispatch = event_dispatcher(service_config)
+    for openid in openids:
+        dispatch("cases", "case_created", case_event(openid))
+    for openid in openids:
+        wait_outbound(db_session, openid)
+    assert len([c for c in sandbox[1].calls if c["api"] == "token"]) == 1
+
+
+def test_token_store_refreshes_early(engine):
+    storage = PgTokenStorage(engine)
+    storage.set("k_short", "v", ttl=30)  # inside the one-minute early-refresh margin
+    storage.set("k_long", "v", ttl=3600)
+    assert storage.get("k_short") is None and storage.get("k_long") == "v"
+    storage.delete("k_long")
+    assert storage.get("k_long") is None
+
+
+def test_receive_answers_and_records(messaging, service_config, db_session):
+    openid = f"o_svc_{uuid.uuid4().hex[:8]}"
+    fields = {
+        "ToUserName": "gh",
+        "FromUserName": openid,
+        "CreateTime": "1",
+        "MsgType": "text",
+        "Content": "你好",
+        "MsgId": "42",
+    }
+    deadline = datetime.now(UTC).timestamp() + 5
+    with ServiceRpcProxy("messaging", service_config) as proxy:
+        first = proxy.receive(f"msg:{openid}", fields, deadline)
+        again = proxy.receive(f"msg:{openid}", fields, deadline)
+    assert "留言已收到" in first["reply"]
+    assert again == {"reply": None, "duplicate": True}
+    db_session.expire_all()
+    assert db_session.get(Follower, openid).last_message_at is not None
+
+
+def test_oauth_code_that_wechat_refuses(messaging, service_config):
+    from libs.errors import Unauthenticated, ValidationError
+
+    with ServiceRpcProxy("messaging", service_config) as proxy:
+        with pytest.raises(Unauthenticated):
+            proxy.oauth_openid("no-such-code")
+        with pytest.raises(ValidationError):
+            proxy.oauth_openid("")
