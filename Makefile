@@ -33,9 +33,11 @@ up: install
 	@echo ""
 	$(BIN)/honcho start -f deploy/Procfile -d .
 
+# two runs: the service tier needs eventlet's monkey patch, the system tier (real processes, Chromium) must not have it
 test: install
 	bash deploy/infra.sh wzw
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -p pytest_nameko services
+	$(BIN)/python -m pytest libs tests
 
 bench: install
 	bash deploy/infra.sh wzw_bench

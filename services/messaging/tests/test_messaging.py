@@ -1,6 +1,5 @@
 """messaging as a running container on real RabbitMQ, talking to the WeChat sandbox over HTTP."""
 
-import socket
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -13,11 +12,11 @@ from sqlalchemy import select
 
 from libs.config import load_config
 from libs.events import envelope
+from libs.wechat.sandbox.server import create_app
 from services.conftest import TEST_CONFIG
 from services.messaging.models import Follower, OutboundMessage
 from services.messaging.service import MessagingService
 from services.messaging.wechat import PgTokenStorage
-from libs.wechat.sandbox.server import create_app
 
 
 @pytest.fixture

@@ -1,0 +1,106 @@
+"""libs on their own: config substitution, the permission model, the callback checks, the event envelope."""
+
+import time
+
+import pytest
+
+from libs.auth import PERMISSIONS, Actor, can, require
+from libs.config import load_config
+from libs.errors import Forbidden, Unauthenticated
+from libs.events import envelope
+from libs.logs import request_id_var
+from libs.wechat.callback import CallbackRejected, check_signature, dedupe_key, parse_xml, signature
+
+
+def test_config_substitutes_environment_with_defaults(tmp_path, monkeypatch):
+    path = tmp_path / "c.yaml"
+    path.write_text("A: ${WZW_T_A:fallback}\nB: ${WZW_T_B:3}\nC: amqp://${WZW_T_HOST:localhost}:5672/x\n")
+    monkeypatch.setenv("WZW_T_A", "from-env")
+    monkeypatch.delenv("WZW_T_B", raising=False)
+    monkeypatch.setenv("WZW_T_HOST", "mq")
+    assert load_config(str(path)) == {"A": "from-env", "B": 3, "C": "amqp://mq:5672/x"}
+
+
+STAFF = {
+    "dispatcher": Actor("staff", "1", roles=("dispatcher",)),
+    "handler": Actor("staff", "2", roles=("handler",), department_id=2),
+    "auditor": Actor("staff", "3", roles=("auditor",)),
+    "citizen": Actor.citizen("o1"),
+    "nobody": Actor("staff", "4"),
+}
+
+
+@pytest.mark.parametrize(
+    "who, permission, department, allowed",
+    [
+        ("dispatcher", "case.read_contact", 7, True),
+        ("handler", "case.read_contact", 2, True),
+        ("handler", "case.read_contact", 3, False),
+        ("handler", "case.read", None, False),
+        ("handler", "case.assign", 2, False),
+        ("auditor", "case.read", 2, False),
+        ("auditor", "audit.read", 2, True),
+        ("citizen", "case.read", 2, False),
+        ("nobody", "case.read", 2, False),
+    ],
+)
+def test_can(who, permission, department, allowed):
+    assert can(STAFF[who], permission, department) is allowed
+    if not allowed:
+        with pytest.raises(Forbidden):
+            require(STAFF[who], permission, department)
+
+
+def test_unknown_permission_is_a_programming_error():
+    with pytest.raises(KeyError):
+        can(STAFF["dispatcher"], "case.delete_everything")
+    assert set(PERMISSIONS) >= {"case.read", "case.reply", "case.read_contact"}
+
+
+@pytest.mark.parametrize("data", [None, {}, {"kind": "root", "id": "x"}, {"kind": "staff"}, "staff"])
+def test_actor_from_bad_dict_is_unauthenticated(data):
+    with pytest.raises(Unauthenticated):
+        Actor.from_dict(data)
+
+
+def test_actor_round_trip():
+    actor = STAFF["handler"]
+    assert Actor.from_dict(actor.to_dict()) == actor
+
+
+def test_signature_checks_value_and_window():
+    now = int(time.time())
+    good = signature("tok", str(now), "n")
+    check_signature("tok", good, str(now), "n", 300)
+    with pytest.raises(CallbackRejected) as forged:
+        check_signature("tok", good[:-1] + "0", str(now), "n", 300)
+    assert forged.value.status == 403
+    old = str(now - 301)
+    with pytest.raises(CallbackRejected):
+        check_signature("tok", signature("tok", old, "n"), old, "n", 300)
+    with pytest.raises(CallbackRejected):
+        check_signature("tok", good, "not-a-number", "n", 300)
+
+
+def test_parse_refuses_entities_and_non_utf8():
+    with pytest.raises(CallbackRejected) as err:
+        parse_xml(b'<!DOCTYPE x [<!ENTITY a "b">]><xml><A>&a;</A></xml>')
+    assert err.value.status == 400
+    with pytest.raises(CallbackRejected):
+        parse_xml("<xml><A>中文</A></xml>".encode("gbk"))
+    assert parse_xml("<xml><A>中文</A></xml>".encode()) == {"A": "中文"}
+
+
+def test_dedupe_keys():
+    assert dedupe_key({"MsgId": "9", "FromUserName": "o", "CreateTime": "1"}) == "msg:9"
+    assert dedupe_key({"FromUserName": "o", "CreateTime": "1", "Event": "subscribe"}) == "evt:o:1:subscribe"
+
+
+def test_envelope_carries_ids_and_request_id():
+    token = request_id_var.set("req-123")
+    try:
+        event = envelope({"x": 1})
+    finally:
+        request_id_var.reset(token)
+    assert len(event["event_id"]) == 32 and event["request_id"] == "req-123" and event["data"] == {"x": 1}
+    assert envelope({})["event_id"] != event["event_id"]
