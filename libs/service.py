@@ -27,6 +27,11 @@ class ServiceBase:
     def health(self, db_sleep=0):
         return health.check(self.name, self.db, db_sleep)
 
+    @rpc
+    def echo(self, value=None):
+        """A bare round trip over the bus, the floor every other call is measured against."""
+        return value
+
     def relay_events(self):
         if self.outbox is not None:
             return events.relay(self.db, self.outbox, self.dispatch)

@@ -7,14 +7,22 @@ With WZW_TESTCONTAINERS=1 and a reachable Docker engine, throwaway containers ar
 import contextlib
 import os
 import secrets
+import socket
+import subprocess
+import sys
 import time
+from dataclasses import dataclass, field
+from pathlib import Path
 
+import requests
 from nameko.testing.rabbit import Client as RabbitApi
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from libs.config import load_config
 from libs.migrate import upgrade_all
+from libs.wechat.sandbox.citizen import Citizen
 
 PG_BASE = os.environ.get("WZW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("WZW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
@@ -88,3 +96,183 @@ def fresh_vhost(amqp_base, api_uri, name=None):
                 break
             except Exception:
                 time.sleep(1)
+
+
+# -- the whole system as real processes (system tests and benchmarks) ------------------------------------
+ROOT = Path(__file__).resolve().parent.parent
+CONFIG = ROOT / "deploy" / "config" / "test.yaml"
+SERVICES = {
+    "content": "services.content.service:ContentService",
+    "cases": "services.cases.service:CasesService",
+    "ratings": "services.ratings.service:RatingsService",
+    "surveys": "services.surveys.service:SurveysService",
+    "messaging": "services.messaging.service:MessagingService",
+}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for(predicate, timeout=10.0, interval=0.1, message="condition"):
+    """Polls until predicate() is truthy; returns its value. Events cross processes, so results arrive later."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {timeout}s waiting for {message}")
+        time.sleep(interval)
+
+
+@dataclass
+class System:
+    database_url: str
+    amqp_uri: str
+    logdir: Path
+    amqp_base: str = ""  # the broker without a vhost, and its management API: for tests that need a vhost of their own
+    rabbit_api: str = ""
+    gateway_port: int = field(default_factory=free_port)
+    late_gateway_port: int = field(default_factory=free_port)
+    sandbox_port: int = field(default_factory=free_port)
+    procs: dict = field(default_factory=dict)
+
+    @property
+    def gateway(self):
+        return f"http://127.0.0.1:{self.gateway_port}"
+
+    @property
+    def late_gateway(self):
+        return f"http://127.0.0.1:{self.late_gateway_port}"
+
+    @property
+    def sandbox(self):
+        return f"http://127.0.0.1:{self.sandbox_port}"
+
+    def env(self, **extra):
+        env = dict(os.environ)
+        env.update(
+            WZW_CONFIG=str(CONFIG),
+            AMQP_URI=self.amqp_uri,
+            DATABASE_URL=self.database_url,
+            GATEWAY_PUBLIC_URL=self.gateway,
+            WECHAT_API_BASE=self.sandbox,
+            WECHAT_OAUTH_URL=f"{self.sandbox}/connect/oauth2/authorize",
+            SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
+            PYTHONUNBUFFERED="1",
+            PYTHONWARNINGS="ignore",
+        )
+        env.update({k: str(v) for k, v in extra.items()})
+        return env
+
+    def start(self, name, argv, **env):
+        log = open(self.logdir / f"{name}.log", "wb")
+        self.procs[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT)
+
+    def start_service(self, service, name=None):
+        argv = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES[service]]
+        self.start(name or service, argv)
+
+    def start_gateway(self, name, port, **env):
+        argv = [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--config",
+            "deploy/gunicorn.conf.py",
+            "services.gateway.app:create_app()",
+        ]
+        self.start(name, argv, GATEWAY_BIND=f"127.0.0.1:{port}", GATEWAY_WORKERS=1, **env)
+
+    def log(self, name):
+        return (self.logdir / f"{name}.log").read_text(errors="replace")
+
+    def stop(self):
+        for proc in self.procs.values():
+            proc.terminate()
+        for proc in self.procs.values():
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+    def check_alive(self):
+        dead = {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}
+        if dead:
+            raise RuntimeError(f"processes exited: {dead}; logs in {self.logdir}")
+
+    # -- what tests use ----------------------------------------------------------------------------------
+    def citizen(self, openid=None, safe_mode=True, gateway=None):
+        wx = load_config(str(CONFIG))["WECHAT"]
+        return Citizen(
+            openid=openid or f"o_test_{secrets.token_hex(6)}",
+            callback_url=f"{gateway or self.gateway}/wechat",
+            token=wx["TOKEN"],
+            app_id=wx["APP_ID"],
+            aes_key=wx["ENCODING_AES_KEY"] if safe_mode else None,
+        )
+
+    def sandbox_calls(self, api, touser=None):
+        calls = requests.get(f"{self.sandbox}/sandbox/calls", params={"api": api}, timeout=5).json()
+        return [c for c in calls if touser is None or (c["body"] or {}).get("touser") == touser]
+
+    def sql(self, query, **params):
+        with self.engine.connect() as conn:
+            return conn.execute(text(query), params).all()
+
+    def count(self, table, where="true", **params):
+        return self.sql(f"SELECT count(*) FROM {table} WHERE {where}", **params)[0][0]
+
+    def staff_session(self, username, password="demo12345"):
+        http = requests.Session()
+        resp = http.post(f"{self.gateway}/api/v1/auth/login", json={"username": username, "password": password})
+        resp.raise_for_status()
+        http.headers["Authorization"] = f"Bearer {resp.json()['token']}"
+        return http
+
+
+def load_demo(sys_):
+    env = sys_.env()
+    for module in ("services.content.demo", "services.gateway.demo"):
+        subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+def ready(sys_):
+    sys_.check_alive()
+    try:
+        return (
+            all(
+                requests.get(f"{url}/readyz", timeout=5).status_code == 200 for url in (sys_.gateway, sys_.late_gateway)
+            )
+            and requests.get(sys_.sandbox, timeout=5).ok
+        )
+    except requests.RequestException:
+        return False
+
+
+@contextlib.contextmanager
+def running_system(logdir, gateway_env=None):
+    """Fresh database and vhost, demo data, every service (cases twice), two gateways and the sandbox."""
+    logdir = Path(logdir)
+    logdir.mkdir(parents=True, exist_ok=True)
+    with infrastructure() as (pg, amqp, api), fresh_database(pg) as db_url, fresh_vhost(amqp, api) as amqp_uri:
+        system = System(database_url=db_url, amqp_uri=amqp_uri, logdir=logdir, amqp_base=amqp, rabbit_api=api)
+        system.engine = create_engine(db_url)
+        load_demo(system)
+        try:
+            # consumers first: an event published before its queue exists is dropped
+            for service in ("messaging", "content", "ratings", "surveys", "cases"):
+                system.start_service(service)
+            system.start_service("cases", name="cases-2")
+            system.start("sandbox", [sys.executable, "-m", "libs.wechat.sandbox", "--port", str(system.sandbox_port)])
+            system.start_gateway("gateway", system.gateway_port, **(gateway_env or {}))
+            # a gateway whose deadline has always passed: exercises the "success, then customer-service" path
+            system.start_gateway("gateway-late", system.late_gateway_port, CALLBACK_DEADLINE=0)
+            wait_for(lambda: ready(system), timeout=60, interval=0.5, message="the system to be ready")
+            yield system
+        finally:
+            system.stop()
+            system.engine.dispose()

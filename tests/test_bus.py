@@ -12,8 +12,7 @@ import requests
 from libs.auth import Actor
 from libs.clock import today
 from libs.rpc_pool import RpcPool
-from libs.testing import fresh_vhost
-from tests.conftest import CONFIG, SERVICES, wait_for
+from libs.testing import CONFIG, SERVICES, fresh_vhost, wait_for
 
 
 def test_slow_queries_do_not_block_a_service(system, rpc):

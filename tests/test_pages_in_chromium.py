@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from tests.conftest import wait_for
+from libs.testing import wait_for
 
 CHROMIUM = os.environ.get("WZW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="Debian chromium not installed")

@@ -5,7 +5,7 @@ import uuid
 
 import requests
 
-from tests.conftest import wait_for
+from libs.testing import wait_for
 
 NUMBER = re.compile(r"TS\d{8}\d{4}")
 

@@ -9,8 +9,8 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
+from libs.testing import wait_for
 from libs.wechat.callback import signature
-from tests.conftest import wait_for
 
 _ids = itertools.count(int(time.time()) * 1000)
 

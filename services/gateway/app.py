@@ -95,6 +95,11 @@ def create_app(config=None):
     def healthz():
         return jsonify({"ok": True})
 
+    @app.get("/healthz/rpc")
+    def healthz_rpc():
+        """One bare RPC through the gateway's pool: the floor for the gateway's own latency."""
+        return jsonify({"ok": app.extensions["rpc"].call("messaging", "echo", "pong") == "pong"})
+
     @app.get("/readyz")
     def readyz():
         checks = {}
