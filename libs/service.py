@@ -33,14 +33,17 @@ class ServiceBase:
         return value
 
     def relay_events(self):
-        if self.outbox is not None:
+        """Relay this service's pending outbox events after a commit; whatever fails waits for the timer."""
+        if self.outbox is None:
+            return 0
+        try:
             return events.relay(self.db, self.outbox, self.dispatch)
-        return 0
+        except Exception:
+            self.db.rollback()
+            log.exception("outbox relay failed; the timer retries")
+            return 0
 
     @timer(interval=2)
     def relay_pending_events(self):
         """Relays what a failed post-commit relay left behind (a broker blip, a crash)."""
-        try:
-            self.relay_events()
-        except Exception:
-            log.exception("outbox relay failed; will retry")
+        self.relay_events()

@@ -16,18 +16,11 @@ class CasesService(ServiceBase):
     name = "cases"
     outbox = outbox
 
-    def _relay_after_commit(self):
-        try:
-            self.relay_events()
-        except Exception:
-            # the events are committed in the outbox; the timer relays them
-            log.exception("post-commit relay failed")
-
     @rpc
     def create_case(self, actor, data, request_id):
         case, created = domain.create_case(self.db, Actor.from_dict(actor), data, request_id)
         if created:
-            self._relay_after_commit()
+            self.relay_events()
         return {**schemas.owner_view(case), "created": created}
 
     @rpc
@@ -50,7 +43,7 @@ class CasesService(ServiceBase):
     def reply_case(self, actor, case_id, data, request_id):
         case, created = domain.reply(self.db, Actor.from_dict(actor), case_id, data, request_id)
         if created:
-            self._relay_after_commit()
+            self.relay_events()
         # without contact details: replying is not a reason to read them (and each read is audited)
         return {**schemas.staff_view(case, with_contact=False), "created": created}
 

@@ -28,9 +28,8 @@ HELP = (
 
 
 def record_inbound(session, dedupe_key, fields):
-    """Store the message once (a retry that slipped past the gateway is caught here) and update the follower.
-
-    Returns False for a repeat.
+    """Store the message once (a retry that slipped past the gateway is caught here) and update the follower,
+    in the caller's transaction. Returns False for a repeat.
     """
     now = datetime.now(UTC)
     openid = fields["FromUserName"]
@@ -52,32 +51,32 @@ def record_inbound(session, dedupe_key, fields):
     ).first()
     if inserted is None:
         return False
-    follower = session.get(Follower, openid, with_for_update=True)
-    if follower is None:
-        # anyone who can message the account follows it (WeChat delivers nothing from non-followers)
-        follower = Follower(openid=openid, subscribed=True, subscribed_at=now, scene="")
-        session.add(follower)
+    # one upsert, no read-then-write: anyone who can message the account follows it (WeChat delivers nothing
+    # from non-followers), so an unknown sender becomes a follower
+    changes = {}
     if msg_type == "event" and event == "subscribe":
-        follower.subscribed, follower.subscribed_at, follower.unsubscribed_at = True, now, None
-        follower.scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
-        stage(session, outbox, "follower_subscribed", {"openid": openid, "scene": follower.scene})
+        scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
+        changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
+        stage(session, outbox, "follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
-        follower.subscribed, follower.unsubscribed_at = False, now
+        changes = {"subscribed": False, "unsubscribed_at": now}
         stage(session, outbox, "follower_unsubscribed", {"openid": openid})
     elif msg_type != "event":
-        follower.last_message_at = now
+        changes = {"last_message_at": now}
+        content = fields.get("Content") or ""
         stage(
             session,
             outbox,
             "wechat_message_received",
-            {
-                "openid": openid,
-                "msg_type": msg_type,
-                "content": fields.get("Content") or "",
-                "key": dedupe_key,
-            },
+            {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key},
         )
-    session.commit()
+    values = {"openid": openid, "subscribed": True, "subscribed_at": now, "scene": "", **changes}
+    upsert = insert(Follower).values(**values)
+    if changes:
+        upsert = upsert.on_conflict_do_update(index_elements=["openid"], set_=changes)
+    else:
+        upsert = upsert.on_conflict_do_nothing()
+    session.execute(upsert)
     return True
 
 

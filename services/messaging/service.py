@@ -38,22 +38,24 @@ class MessagingService(ServiceBase):
         `deadline` (epoch seconds); past it, the gateway has already answered WeChat, so the reply goes out
         as a customer-service message instead."""
         if not domain.record_inbound(self.db, dedupe_key, fields):
+            self.db.rollback()
             return {"reply": None, "duplicate": True}
-        try:
-            self.relay_events()
-        except Exception:
-            log.exception("post-commit relay failed")
+        openid = fields["FromUserName"]
         reply = self._compose_reply(fields, deadline)
+        if reply is not None and time.time() <= deadline:
+            # the common case: inbound, follower, event and the passive reply in one transaction
+            domain.log_outbound(self.db, openid, "passive", reply, dedupe_key, "sent")
+            self.db.commit()
+            self.relay_events()
+            return {"reply": reply}
+        self.db.commit()
+        self.relay_events()
         if reply is None:
             return {"reply": None}
-        openid = fields["FromUserName"]
-        if time.time() > deadline:
-            domain.send_custom_text(self.db, self.wechat, openid, reply, dedupe_key)
-            self.db.commit()
-            return {"reply": None, "sent_async": True}
-        domain.log_outbound(self.db, openid, "passive", reply, dedupe_key, "sent")
+        # too late for a passive reply: the gateway has answered WeChat `success` already
+        domain.send_custom_text(self.db, self.wechat, openid, reply, dedupe_key)
         self.db.commit()
-        return {"reply": reply}
+        return {"reply": None, "sent_async": True}
 
     def _compose_reply(self, fields, deadline):
         base = self._base()
