@@ -10,8 +10,12 @@ $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 
-install: $(BIN)/python
+install: $(VENV)/.installed
+
+# reinstall only when the dependencies change
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install -q -e '.[test]'
+	touch $@
 
 migrate: install
 	$(BIN)/python -m libs.migrate
