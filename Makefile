@@ -35,7 +35,7 @@ up: install
 	@echo "    API              http://127.0.0.1:8080/api/openapi.json"
 	@echo "    健康检查         http://127.0.0.1:8080/readyz"
 	@echo ""
-	$(BIN)/honcho start -f deploy/Procfile -d .
+	$(BIN)/honcho start -f deploy/Procfile -e deploy/Procfile.env -d .
 
 # two runs: the service tier needs eventlet's monkey patch, the system tier (real processes, Chromium) must not have it
 test: install

@@ -51,8 +51,16 @@ class Conflict(AppError):
 
 
 @deserialize_to_instance
+class RateLimited(AppError):
+    http_status = 429
+
+
+@deserialize_to_instance
 class Unavailable(AppError):
     http_status = 503
 
 
-HTTP_STATUS = {cls: cls.http_status for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, Conflict)}
+HTTP_STATUS = {
+    cls: cls.http_status
+    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, Conflict, RateLimited, Unavailable)
+}

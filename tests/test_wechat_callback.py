@@ -9,7 +9,7 @@ import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
 
-from libs.testing import wait_for
+from libs.testing import free_port, fresh_vhost, wait_for
 from libs.wechat.callback import signature
 
 _ids = itertools.count(int(time.time()) * 1000)
@@ -221,3 +221,28 @@ def test_unsubscribe_is_recorded_without_reply(system):
 
 def test_case_lookup_for_unknown_number(system):
     assert "没有找到" in system.citizen().send_text("TS209901010001").content
+
+
+def test_callback_while_messaging_is_down_is_left_for_wechats_retry(system):
+    """No messaging on the bus: 503 (WeChat retries) and the dedupe key released, so the retry is processed."""
+    port = free_port()
+    with fresh_vhost(system.amqp_base, system.rabbit_api) as empty_bus:
+        system.start_gateway("gateway-alone", port, AMQP_URI=empty_bus)
+        base = f"http://127.0.0.1:{port}"
+        wait_for(lambda: _answers(f"{base}/healthz"), timeout=30, message="the lone gateway")
+        citizen, mid = system.citizen(gateway=base), msg_id()
+        reply = citizen.send_text("没人接收", msg_id=mid)
+        assert reply.status == 503
+        assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 0
+        ready = requests.get(f"{base}/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["messaging"] != "ok"
+        system.procs.pop("gateway-alone").terminate()
+    # WeChat's retry reaches a healthy gateway and is processed
+    assert "留言已收到" in system.citizen(citizen.openid).send_text("没人接收", msg_id=mid).content
+
+
+def _answers(url):
+    try:
+        return requests.get(url, timeout=2).ok
+    except requests.RequestException:
+        return False

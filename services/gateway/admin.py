@@ -7,7 +7,7 @@ import uuid
 from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
 
 from libs.auth import ROLE_LABELS
-from libs.errors import Unauthenticated, ValidationError
+from libs.errors import RateLimited, Unauthenticated, ValidationError
 from services.gateway import staff
 from services.gateway.app import db, rpc
 
@@ -39,7 +39,7 @@ def login():
     if request.method == "POST":
         try:
             token, _actor = staff.login(db(), request.form.get("username", ""), request.form.get("password", ""))
-        except Unauthenticated as exc:
+        except (Unauthenticated, RateLimited) as exc:
             error = exc.message
         else:
             next_path = request.args.get("next", "")

@@ -8,9 +8,10 @@ import re
 import time
 
 from flask import Flask, g, jsonify, render_template, request
-from nameko.exceptions import RpcTimeout
+from nameko.exceptions import RpcTimeout, UnknownService
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
+from werkzeug.exceptions import HTTPException
 
 from libs.clock import local_minute
 from libs.config import load_config
@@ -78,6 +79,22 @@ def create_app(config=None):
     def rpc_timeout(_exc):
         log.warning("rpc timeout")
         return error_response(503, "service_timeout", "系统繁忙，请稍后再试")
+
+    @app.errorhandler(UnknownService)
+    def service_down(exc):
+        log.error("no %s service is running", exc)
+        return error_response(503, "service_unavailable", "服务暂不可用，请稍后再试")
+
+    @app.errorhandler(Exception)
+    def unexpected(exc):
+        if isinstance(exc, HTTPException):
+            return exc
+        log.exception("unhandled error")
+        return error_response(500, "internal_error", "系统出错了，请稍后再试")
+
+    @app.errorhandler(400)
+    def bad_request(_exc):
+        return error_response(400, "bad_request", "请求无效，请刷新页面后重试")
 
     @app.errorhandler(413)
     def too_large(_exc):

@@ -7,15 +7,17 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from libs import audit
 from libs.auth import Actor
-from libs.errors import Unauthenticated
+from libs.errors import RateLimited, Unauthenticated
 from services.gateway.models import Staff, StaffSession, audit_log
 
 SESSION_TTL = timedelta(hours=8)
+MAX_FAILED_LOGINS = 5
+LOCKOUT_WINDOW = timedelta(minutes=15)
 # checked against when the username is unknown, so a wrong username takes as long as a wrong password
 _DUMMY_HASH = generate_password_hash("not-a-password")
 
@@ -35,9 +37,20 @@ def actor_for(staff: Staff) -> Actor:
 
 
 def login(session, username, password):
-    """Returns (token, actor). Every attempt, good or bad, is audited."""
+    """Returns (token, actor). Every attempt, good or bad, is audited; the audit trail also drives the lockout."""
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Unauthenticated("bad_credentials", "请输入用户名和密码")
+    recent_failures = session.scalar(
+        select(func.count())
+        .select_from(audit_log)
+        .where(
+            audit_log.c.action == "staff.login_failed",
+            audit_log.c.target_id == username[:32],
+            audit_log.c.at > datetime.now(UTC) - LOCKOUT_WINDOW,
+        )
+    )
+    if recent_failures >= MAX_FAILED_LOGINS:
+        raise RateLimited("too_many_attempts", "密码错误次数过多，请15分钟后再试")
     staff = session.scalar(select(Staff).where(Staff.username == username[:32]))
     ok = check_password_hash(staff.password_hash if staff else _DUMMY_HASH, password)
     if not staff or not ok or not staff.active:

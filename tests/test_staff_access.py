@@ -1,0 +1,86 @@
+"""Staff identity at the gateway: login, sessions, lockout, CSRF on the admin pages, bad JSON."""
+
+import re
+import uuid
+
+import requests
+from sqlalchemy.orm import Session
+
+from libs.auth import Actor
+from services.gateway.staff import create_staff
+
+
+def new_staff(system, roles=("handler",), department_id=2):
+    username = f"t{uuid.uuid4().hex[:10]}"
+    with Session(system.engine) as session:
+        create_staff(session, username, "测试人员", "right-password", roles, department_id)
+        session.commit()
+    return username
+
+
+def api_login(system, username, password):
+    return requests.post(f"{system.gateway}/api/v1/auth/login", json={"username": username, "password": password})
+
+
+def test_lockout_after_five_wrong_passwords(system):
+    username = new_staff(system)
+    for _ in range(5):
+        resp = api_login(system, username, "wrong")
+        assert resp.status_code == 401 and resp.json()["error"]["code"] == "bad_credentials"
+    locked = api_login(system, username, "right-password")
+    assert locked.status_code == 429 and "15分钟" in locked.json()["error"]["message"]
+    assert system.count("gateway.audit_log", "target_id = :u AND action = 'staff.login_failed'", u=username) == 5
+
+
+def test_unknown_user_and_malformed_bodies(system):
+    assert api_login(system, "nobody-here", "x").status_code == 401
+    for body in ("not json", "[1, 2]", '"text"'):
+        resp = requests.post(
+            f"{system.gateway}/api/v1/auth/login", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert resp.status_code == 400 and resp.json()["error"]["code"] == "invalid_json"
+    assert (
+        requests.post(f"{system.gateway}/api/v1/auth/login", json={"username": ["a"], "password": 1}).status_code == 401
+    )
+
+
+def test_logout_ends_the_session_everywhere(system):
+    username = new_staff(system)
+    token = api_login(system, username, "right-password").json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    assert requests.get(f"{system.gateway}/api/v1/cases", headers=headers).status_code == 200
+    assert requests.post(f"{system.gateway}/api/v1/auth/logout", headers=headers).status_code == 204
+    assert requests.get(f"{system.gateway}/api/v1/cases", headers=headers).status_code == 401
+
+
+def test_admin_reply_needs_the_csrf_token(system, rpc):
+    username = new_staff(system, roles=("dispatcher",), department_id=None)
+    http = requests.Session()
+    resp = http.post(f"{system.gateway}/admin/login", data={"username": username, "password": "right-password"})
+    assert resp.status_code == 200 and "案件" in resp.text
+    data = {
+        "kind": "suggestion",
+        "content": "建议在地铁站增设无障碍电梯，方便轮椅出行。",
+        "contact_phone": "13600000000",
+    }
+    case_id = rpc.call("cases", "create_case", Actor.citizen("o_csrf").to_dict(), data, uuid.uuid4().hex)["id"]
+    page = http.get(f"{system.gateway}/admin/cases/{case_id}").text
+    csrf = re.search(r'name="csrf" value="(\w+)"', page).group(1)
+    before = system.count("cases.replies", "case_id = :c", c=case_id)
+    reply_url = f"{system.gateway}/admin/cases/{case_id}/reply"
+    forged = http.post(
+        f"{system.gateway}/admin/cases/{case_id}/reply", data={"body": "跨站提交", "request_id": uuid.uuid4().hex}
+    )
+    assert forged.status_code == 400 and "请刷新页面" in forged.text
+    assert system.count("cases.replies", "case_id = :c", c=case_id) == before
+    ok = http.post(
+        reply_url,
+        data={"body": "正常答复", "request_id": uuid.uuid4().hex, "csrf": csrf},
+    )
+    assert ok.status_code == 200 and "正常答复" in ok.text
+    assert system.count("cases.replies", "case_id = :c", c=case_id) == before + 1
+
+
+def test_admin_pages_need_login(system):
+    resp = requests.get(f"{system.gateway}/admin/cases", allow_redirects=False)
+    assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
