@@ -2,13 +2,16 @@
 
 import uuid
 
+import eventlet
 import pytest
+from nameko.events import event_handler
 from nameko.standalone.rpc import ServiceRpcProxy
 from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
 from libs.auth import Actor
 from libs.errors import Forbidden, NotFound, ValidationError
+from libs.events import stage
 from services.cases.models import Case, CaseCounter, audit_log, outbox
 from services.cases.service import CasesService
 
@@ -156,3 +159,29 @@ def test_running_service_answers_over_rabbitmq_and_relays_events(container_facto
     ).first()
     assert row.payload["data"]["number"] == created["number"]
     assert row.dispatched_at is not None  # relayed right after commit
+
+
+received = []
+
+
+class Listener:
+    name = "listener"
+
+    @event_handler("cases", "case_created")
+    def handle_case_created(self, payload):
+        received.append(payload)
+
+
+def test_an_event_left_in_the_outbox_is_relayed_by_the_timer(container_factory, service_config, db_session):
+    """A relay that failed after commit (broker blip, crash) leaves the row; the timer sends it."""
+    listener = container_factory(Listener, service_config)
+    listener.start()  # consumers first: an event published before its queue exists is dropped
+    staged = stage(db_session, outbox, "case_created", {"number": "TS209912310001", "openid": "o_outbox"})
+    db_session.commit()
+    container_factory(CasesService, service_config).start()
+    with eventlet.Timeout(10):
+        while not any(p["event_id"] == staged["event_id"] for p in received):
+            eventlet.sleep(0.1)
+    db_session.expire_all()
+    row = db_session.execute(select(outbox).where(outbox.c.event_id == staged["event_id"])).first()
+    assert row.dispatched_at is not None
