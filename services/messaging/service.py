@@ -99,6 +99,19 @@ class MessagingService(ServiceBase):
     def _case_link(self, number):
         return f"{self._base()}/h5/cases/{number}"
 
+    def _case_template(self, case, headline, remark):
+        """The case-progress template message (used outside the 48 h customer-service window)."""
+        return {
+            "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
+            "url": self._case_link(case["number"]),
+            "data": {
+                "first": f"{case['kind_label']}{headline}",
+                "keyword1": case["number"],
+                "keyword2": case["status_label"],
+                "remark": remark,
+            },
+        }
+
     @event_handler("cases", "case_created")
     def handle_case_created(self, payload):
         case = payload["data"]
@@ -107,16 +120,7 @@ class MessagingService(ServiceBase):
             f"受理时间：{local_minute(case['created_at'])}\n"
             f'发送编号可随时查询进度，或<a href="{self._case_link(case["number"])}">点击查看</a>。'
         )
-        template = {
-            "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
-            "url": self._case_link(case["number"]),
-            "data": {
-                "first": f"{case['kind_label']}已受理",
-                "keyword1": case["number"],
-                "keyword2": "已受理",
-                "remark": "点击查看详情",
-            },
-        }
+        template = self._case_template(case, "已受理", "点击查看详情")
         self._notify_once(payload, "case_created", case["openid"], text, template)
 
     @event_handler("cases", "case_replied")
@@ -126,16 +130,7 @@ class MessagingService(ServiceBase):
             f"您的{case['kind_label']} {case['number']} 有了新的答复：\n{case['reply']}\n"
             f'<a href="{self._case_link(case["number"])}">查看详情</a>'
         )
-        template = {
-            "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
-            "url": self._case_link(case["number"]),
-            "data": {
-                "first": f"{case['kind_label']}有新答复",
-                "keyword1": case["number"],
-                "keyword2": "已答复",
-                "remark": "点击查看答复内容",
-            },
-        }
+        template = self._case_template(case, "有新答复", "点击查看答复内容")
         self._notify_once(payload, "case_replied", case["openid"], text, template)
 
     def _notify_once(self, payload, handler, openid, text, template):
