@@ -3,6 +3,8 @@ SHELL := /bin/bash
 PY ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
+# eventlet prints a deprecation notice on every nameko import; nameko 2.14 has no alternative yet
+export PYTHONWARNINGS := ignore::Warning:nameko.extensions,ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands
 
 .PHONY: up test bench install migrate demo lint format clean
 
@@ -27,15 +29,8 @@ demo: migrate
 up: install
 	bash deploy/infra.sh wzw
 	$(MAKE) --no-print-directory demo
-	@echo ""
-	@echo "  微政务 is starting (Ctrl-C stops everything):"
-	@echo "    微信沙箱（手机）  http://127.0.0.1:8090/        chat as a citizen, open the H5 pages"
-	@echo "    市民 H5          http://127.0.0.1:8080/h5/complaints/new   (open it from the sandbox phone)"
-	@echo "    工作台登录       http://127.0.0.1:8080/admin/login   shouli / demo12345 (受理中心), huanbao / demo12345 (环保局)"
-	@echo "    API              http://127.0.0.1:8080/api/openapi.json"
-	@echo "    健康检查         http://127.0.0.1:8080/readyz"
-	@echo ""
-	$(BIN)/honcho start -f deploy/Procfile -e deploy/Procfile.env -d .
+	@echo "Starting 微政务: the URLs are printed once every service answers."
+	$(BIN)/honcho start -f deploy/Procfile -d .
 
 # two runs: the service tier needs eventlet's monkey patch, the system tier (real processes, Chromium) must not have it
 test: install

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Part of `make up`: once every service answers, say where things are. Stays alive because honcho stops all
+# processes when one exits.
+for _ in $(seq 120); do
+  curl -sf http://127.0.0.1:8080/readyz >/dev/null 2>&1 && break
+  sleep 1
+done
+cat <<'TXT'
+
+  ✅ 微政务 is up (Ctrl-C stops everything)
+     微信沙箱（手机）   http://127.0.0.1:8090/          chat as a citizen: 关注, 投诉举报, send a case number
+     工作台登录         http://127.0.0.1:8080/admin/login
+                        shouli / demo12345 (受理中心, all departments)   huanbao / demo12345 (环保局)
+     API (OpenAPI)      http://127.0.0.1:8080/api/openapi.json
+     就绪检查           http://127.0.0.1:8080/readyz
+
+TXT
+exec sleep infinity
