@@ -12,8 +12,7 @@ fi
 if ! rabbitmqctl -q status >/dev/null 2>&1; then
   echo "starting RabbitMQ"
   rabbitmq-server -detached
-  rabbitmqctl -q wait --timeout 60 /var/lib/rabbitmq/mnesia/rabbit@"$(hostname -s)".pid 2>/dev/null \
-    || for _ in $(seq 60); do rabbitmqctl -q status >/dev/null 2>&1 && break; sleep 1; done
+  for _ in $(seq 90); do rabbitmq-diagnostics -q check_running >/dev/null 2>&1 && break; sleep 1; done
 fi
 if ! rabbitmq-plugins list -e -m 2>/dev/null | grep -qx rabbitmq_management; then
   rabbitmq-plugins enable rabbitmq_management >/dev/null

@@ -51,6 +51,7 @@ def test_complaint_from_form_to_reply_in_wechat(system):
 
     page = http.get(system.gateway + resp.headers["Location"])
     assert number in page.text and "提交成功" in page.text
+    assert "13800138000" not in page.text  # contact details go to the handling staff only
 
     # messaging acknowledged it in WeChat, with the number
     acks = wait_for(lambda: system.sandbox_calls("custom_send", citizen.openid), message="the acknowledgement")

@@ -50,7 +50,8 @@ def public_view(case):
 
 
 def owner_view(case):
-    """What the citizen who filed the case sees: everything they wrote, and the official replies."""
+    """What the citizen who filed the case sees: what they reported and the official replies. Contact details
+    stay with the handling staff: they cross the bus to no one else, the filer's own H5 page included."""
     return {
         **public_view(case),
         "id": case.id,
@@ -58,8 +59,6 @@ def owner_view(case):
         "accused": case.accused,
         "content": case.content,
         "occurred_on": case.occurred_on.isoformat() if case.occurred_on else None,
-        "contact_name": case.contact_name,
-        "contact_phone": case.contact_phone,
         "replies": [{"body": r.body, "created_at": r.created_at.isoformat()} for r in case.replies],
     }
 

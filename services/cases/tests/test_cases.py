@@ -139,6 +139,7 @@ def test_citizen_sees_own_case_others_only_status(cases):
     number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
     own = cases.citizen_view(number, CITIZEN["id"])
     assert own["is_owner"] and own["content"].startswith("化工厂")
+    assert "contact_phone" not in own and "contact_name" not in own  # contact details: staff only
     other = cases.citizen_view(number.lower(), "o_stranger")
     assert other == {**{k: own[k] for k in other if k != "is_owner"}, "is_owner": False}
     assert "content" not in other and "contact_phone" not in other
