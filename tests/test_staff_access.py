@@ -84,3 +84,22 @@ def test_admin_reply_needs_the_csrf_token(system, rpc):
 def test_admin_pages_need_login(system):
     resp = requests.get(f"{system.gateway}/admin/cases", allow_redirects=False)
     assert resp.status_code == 302 and "/admin/login" in resp.headers["Location"]
+
+
+def test_roles_without_case_access_get_403(system):
+    username = new_staff(system, roles=("auditor",), department_id=None)
+    token = api_login(system, username, "right-password").json()["token"]
+    resp = requests.get(f"{system.gateway}/api/v1/cases", headers={"Authorization": f"Bearer {token}"})
+    assert resp.status_code == 403
+    assert resp.json()["error"] == {
+        "code": "forbidden",
+        "message": "没有权限执行此操作",
+        "details": {"permission": "case.read"},
+    }
+
+
+def test_security_headers(system):
+    admin = requests.get(f"{system.gateway}/admin/login")
+    assert admin.headers["X-Frame-Options"] == "DENY" and admin.headers["X-Content-Type-Options"] == "nosniff"
+    h5 = requests.get(f"{system.gateway}/h5/cases", allow_redirects=False)
+    assert "X-Frame-Options" not in h5.headers  # the H5 pages open inside a webview

@@ -4,7 +4,7 @@ import functools
 import hmac
 import uuid
 
-from flask import Blueprint, abort, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
 from libs.auth import ROLE_LABELS
 from libs.errors import RateLimited, Unauthenticated, ValidationError
@@ -45,7 +45,14 @@ def login():
             next_path = request.args.get("next", "")
             target = next_path if next_path.startswith("/admin/") else url_for("admin.cases")
             resp = make_response(redirect(target, code=303))
-            resp.set_cookie(staff.STAFF_COOKIE, token, httponly=True, samesite="Lax", max_age=8 * 3600)
+            resp.set_cookie(
+                staff.STAFF_COOKIE,
+                token,
+                httponly=True,
+                samesite="Lax",
+                secure=current_app.config["SESSION_COOKIE_SECURE"],
+                max_age=int(staff.SESSION_TTL.total_seconds()),
+            )
             return resp
     return render_template("admin/login.html", error=error), 401 if error else 200
 

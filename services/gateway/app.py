@@ -39,6 +39,7 @@ def create_app(config=None):
         SESSION_COOKIE_NAME="wzw_citizen",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=bool(gw.get("SECURE_COOKIES")),
         WZW=config,
     )
     app.json.ensure_ascii = False
@@ -61,6 +62,11 @@ def create_app(config=None):
     @app.after_request
     def finish(resp):
         resp.headers["X-Request-Id"] = request_id_var.get()
+        resp.headers["X-Content-Type-Options"] = "nosniff"
+        resp.headers["Referrer-Policy"] = "same-origin"
+        if not request.path.startswith("/h5/"):
+            # staff pages must not be framed (clickjacking); H5 pages open inside WeChat's (and the sandbox's) webview
+            resp.headers["X-Frame-Options"] = "DENY"
         took = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
         log.info("%s %s %s %.1fms", request.method, request.path, resp.status_code, took)
         return resp
