@@ -156,6 +156,10 @@ def test_contact_details_only_for_the_handling_staff(system):
     http, request_id = h5_login(system, citizen.openid)
     number = NUMBER.search(submit(system, http, complaint(request_id)).headers["Location"]).group(0)
     case_id = system.sql("SELECT id FROM cases.cases WHERE number = :n", n=number)[0].id
+    # messaging answers number lookups from what it learnt from case events
+    wait_for(
+        lambda: system.count("messaging.case_tracks", "number = :n", n=number), message="case_created in messaging"
+    )
 
     # another department's handler: the case does not exist for them
     market = system.staff_session("shichang")

@@ -9,7 +9,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
 from libs.events import stage
-from services.messaging.models import Follower, InboundMessage, OutboundMessage, outbox
+from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage, outbox
 
 log = logging.getLogger(__name__)
 CUSTOM_WINDOW = timedelta(hours=48)
@@ -80,13 +80,41 @@ def record_inbound(session, dedupe_key, fields):
     return True
 
 
-def format_case(view):
-    lines = [f"【{view['kind_label']}】{view['number']}", f"状态：{view['status_label']}"]
-    lines.append(f"提交时间：{local_minute(view['created_at'])}")
-    if view.get("is_owner"):
-        replies = view.get("replies") or []
-        if replies:
-            lines.append(f"最新答复：{replies[-1]['body']}")
+def track_case(session, case):
+    """Keep the case's status from a cases event; events may arrive out of order, so the newer state wins."""
+    values = {
+        "number": case["number"],
+        "openid": case["openid"],
+        "kind_label": case["kind_label"],
+        "status_label": case["status_label"],
+        "created_at": datetime.fromisoformat(case["created_at"]),
+        "updated_at": datetime.fromisoformat(case["updated_at"]),
+        "latest_reply": case.get("reply") or "",
+    }
+    stmt = insert(CaseTrack).values(**values)
+    changes = {k: stmt.excluded[k] for k in ("status_label", "updated_at")}
+    if values["latest_reply"]:
+        changes["latest_reply"] = stmt.excluded.latest_reply
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=["number"], set_=changes, where=CaseTrack.updated_at <= stmt.excluded.updated_at
+        )
+    )
+
+
+def case_status_text(session, number, openid, base):
+    """The answer to a case number sent as a message: the filer sees the latest reply, anyone else the status."""
+    track = session.get(CaseTrack, number.upper())
+    if track is None:
+        return "没有找到该编号的案件，请核对后重新发送。"
+    lines = [
+        f"【{track.kind_label}】{track.number}",
+        f"状态：{track.status_label}",
+        f"提交时间：{local_minute(track.created_at.isoformat())}",
+    ]
+    if track.openid == openid and track.latest_reply:
+        lines.append(f"最新答复：{track.latest_reply}")
+    lines.append(f'<a href="{base}/h5/cases/{track.number}">查看详情</a>')
     return "\n".join(lines)
 
 

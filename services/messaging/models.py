@@ -61,3 +61,18 @@ class StoredToken(Base):
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class CaseTrack(Base):
+    """What messaging knows of each case from cases' events, so a citizen who sends a case number gets the
+    answer from here, inside the callback, without an RPC chain to cases."""
+
+    __tablename__ = "case_tracks"
+
+    number: Mapped[str] = mapped_column(String(24), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    kind_label: Mapped[str] = mapped_column(String(16))
+    status_label: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    latest_reply: Mapped[str] = mapped_column(Text, default="")

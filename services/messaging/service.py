@@ -4,9 +4,8 @@ import logging
 import re
 import time
 
-import eventlet
 from nameko.events import event_handler
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import rpc
 
 from libs import errors
 from libs.clock import local_minute
@@ -18,7 +17,7 @@ from services.messaging.models import outbox, processed_events
 from services.messaging.wechat import WeChatApi
 
 log = logging.getLogger(__name__)
-# what a case number looks like (cases owns the format; this only decides whether to ask cases about it)
+# what a case number looks like (cases owns the format; this only decides whether a message is a lookup)
 CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,}")
 
 
@@ -27,7 +26,6 @@ class MessagingService(ServiceBase):
     outbox = outbox
 
     wechat = WeChatApi()
-    cases = RpcProxy("cases")
 
     def _base(self):
         return self.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
@@ -41,7 +39,7 @@ class MessagingService(ServiceBase):
             self.db.rollback()
             return {"reply": None, "duplicate": True}
         openid = fields["FromUserName"]
-        reply = self._compose_reply(fields, deadline)
+        reply = self._compose_reply(fields)
         if reply is not None and time.time() <= deadline:
             # the common case: inbound, follower, event and the passive reply in one transaction
             domain.log_outbound(self.db, openid, "passive", reply, dedupe_key, "sent")
@@ -57,7 +55,7 @@ class MessagingService(ServiceBase):
         self.db.commit()
         return {"reply": None, "sent_async": True}
 
-    def _compose_reply(self, fields, deadline):
+    def _compose_reply(self, fields):
         base = self._base()
         msg_type = fields.get("MsgType")
         event = (fields.get("Event") or "").lower()
@@ -66,20 +64,8 @@ class MessagingService(ServiceBase):
         if msg_type == "text":
             content = (fields.get("Content") or "").strip()
             if CASE_NUMBER.fullmatch(content):
-                return self._case_status(content, fields["FromUserName"], deadline)
+                return domain.case_status_text(self.db, content, fields["FromUserName"], base)
         return domain.HELP.format(base=base)
-
-    def _case_status(self, number, openid, deadline):
-        # bounded so a slow cases service cannot hold the citizen's reply past WeChat's limit for long
-        try:
-            with eventlet.Timeout(max(deadline - time.time(), 0) + 5):
-                view = self.cases.citizen_view(number, openid)
-        except errors.NotFound:
-            return "没有找到该编号的案件，请核对后重新发送。"
-        except eventlet.Timeout:
-            return "查询暂时较慢，请稍后再试。"
-        text = domain.format_case(view)
-        return f'{text}\n<a href="{self._base()}/h5/cases/{view["number"]}">查看详情</a>'
 
     @rpc
     def oauth_openid(self, code):
@@ -138,6 +124,7 @@ class MessagingService(ServiceBase):
         try:
             if not first_time(self.db, processed_events, payload["event_id"], handler):
                 return
+            domain.track_case(self.db, payload["data"])
             channel = domain.notify(self.db, self.wechat, openid, text, template, payload["event_id"])
             self.db.commit()
             log.info("%s for %s told by %s", handler, openid, channel)

@@ -156,3 +156,39 @@ def test_oauth_code_that_wechat_refuses(messaging, service_config):
             proxy.oauth_openid("no-such-code")
         with pytest.raises(ValidationError):
             proxy.oauth_openid("")
+
+
+def test_case_number_lookup_answers_from_case_events_in_any_order(messaging, service_config, db_session):
+    openid = follower(db_session, last_message_minutes_ago=1)
+    created = case_event(openid, number="TS202611260123")
+    replied = case_event(
+        openid,
+        number="TS202611260123",
+        status="replied",
+        status_label="已答复",
+        reply="已督促整改",
+        updated_at=datetime.now(UTC).isoformat(),
+    )
+    dispatch = event_dispatcher(service_config)
+    dispatch("cases", "case_replied", replied)  # the later state arrives first
+    wait_outbound(db_session, openid, count=1)
+    dispatch("cases", "case_created", created)
+    wait_outbound(db_session, openid, count=2)
+
+    def ask(who, key, number="ts202611260123"):
+        fields = {
+            "ToUserName": "gh",
+            "FromUserName": who,
+            "CreateTime": "1",
+            "MsgType": "text",
+            "Content": number,
+            "MsgId": key,
+        }
+        with ServiceRpcProxy("messaging", service_config) as proxy:
+            return proxy.receive(f"msg:{key}", fields, datetime.now(UTC).timestamp() + 5)["reply"]
+
+    own = ask(openid, uuid.uuid4().hex)
+    assert "状态：已答复" in own and "最新答复：已督促整改" in own
+    stranger = ask("o_stranger", uuid.uuid4().hex)
+    assert "状态：已答复" in stranger and "已督促整改" not in stranger
+    assert "没有找到" in ask(openid, uuid.uuid4().hex, number="TS209901010001")
