@@ -2,16 +2,80 @@
 
 import logging
 
+from nameko import serialization
+from nameko.amqp.publish import Publisher
 from nameko.dependency_providers import Config
-from nameko.events import EventDispatcher
+from nameko.events import get_event_exchange
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 from nameko.timer import timer
+from sqlalchemy.orm import Session
 
 from libs import events, health
-from libs.db import Database
+from libs.db import Database, make_engine
 from libs.logs import RequestLogging
 
 log = logging.getLogger(__name__)
+
+
+class OutboxRelay(DependencyProvider):
+    """Sends the service's outbox events to RabbitMQ.
+
+    A worker that committed events calls `relay_soon()`: they go out on a green thread of their own once the
+    worker has ended, so the caller's reply does not wait for the broker. A timer calls `relay_now()` for
+    anything a failed relay left behind. The request id travels as the same header nameko's own
+    EventDispatcher would set, taken from the event's envelope.
+    """
+
+    def setup(self):
+        config = self.container.config
+        self.outbox = getattr(self.container.service_cls, "outbox", None)
+        self.engine = make_engine(config["DATABASE_URL"], pool_size=2)
+        self.exchange = get_event_exchange(self.container.service_name, config)
+        serializer, _ = serialization.setup(config)
+        self.publisher = Publisher(config["AMQP_URI"], serializer=serializer)
+        self.kicked = set()
+
+    def stop(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        provider = self
+
+        class Relay:
+            @staticmethod
+            def relay_soon():
+                provider.kicked.add(worker_ctx)
+
+            @staticmethod
+            def relay_now():
+                return provider.relay()
+
+        return Relay
+
+    def worker_teardown(self, worker_ctx):
+        if worker_ctx in self.kicked:
+            self.kicked.discard(worker_ctx)
+            self.container.spawn_managed_thread(self.relay, identifier="outbox_relay")
+
+    def relay(self):
+        if self.outbox is None:
+            return 0
+        try:
+            with Session(self.engine) as session:
+                return events.relay(session, self.outbox, self._publish)
+        except Exception:
+            log.exception("outbox relay failed; the timer retries")
+            return 0
+
+    def _publish(self, event_type, payload):
+        self.publisher.publish(
+            payload,
+            exchange=self.exchange,
+            routing_key=event_type,
+            declare=[self.exchange],
+            extra_headers={"nameko.request_id": payload.get("request_id") or "-"},
+        )
 
 
 class ServiceBase:
@@ -21,7 +85,7 @@ class ServiceBase:
     request_log = RequestLogging()
     config = Config()
     db = Database()
-    dispatch = EventDispatcher()
+    events_out = OutboxRelay()
 
     @rpc
     def health(self, db_sleep=0):
@@ -33,17 +97,10 @@ class ServiceBase:
         return value
 
     def relay_events(self):
-        """Relay this service's pending outbox events after a commit; whatever fails waits for the timer."""
-        if self.outbox is None:
-            return 0
-        try:
-            return events.relay(self.db, self.outbox, self.dispatch)
-        except Exception:
-            self.db.rollback()
-            log.exception("outbox relay failed; the timer retries")
-            return 0
+        """Call after committing outbox rows: they are relayed as soon as this worker ends."""
+        self.events_out.relay_soon()
 
     @timer(interval=2)
     def relay_pending_events(self):
         """Relays what a failed post-commit relay left behind (a broker blip, a crash)."""
-        self.relay_events()
+        self.events_out.relay_now()
