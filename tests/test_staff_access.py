@@ -103,3 +103,19 @@ def test_security_headers(system):
     assert admin.headers["X-Frame-Options"] == "DENY" and admin.headers["X-Content-Type-Options"] == "nosniff"
     h5 = requests.get(f"{system.gateway}/h5/cases", allow_redirects=False)
     assert "X-Frame-Options" not in h5.headers  # the H5 pages open inside a webview
+
+
+def test_case_search_through_the_api(system, rpc):
+    data = {
+        "kind": "complaint",
+        "accused": "搜索用的奶茶店",
+        "content": "奶茶店占道经营，晚上噪音很大。",
+        "contact_phone": "13500000000",
+    }
+    number = rpc.call("cases", "create_case", Actor.citizen("o_search").to_dict(), data, uuid.uuid4().hex)["number"]
+    staff = system.staff_session("shouli")
+    found = staff.get(f"{system.gateway}/api/v1/cases", params={"q": number}).json()
+    assert [c["number"] for c in found] == [number]
+    assert number in [c["number"] for c in staff.get(f"{system.gateway}/api/v1/cases", params={"q": "奶茶店"}).json()]
+    bad = staff.get(f"{system.gateway}/api/v1/cases", params={"status": "deleted"})
+    assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["status"] == "请选择正确的状态"

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from libs import audit
@@ -86,15 +86,24 @@ def citizen_cases(session, openid, limit=50):
     return [schemas.public_view(c) for c in rows]
 
 
-def staff_list(session, actor: Actor, status=None, limit=100):
+def staff_list(session, actor: Actor, status=None, text=None, limit=100):
+    """Cases the actor may see, newest first; `text` is a case number or words from the accused or content."""
     if not actor.is_staff:
         raise Forbidden("staff_only", "仅限工作人员")
+    filters = schemas.validate_list_filters({"status": status, "text": text})
     query = select(Case).order_by(Case.id.desc()).limit(limit)
     if not can(actor, "case.read"):  # no all-department reach: only the actor's own department
         require(actor, "case.read", actor.department_id)
         query = query.where(Case.department_id == actor.department_id)
-    if status:
-        query = query.where(Case.status == status)
+    if filters["status"]:
+        query = query.where(Case.status == filters["status"])
+    if filters["text"]:
+        number = schemas.normalize_number(filters["text"])
+        if number:
+            query = query.where(Case.number == number)
+        else:
+            pattern = "%" + filters["text"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+            query = query.where(or_(Case.accused.ilike(pattern), Case.content.ilike(pattern)))
     return [schemas.staff_summary(c) for c in session.scalars(query)]
 
 

@@ -31,6 +31,13 @@ def validate_reply(data):
     return f.result()
 
 
+def validate_list_filters(data):
+    f = Fields(data)
+    f.choice("status", "状态", STATUS_LABELS, required=False)
+    f.text("text", "搜索内容", 50, required=False)
+    return f.result()
+
+
 def normalize_number(text):
     value = (text or "").strip().upper()
     return value if NUMBER.match(value) else None

@@ -32,8 +32,8 @@ class CasesService(ServiceBase):
         return domain.citizen_cases(self.db, openid)
 
     @rpc
-    def list_cases(self, actor, status=None):
-        return domain.staff_list(self.db, Actor.from_dict(actor), status)
+    def list_cases(self, actor, status=None, text=None):
+        return domain.staff_list(self.db, Actor.from_dict(actor), status, text)
 
     @rpc
     def get_case(self, actor, case_id):

@@ -74,9 +74,9 @@ def index():
 @bp.get("/cases")
 @staff_required
 def cases():
-    status = request.args.get("status") or None
-    rows = rpc("cases", "list_cases", staff.current_actor().to_dict(), status)
-    return render_template("admin/cases.html", cases=rows, status=status, departments=_department_names())
+    status, text = request.args.get("status") or None, request.args.get("q") or None
+    rows = rpc("cases", "list_cases", staff.current_actor().to_dict(), status, text)
+    return render_template("admin/cases.html", cases=rows, status=status, q=text or "", departments=_department_names())
 
 
 def _department_names():

@@ -59,7 +59,8 @@ def departments():
 @bp.get("/v1/cases")
 @staff_api
 def list_cases(actor):
-    return jsonify(rpc("cases", "list_cases", actor, request.args.get("status") or None))
+    args = request.args
+    return jsonify(rpc("cases", "list_cases", actor, args.get("status") or None, args.get("q") or None))
 
 
 @bp.get("/v1/cases/<int:case_id>")

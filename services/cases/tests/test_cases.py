@@ -190,3 +190,17 @@ def test_an_event_left_in_the_outbox_is_relayed_by_the_timer(container_factory, 
         while db_session.execute(query).scalar() is None:  # marked sent once the broker took it
             db_session.rollback()
             eventlet.sleep(0.05)
+
+
+def test_staff_search_by_number_and_words(cases):
+    dispatcher = STAFF["dispatcher"].to_dict()
+    marker = uuid.uuid4().hex[:8]
+    number = cases.create_case(CITIZEN, complaint(accused=f"搜索测试{marker}厂"), uuid.uuid4().hex)["number"]
+    assert [c["number"] for c in cases.list_cases(dispatcher, text=number.lower())] == [number]
+    assert [c["number"] for c in cases.list_cases(dispatcher, text=marker)] == [number]
+    assert cases.list_cases(dispatcher, text="100%不存在_") == []  # LIKE wildcards are literal
+    assert all(c["status"] == "submitted" for c in cases.list_cases(dispatcher, status="submitted"))
+    with pytest.raises(ValidationError):
+        cases.list_cases(dispatcher, status="deleted")
+    with pytest.raises(ValidationError):
+        cases.list_cases(dispatcher, text="长" * 51)
