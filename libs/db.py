@@ -44,7 +44,13 @@ class Database(DependencyProvider):
         self.sessions = {}
 
     def stop(self):
+        # workers killed mid-flight never reach worker_teardown: close what they left before disposing
+        for session in list(self.sessions.values()):
+            session.close()
+        self.sessions.clear()
         self.engine.dispose()
+
+    kill = stop  # nameko calls kill(), not stop(), when a container is killed
 
     def get_dependency(self, worker_ctx) -> Session:
         session = self.sessionmaker()

@@ -2,6 +2,7 @@
 
 import logging
 
+import eventlet
 from nameko import serialization
 from nameko.amqp.publish import Publisher
 from nameko.dependency_providers import Config
@@ -35,9 +36,27 @@ class OutboxRelay(DependencyProvider):
         serializer, _ = serialization.setup(config)
         self.publisher = Publisher(config["AMQP_URI"], serializer=serializer)
         self.kicked = set()
+        self.running = set()
 
     def stop(self):
+        # nameko ends managed threads only after stopping extensions: let in-flight relays finish first, so their
+        # connections are back in the pool when it is disposed
+        self._end_relays(kill=False)
         self.engine.dispose()
+
+    def kill(self):
+        self._end_relays(kill=True)
+        self.engine.dispose()
+
+    def _end_relays(self, kill):
+        for thread in list(self.running):
+            try:
+                if kill:
+                    thread.kill()
+                with eventlet.Timeout(5):
+                    thread.wait()  # a killed relay still closes its session on the way out
+            except BaseException:  # noqa: BLE001 - GreenletExit or Timeout: either way it is over
+                pass
 
     def get_dependency(self, worker_ctx):
         provider = self
@@ -56,7 +75,9 @@ class OutboxRelay(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         if worker_ctx in self.kicked:
             self.kicked.discard(worker_ctx)
-            self.container.spawn_managed_thread(self.relay, identifier="outbox_relay")
+            thread = self.container.spawn_managed_thread(self.relay, identifier="outbox_relay")
+            self.running.add(thread)
+            thread.link(lambda gt: self.running.discard(gt))
 
     def relay(self):
         if self.outbox is None:

@@ -169,8 +169,10 @@ class System:
         return env
 
     def start(self, name, argv, **env):
-        log = open(self.logdir / f"{name}.log", "wb")
-        self.procs[name] = subprocess.Popen(argv, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT)
+        with open(self.logdir / f"{name}.log", "wb") as log:  # the child keeps its own copy of the descriptor
+            self.procs[name] = subprocess.Popen(
+                argv, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT
+            )
 
     def start_service(self, service, name=None):
         argv = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES[service]]

@@ -236,7 +236,9 @@ def test_callback_while_messaging_is_down_is_left_for_wechats_retry(system):
         assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 0
         ready = requests.get(f"{base}/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["messaging"] != "ok"
-        system.procs.pop("gateway-alone").terminate()
+        alone = system.procs.pop("gateway-alone")
+        alone.terminate()
+        alone.wait(10)
     # WeChat's retry reaches a healthy gateway and is processed
     assert "留言已收到" in system.citizen(citizen.openid).send_text("没人接收", msg_id=mid).content
 

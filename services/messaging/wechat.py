@@ -88,5 +88,7 @@ class WeChatApi(DependencyProvider):
     def stop(self):
         self.engine.dispose()
 
+    kill = stop  # nameko calls kill(), not stop(), when a container is killed
+
     def get_dependency(self, worker_ctx):
         return make_client(self.config, self.storage, client_cls=SharedTokenClient)
