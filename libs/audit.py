@@ -10,6 +10,15 @@ from sqlalchemy import JSON, BigInteger, Column, DateTime, Identity, String, Tab
 
 from libs.logs import request_id_var
 
+# how staff pages name each audited action; a service adding an action adds its label here
+ACTION_LABELS = {
+    "case.contact_viewed": "查看联系方式",
+    "case.replied": "答复",
+    "case.assigned": "分派",
+    "staff.logged_in": "登录",
+    "staff.login_failed": "登录失败",
+}
+
 
 def audit_table(metadata):
     return Table(

@@ -54,10 +54,13 @@ class Fields:
         else:
             self.clean[name] = value
 
-    def optional_int(self, name, label):
+    def integer(self, name, label, required=False):
         value = self.data.get(name)
         if value in (None, ""):
-            self.clean[name] = None
+            if required:
+                self.errors[name] = f"请选择{label}"
+            else:
+                self.clean[name] = None
             return
         try:
             self.clean[name] = int(value)

@@ -97,6 +97,15 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     staff.wait_for_selector(".reply:has-text('三日内修复电梯')")
     assert staff.inner_text("#status") == "已答复"
     assert "case.replied" in staff.inner_text("#audit")
+    # the dispatcher moves it to another department: the form says what is missing, then it is done and audited
+    staff.select_option("#assign-form select", value="")
+    staff.click("#assign-form button")
+    assert staff.inner_text("#assign-error") == "请选择部门"
+    staff.select_option("#assign-form select", label="市市场监督管理局")
+    staff.fill("#assign-form input[name=reason]", "涉及电梯维保企业资质")
+    staff.click("#assign-form button")
+    staff.wait_for_selector("#audit:has-text('case.assigned')")
+    assert "市市场监督管理局" in staff.inner_text(".kv")
     shot(staff, "admin-case")
 
     # back on the phone: the reply arrives, and sending the number shows the status

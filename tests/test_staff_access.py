@@ -119,3 +119,25 @@ def test_case_search_through_the_api(system, rpc):
     assert number in [c["number"] for c in staff.get(f"{system.gateway}/api/v1/cases", params={"q": "奶茶店"}).json()]
     bad = staff.get(f"{system.gateway}/api/v1/cases", params={"status": "deleted"})
     assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["status"] == "请选择正确的状态"
+
+
+def test_dispatcher_hands_a_case_to_another_department(system, rpc):
+    data = {
+        "kind": "complaint",
+        "accused": "某超市",
+        "content": "超市出售过期食品，已保留购物小票。",
+        "contact_phone": "13400000000",
+    }
+    case_id = rpc.call("cases", "create_case", Actor.citizen("o_assign").to_dict(), data, uuid.uuid4().hex)["id"]
+    dispatcher, market = system.staff_session("shouli"), system.staff_session("shichang")
+    url = f"{system.gateway}/api/v1/cases/{case_id}"
+    assert market.get(url).status_code == 404
+
+    bad = dispatcher.post(f"{url}/assignment", json={"department_id": 999})
+    assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["department_id"] == "部门不存在"
+    assert dispatcher.post(f"{url}/assignment", data="{").status_code == 400
+
+    done = dispatcher.post(f"{url}/assignment", json={"department_id": 3, "reason": "食品安全归市场监管"})
+    assert done.status_code == 200 and done.json()["changed"] is True
+    assert market.get(url).json()["contact_phone"] == "13400000000"
+    assert market.post(f"{url}/assignment", json={"department_id": 2}).status_code == 403

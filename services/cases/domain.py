@@ -164,6 +164,35 @@ def reply(session, actor: Actor, case_id, data, request_id):
     return case, True
 
 
+def assign(session, actor: Actor, case_id, data, department_exists):
+    """Hand a case to a department (受理中心 dispatching). `department_exists(id)` asks content, which owns them."""
+    case = _staff_case(session, actor, case_id, "case.assign")
+    clean = schemas.validate_assignment(data)
+    if not department_exists(clean["department_id"]):
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
+    if case.department_id == clean["department_id"]:
+        return case, False
+    previous, case.department_id, case.updated_at = case.department_id, clean["department_id"], datetime.now(UTC)
+    audit.record(
+        session,
+        audit_log,
+        actor,
+        "case.assigned",
+        "case",
+        case.id,
+        reason=clean["reason"],
+        detail={"from": previous, "to": clean["department_id"]},
+    )
+    stage(
+        session,
+        outbox,
+        "case_assigned",
+        {**schemas.public_view(case), "id": case.id, "department_id": case.department_id, "previous": previous},
+    )
+    session.commit()
+    return case, True
+
+
 def audit_trail(session, actor: Actor, case_id):
     case = _staff_case(session, actor, case_id, "case.read")
     return audit.entries(session, audit_log, "case", case.id)

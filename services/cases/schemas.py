@@ -20,7 +20,7 @@ def validate_new_case(data):
     f.text("content", "内容", 2000, min_len=10)
     f.text("contact_name", "联系人", 32, required=False)
     f.phone("contact_phone", "联系电话")
-    f.optional_int("department_id", "部门")
+    f.integer("department_id", "部门")
     f.optional_date("occurred_on", "发生日期", not_after=today())
     return f.result()
 
@@ -28,6 +28,13 @@ def validate_new_case(data):
 def validate_reply(data):
     f = Fields(data)
     f.text("body", "答复内容", 2000, min_len=2)
+    return f.result()
+
+
+def validate_assignment(data):
+    f = Fields(data)
+    f.integer("department_id", "部门", required=True)
+    f.text("reason", "分派说明", 200, required=False)
     return f.result()
 
 

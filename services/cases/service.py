@@ -2,9 +2,10 @@
 
 import logging
 
-from nameko.rpc import rpc
+from nameko.rpc import RpcProxy, rpc
 
 from libs.auth import Actor
+from libs.errors import NotFound
 from libs.service import ServiceBase
 from services.cases import domain, schemas
 from services.cases.models import outbox
@@ -15,6 +16,8 @@ log = logging.getLogger(__name__)
 class CasesService(ServiceBase):
     name = "cases"
     outbox = outbox
+
+    content = RpcProxy("content")
 
     @rpc
     def create_case(self, actor, data, request_id):
@@ -46,6 +49,20 @@ class CasesService(ServiceBase):
             self.relay_events()
         # without contact details: replying is not a reason to read them (and each read is audited)
         return {**schemas.staff_view(case, with_contact=False), "created": created}
+
+    @rpc
+    def assign_case(self, actor, case_id, data):
+        case, changed = domain.assign(self.db, Actor.from_dict(actor), case_id, data, self._department_exists)
+        if changed:
+            self.relay_events()
+        return {**schemas.staff_view(case, with_contact=False), "changed": changed}
+
+    def _department_exists(self, department_id):
+        try:
+            self.content.get_department(department_id)
+            return True
+        except NotFound:
+            return False
 
     @rpc
     def audit_trail(self, actor, case_id):

@@ -6,7 +6,8 @@ import uuid
 
 from flask import Blueprint, abort, current_app, make_response, redirect, render_template, request, url_for
 
-from libs.auth import ROLE_LABELS
+from libs.audit import ACTION_LABELS
+from libs.auth import ROLE_LABELS, can
 from libs.errors import RateLimited, Unauthenticated, ValidationError
 from services.gateway import staff
 from services.gateway.app import db, rpc
@@ -30,7 +31,15 @@ def staff_required(view):
 
 @bp.context_processor
 def inject():
-    return {"actor": staff.current_actor(), "csrf": staff.csrf_token, "role_labels": ROLE_LABELS}
+    actor = staff.current_actor()
+    return {
+        "actor": actor,
+        "csrf": staff.csrf_token,
+        "role_labels": ROLE_LABELS,
+        "action_labels": ACTION_LABELS,
+        # only decides which buttons to show; cases enforces the permission itself
+        "can_assign": actor is not None and can(actor, "case.assign"),
+    }
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -100,20 +109,28 @@ def case_detail(case_id, errors=None, form=None):
     )
 
 
-@bp.post("/cases/<int:case_id>/reply")
-@staff_required
-def reply(case_id):
-    actor = staff.current_actor().to_dict()
+def _post_to_cases(case_id, method, *args):
+    """Run a staff action; a refused form comes back with its errors and what was typed."""
     try:
-        rpc(
-            "cases",
-            "reply_case",
-            actor,
-            case_id,
-            {"body": request.form.get("body", "")},
-            request.form.get("request_id", ""),
-        )
+        rpc("cases", method, staff.current_actor().to_dict(), case_id, *args)
     except ValidationError as exc:
         errors = exc.details.get("fields") or {"_": exc.message}
         return case_detail(case_id, errors=errors, form=request.form), 400
     return redirect(url_for("admin.case_detail", case_id=case_id), code=303)
+
+
+@bp.post("/cases/<int:case_id>/reply")
+@staff_required
+def reply(case_id):
+    return _post_to_cases(
+        case_id, "reply_case", {"body": request.form.get("body", "")}, request.form.get("request_id", "")
+    )
+
+
+@bp.post("/cases/<int:case_id>/assign")
+@staff_required
+def assign(case_id):
+    form = request.form
+    return _post_to_cases(
+        case_id, "assign_case", {"department_id": form.get("department_id"), "reason": form.get("reason")}
+    )

@@ -78,6 +78,13 @@ def reply(actor, case_id):
     return jsonify(result), 201 if result["created"] else 200
 
 
+@bp.post("/v1/cases/<int:case_id>/assignment")
+@staff_api
+def assign(actor, case_id):
+    data = json_body()
+    return jsonify(rpc("cases", "assign_case", actor, case_id, {k: data.get(k) for k in ("department_id", "reason")}))
+
+
 @bp.get("/v1/cases/<int:case_id>/audit")
 @staff_api
 def audit(actor, case_id):

@@ -204,3 +204,38 @@ def test_staff_search_by_number_and_words(cases):
         cases.list_cases(dispatcher, status="deleted")
     with pytest.raises(ValidationError):
         cases.list_cases(dispatcher, text="长" * 51)
+
+
+def test_dispatcher_assigns_a_case_to_a_department(cases, db_session):
+    """content is not running in this tier: worker_factory stands in for it, and the system tests use the real one."""
+    case_id = cases.create_case(CITIZEN, complaint(department_id=None), uuid.uuid4().hex)["id"]
+    with pytest.raises(NotFound):  # unassigned: no department's handler sees it
+        cases.get_case(STAFF["handler_own"].to_dict(), case_id)
+
+    result = cases.assign_case(STAFF["dispatcher"].to_dict(), case_id, {"department_id": "2", "reason": "属环保职责"})
+    assert result["changed"] is True and result["department_id"] == 2
+    assert cases.get_case(STAFF["handler_own"].to_dict(), case_id)["contact_phone"] == "13800000000"
+    again = cases.assign_case(STAFF["dispatcher"].to_dict(), case_id, {"department_id": 2})
+    assert again["changed"] is False
+
+    trail = db_session.execute(
+        select(audit_log).where(audit_log.c.target_id == str(case_id), audit_log.c.action == "case.assigned")
+    ).all()
+    assert [(a.reason, a.detail) for a in trail] == [("属环保职责", {"from": None, "to": 2})]
+    staged = db_session.execute(select(outbox).where(outbox.c.event_type == "case_assigned")).all()
+    assert any(row.payload["data"]["id"] == case_id for row in staged)
+
+
+def test_assignment_refusals(cases):
+    case_id = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["id"]
+    with pytest.raises(Forbidden):  # a handler reads the case but may not move it
+        cases.assign_case(STAFF["handler_own"].to_dict(), case_id, {"department_id": 3})
+    with pytest.raises(NotFound):
+        cases.assign_case(STAFF["handler_other"].to_dict(), case_id, {"department_id": 3})
+    for bad in ({}, {"department_id": "环保局"}, {"department_id": 3, "reason": "长" * 201}):
+        with pytest.raises(ValidationError):
+            cases.assign_case(STAFF["dispatcher"].to_dict(), case_id, bad)
+    cases.content.get_department.side_effect = NotFound("department_not_found", "部门不存在")
+    with pytest.raises(ValidationError) as err:
+        cases.assign_case(STAFF["dispatcher"].to_dict(), case_id, {"department_id": 99})
+    assert err.value.details["fields"]["department_id"] == "部门不存在"
