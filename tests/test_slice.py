@@ -188,3 +188,14 @@ def test_contact_details_only_for_the_handling_staff(system):
     before = system.count("cases.audit_log", "target_id = :c", c=str(case_id))
     http.get(f"{system.gateway}/h5/cases/{number}")
     assert system.count("cases.audit_log", "target_id = :c", c=str(case_id)) == before
+
+
+def test_a_citizen_filing_too_often_gets_a_clear_answer(system):
+    citizen = system.citizen()
+    http, _ = h5_login(system, citizen.openid)
+    for _ in range(10):
+        assert submit(system, http, complaint(uuid.uuid4().hex)).status_code == 303
+    refused = submit(system, http, complaint(uuid.uuid4().hex))
+    assert refused.status_code == 429 and "提交得太频繁" in refused.text
+    assert 'value="城东某某烧烤店"' in refused.text
+    assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 10

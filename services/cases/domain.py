@@ -1,17 +1,20 @@
 """Case rules: filing, reading (who sees what), replying. Each function works in the caller's session."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
 
 from libs import audit
 from libs.auth import Actor, can, require
-from libs.errors import Forbidden, NotFound, ValidationError
+from libs.errors import Forbidden, NotFound, RateLimited, ValidationError
 from libs.events import stage
 from services.cases import schemas
 from services.cases.models import Case, Reply, audit_log, outbox
 from services.cases.numbering import next_number
+
+# generous for a person, a wall for a script filling the queue
+MAX_CASES_PER_HOUR = 10
 
 
 def _check_request_id(request_id):
@@ -29,6 +32,11 @@ def create_case(session, actor: Actor, data, request_id):
     if existing is not None:
         return _same_submitter(existing, actor), False
     now = datetime.now(UTC)
+    recent = session.scalar(
+        select(func.count()).where(Case.openid == actor.id, Case.created_at > now - timedelta(hours=1))
+    )
+    if recent >= MAX_CASES_PER_HOUR:
+        raise RateLimited("too_many_cases", "您提交得太频繁了，请一小时后再试；紧急情况请拨打12345")
     case = Case(
         number=next_number(session, clean["kind"]),
         kind=clean["kind"],

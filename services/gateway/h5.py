@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from libs.auth import Actor
-from libs.errors import NotFound, ValidationError
+from libs.errors import NotFound, RateLimited, ValidationError
 from services.gateway.app import rpc
 
 bp = Blueprint("h5", __name__, url_prefix="/h5")
@@ -73,7 +73,8 @@ def complaint_submit():
     request_id = form.get("request_id", "")
     try:
         case = rpc("cases", "create_case", Actor.citizen(session["openid"]).to_dict(), data, request_id)
-    except ValidationError as exc:
+    except (ValidationError, RateLimited) as exc:
+        # the form comes back with its reasons and everything the citizen typed
         errors = exc.details.get("fields") or {"_": exc.message}
         return render_template(
             "h5/complaint_form.html",
@@ -81,7 +82,7 @@ def complaint_submit():
             errors=errors,
             departments=_departments(),
             request_id=request_id or uuid.uuid4().hex,
-        ), 400
+        ), exc.http_status
     return redirect(url_for("h5.case_detail", number=case["number"], created=1), code=303)
 
 

@@ -10,12 +10,11 @@ from nameko.testing.services import worker_factory
 from sqlalchemy import select
 
 from libs.auth import Actor
-from libs.errors import Forbidden, NotFound, ValidationError
+from libs.errors import Forbidden, NotFound, RateLimited, ValidationError
 from libs.events import stage
 from services.cases.models import Case, CaseCounter, audit_log, outbox
 from services.cases.service import CasesService
 
-CITIZEN = Actor.citizen("o_unit_citizen").to_dict()
 STAFF = {
     "dispatcher": Actor(kind="staff", id="1", name="受理员", roles=("dispatcher",)),
     "handler_own": Actor(kind="staff", id="2", name="环保办理人", roles=("handler",), department_id=2),
@@ -37,12 +36,18 @@ def complaint(**over):
 
 
 @pytest.fixture
+def citizen():
+    """A new citizen per test: filing limits and ownership never leak between tests."""
+    return Actor.citizen(f"o_unit_{uuid.uuid4().hex[:8]}").to_dict()
+
+
+@pytest.fixture
 def cases(db_session):
     return worker_factory(CasesService, db=db_session)
 
 
-def test_filing_numbers_and_stages_an_event(cases, db_session):
-    result = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)
+def test_filing_numbers_and_stages_an_event(cases, db_session, citizen):
+    result = cases.create_case(citizen, complaint(), uuid.uuid4().hex)
     assert result["created"] is True and result["number"].startswith("TS")
     case = db_session.scalar(select(Case).where(Case.number == result["number"]))
     assert case.status == "submitted" and case.contact_phone == "13800000000"
@@ -63,28 +68,28 @@ def test_filing_numbers_and_stages_an_event(cases, db_session):
         ("occurred_on", "2026-13-40"),
     ],
 )
-def test_bad_fields_are_refused_and_nothing_is_written(cases, db_session, field, value):
+def test_bad_fields_are_refused_and_nothing_is_written(cases, db_session, field, value, citizen):
     before = db_session.scalar(select(CaseCounter.last).where(CaseCounter.kind == "complaint")) or 0
     with pytest.raises(ValidationError) as err:
-        cases.create_case(CITIZEN, complaint(**{field: value}), uuid.uuid4().hex)
+        cases.create_case(citizen, complaint(**{field: value}), uuid.uuid4().hex)
     assert field in err.value.details["fields"]
     db_session.rollback()
     after = db_session.scalar(select(CaseCounter.last).where(CaseCounter.kind == "complaint")) or 0
     assert after == before  # no number was used up
 
 
-def test_only_citizens_file_and_request_ids_are_checked(cases):
+def test_only_citizens_file_and_request_ids_are_checked(cases, citizen):
     with pytest.raises(Forbidden):
         cases.create_case(STAFF["dispatcher"].to_dict(), complaint(), uuid.uuid4().hex)
     with pytest.raises(ValidationError):
-        cases.create_case(CITIZEN, complaint(), "x")
+        cases.create_case(citizen, complaint(), "x")
     with pytest.raises(ValidationError):
-        cases.create_case(CITIZEN, "not a dict", uuid.uuid4().hex)
+        cases.create_case(citizen, "not a dict", uuid.uuid4().hex)
 
 
-def test_same_request_id_from_another_citizen_is_refused(cases):
+def test_same_request_id_from_another_citizen_is_refused(cases, citizen):
     request_id = uuid.uuid4().hex
-    cases.create_case(CITIZEN, complaint(), request_id)
+    cases.create_case(citizen, complaint(), request_id)
     with pytest.raises(ValidationError):
         cases.create_case(Actor.citizen("o_someone_else").to_dict(), complaint(), request_id)
 
@@ -99,8 +104,8 @@ ROLE_MATRIX = [
 
 
 @pytest.mark.parametrize("role, expected", ROLE_MATRIX)
-def test_reading_a_case_by_role(cases, db_session, role, expected):
-    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
+def test_reading_a_case_by_role(cases, db_session, role, expected, citizen):
+    number = cases.create_case(citizen, complaint(), uuid.uuid4().hex)["number"]
     case_id = db_session.scalar(select(Case.id).where(Case.number == number))
     actor = STAFF[role].to_dict()
     if expected is NotFound:
@@ -124,8 +129,8 @@ def _list_or_empty(cases, actor):
 
 
 @pytest.mark.parametrize("role, allowed", [("dispatcher", True), ("handler_own", True), ("handler_other", False)])
-def test_replying_by_role(cases, db_session, role, allowed):
-    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
+def test_replying_by_role(cases, db_session, role, allowed, citizen):
+    number = cases.create_case(citizen, complaint(), uuid.uuid4().hex)["number"]
     case_id = db_session.scalar(select(Case.id).where(Case.number == number))
     if not allowed:
         with pytest.raises(NotFound):
@@ -135,9 +140,9 @@ def test_replying_by_role(cases, db_session, role, allowed):
     assert result["status"] == "replied" and "contact_phone" not in result
 
 
-def test_citizen_sees_own_case_others_only_status(cases):
-    number = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["number"]
-    own = cases.citizen_view(number, CITIZEN["id"])
+def test_citizen_sees_own_case_others_only_status(cases, citizen):
+    number = cases.create_case(citizen, complaint(), uuid.uuid4().hex)["number"]
+    own = cases.citizen_view(number, citizen["id"])
     assert own["is_owner"] and own["content"].startswith("化工厂")
     assert "contact_phone" not in own and "contact_name" not in own  # contact details: staff only
     other = cases.citizen_view(number.lower(), "o_stranger")
@@ -147,14 +152,16 @@ def test_citizen_sees_own_case_others_only_status(cases):
         cases.citizen_view("TS000000000000", "o_stranger")
 
 
-def test_running_service_answers_over_rabbitmq_and_relays_events(container_factory, service_config, db_session):
+def test_running_service_answers_over_rabbitmq_and_relays_events(
+    container_factory, service_config, db_session, citizen
+):
     container = container_factory(CasesService, service_config)
     container.start()
     with ServiceRpcProxy("cases", service_config) as proxy:
         assert proxy.health() == {"service": "cases", "ok": True}
         with pytest.raises(ValidationError):  # a typed error crosses the bus as itself
-            proxy.create_case(CITIZEN, complaint(content=""), uuid.uuid4().hex)
-        created = proxy.create_case(CITIZEN, complaint(), uuid.uuid4().hex)
+            proxy.create_case(citizen, complaint(content=""), uuid.uuid4().hex)
+        created = proxy.create_case(citizen, complaint(), uuid.uuid4().hex)
     query = select(outbox).where(outbox.c.event_type == "case_created").order_by(outbox.c.created_at.desc())
     row = db_session.execute(query).first()
     assert row.payload["data"]["number"] == created["number"]
@@ -192,10 +199,10 @@ def test_an_event_left_in_the_outbox_is_relayed_by_the_timer(container_factory, 
             eventlet.sleep(0.05)
 
 
-def test_staff_search_by_number_and_words(cases):
+def test_staff_search_by_number_and_words(cases, citizen):
     dispatcher = STAFF["dispatcher"].to_dict()
     marker = uuid.uuid4().hex[:8]
-    number = cases.create_case(CITIZEN, complaint(accused=f"搜索测试{marker}厂"), uuid.uuid4().hex)["number"]
+    number = cases.create_case(citizen, complaint(accused=f"搜索测试{marker}厂"), uuid.uuid4().hex)["number"]
     assert [c["number"] for c in cases.list_cases(dispatcher, text=number.lower())] == [number]
     assert [c["number"] for c in cases.list_cases(dispatcher, text=marker)] == [number]
     assert cases.list_cases(dispatcher, text="100%不存在_") == []  # LIKE wildcards are literal
@@ -206,9 +213,9 @@ def test_staff_search_by_number_and_words(cases):
         cases.list_cases(dispatcher, text="长" * 51)
 
 
-def test_dispatcher_assigns_a_case_to_a_department(cases, db_session):
+def test_dispatcher_assigns_a_case_to_a_department(cases, db_session, citizen):
     """content is not running in this tier: worker_factory stands in for it, and the system tests use the real one."""
-    case_id = cases.create_case(CITIZEN, complaint(department_id=None), uuid.uuid4().hex)["id"]
+    case_id = cases.create_case(citizen, complaint(department_id=None), uuid.uuid4().hex)["id"]
     with pytest.raises(NotFound):  # unassigned: no department's handler sees it
         cases.get_case(STAFF["handler_own"].to_dict(), case_id)
 
@@ -226,8 +233,8 @@ def test_dispatcher_assigns_a_case_to_a_department(cases, db_session):
     assert any(row.payload["data"]["id"] == case_id for row in staged)
 
 
-def test_assignment_refusals(cases):
-    case_id = cases.create_case(CITIZEN, complaint(), uuid.uuid4().hex)["id"]
+def test_assignment_refusals(cases, citizen):
+    case_id = cases.create_case(citizen, complaint(), uuid.uuid4().hex)["id"]
     with pytest.raises(Forbidden):  # a handler reads the case but may not move it
         cases.assign_case(STAFF["handler_own"].to_dict(), case_id, {"department_id": 3})
     with pytest.raises(NotFound):
@@ -239,3 +246,15 @@ def test_assignment_refusals(cases):
     with pytest.raises(ValidationError) as err:
         cases.assign_case(STAFF["dispatcher"].to_dict(), case_id, {"department_id": 99})
     assert err.value.details["fields"]["department_id"] == "部门不存在"
+
+
+def test_a_citizen_filing_too_often_is_slowed_down(cases, db_session):
+    citizen = Actor.citizen(f"o_busy_{uuid.uuid4().hex[:6]}").to_dict()
+    for _ in range(10):
+        cases.create_case(citizen, complaint(), uuid.uuid4().hex)
+    request_id = uuid.uuid4().hex
+    with pytest.raises(RateLimited) as err:
+        cases.create_case(citizen, complaint(), request_id)
+    assert "12345" in err.value.message
+    db_session.rollback()
+    assert db_session.scalar(select(Case).where(Case.request_id == request_id)) is None
