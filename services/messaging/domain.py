@@ -3,7 +3,6 @@
 import logging
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
@@ -162,18 +161,3 @@ def notify(session, client, openid, text, template, cause):
             return "failed"
     log_outbound(session, openid, "none", text, cause, "undeliverable", "not a follower and outside the 48 h window")
     return "undeliverable"
-
-
-def outbound_for(session, openid, limit=50):
-    rows = session.scalars(
-        select(OutboundMessage).where(OutboundMessage.openid == openid).order_by(OutboundMessage.id.desc()).limit(limit)
-    )
-    return [
-        {
-            "channel": r.channel,
-            "content": r.content,
-            "status": r.status,
-            "created_at": r.created_at.isoformat(),
-        }
-        for r in rows
-    ]

@@ -78,10 +78,6 @@ class MessagingService(ServiceBase):
             log.warning("oauth exchange failed: %s", exc)
             raise errors.Unauthenticated("oauth_failed", "微信授权失败，请重新打开页面") from None
 
-    @rpc
-    def outbound_for(self, openid):
-        return domain.outbound_for(self.db, openid)
-
     def _case_link(self, number):
         return f"{self._base()}/h5/cases/{number}"
 
