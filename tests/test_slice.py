@@ -199,3 +199,34 @@ def test_a_citizen_filing_too_often_gets_a_clear_answer(system):
     assert refused.status_code == 429 and "提交得太频繁" in refused.text
     assert 'value="城东某某烧烤店"' in refused.text
     assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 10
+
+
+def test_oauth_callback_refuses_bad_codes_and_foreign_redirects(system):
+    http = requests.Session()
+    missing = http.get(f"{system.gateway}/h5/oauth/callback")
+    assert missing.status_code == 400 and "微信授权未完成" in missing.text
+    forged = http.get(f"{system.gateway}/h5/oauth/callback", params={"code": "made-up", "state": "/h5/cases"})
+    assert forged.status_code == 401 and "微信授权失败" in forged.text
+    still_anonymous = http.get(f"{system.gateway}/h5/cases", allow_redirects=False)
+    assert still_anonymous.status_code == 302 and "/connect/oauth2/authorize" in still_anonymous.headers["Location"]
+
+    # a real code, but a `state` pointing off-site: the citizen lands on our own page instead
+    http.cookies.set("sandbox_openid", "o_redirect_test", domain="127.0.0.1")
+    authorize = http.get(
+        f"{system.sandbox}/connect/oauth2/authorize",
+        params={
+            "appid": "wxsandbox0000001",
+            "redirect_uri": f"{system.gateway}/h5/oauth/callback",
+            "scope": "snsapi_base",
+            "state": "//evil.example/phish",
+        },
+        allow_redirects=False,
+    )
+    landed = http.get(authorize.headers["Location"], allow_redirects=False)
+    assert landed.status_code == 302 and landed.headers["Location"] == "/h5/cases"
+
+
+def test_unknown_case_number_in_h5(system):
+    http, _ = h5_login(system, system.citizen().openid)
+    resp = http.get(f"{system.gateway}/h5/cases/TS209901010001")
+    assert resp.status_code == 404 and "没有找到该编号的案件" in resp.text
