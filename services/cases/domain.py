@@ -49,6 +49,7 @@ def create_case(session, actor: Actor, data, request_id):
         occurred_on=clean["occurred_on"],
         contact_name=clean.get("contact_name", ""),
         contact_phone=clean["contact_phone"],
+        replies=[],  # a new case has none: spares the lazy load when it is returned
         created_at=now,
         updated_at=now,
     )
