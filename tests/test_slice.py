@@ -201,29 +201,41 @@ def test_a_citizen_filing_too_often_gets_a_clear_answer(system):
     assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 10
 
 
-def test_oauth_callback_refuses_bad_codes_and_foreign_redirects(system):
+def start_oauth(system, http, page="/h5/cases"):
+    """Open an H5 page without a session: returns the sandbox authorize URL the gateway sent us to."""
+    resp = http.get(f"{system.gateway}{page}", allow_redirects=False)
+    assert resp.status_code == 302 and "/connect/oauth2/authorize" in resp.headers["Location"]
+    return resp.headers["Location"].split("#")[0]
+
+
+def test_oauth_state_is_alphanumeric_and_bound_to_the_browser(system):
+    http = requests.Session()
+    http.cookies.set("sandbox_openid", "o_oauth_state", domain="127.0.0.1")
+    authorize = start_oauth(system, http, "/h5/complaints/new")
+    state = re.search(r"state=(\w+)", authorize).group(1)
+    assert re.fullmatch(r"[A-Za-z0-9]{1,128}", state)  # what WeChat accepts
+
+    # a callback carrying another state (forged, or meant for another browser) logs nobody in
+    back = http.get(authorize, allow_redirects=False).headers["Location"]
+    forged = http.get(back.replace(f"state={state}", "state=attacker"))
+    assert forged.status_code == 400 and "授权已失效" in forged.text
+    assert start_oauth(system, http)  # still anonymous
+
+    # the real round trip lands on the page the citizen asked for
+    authorize = start_oauth(system, http, "/h5/complaints/new")
+    landed = http.get(http.get(authorize, allow_redirects=False).headers["Location"], allow_redirects=False)
+    assert landed.status_code == 302 and landed.headers["Location"] == "/h5/complaints/new"
+
+
+def test_oauth_callback_refuses_bad_codes(system):
     http = requests.Session()
     missing = http.get(f"{system.gateway}/h5/oauth/callback")
     assert missing.status_code == 400 and "微信授权未完成" in missing.text
-    forged = http.get(f"{system.gateway}/h5/oauth/callback", params={"code": "made-up", "state": "/h5/cases"})
+    authorize = start_oauth(system, http)
+    state = re.search(r"state=(\w+)", authorize).group(1)
+    forged = http.get(f"{system.gateway}/h5/oauth/callback", params={"code": "made-up", "state": state})
     assert forged.status_code == 401 and "微信授权失败" in forged.text
-    still_anonymous = http.get(f"{system.gateway}/h5/cases", allow_redirects=False)
-    assert still_anonymous.status_code == 302 and "/connect/oauth2/authorize" in still_anonymous.headers["Location"]
-
-    # a real code, but a `state` pointing off-site: the citizen lands on our own page instead
-    http.cookies.set("sandbox_openid", "o_redirect_test", domain="127.0.0.1")
-    authorize = http.get(
-        f"{system.sandbox}/connect/oauth2/authorize",
-        params={
-            "appid": "wxsandbox0000001",
-            "redirect_uri": f"{system.gateway}/h5/oauth/callback",
-            "scope": "snsapi_base",
-            "state": "//evil.example/phish",
-        },
-        allow_redirects=False,
-    )
-    landed = http.get(authorize.headers["Location"], allow_redirects=False)
-    assert landed.status_code == 302 and landed.headers["Location"] == "/h5/cases"
+    assert start_oauth(system, http)  # still anonymous
 
 
 def test_unknown_case_number_in_h5(system):

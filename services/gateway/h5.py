@@ -1,6 +1,8 @@
 """/h5: the citizen's pages inside WeChat (WeUI). Identity comes from WeChat OAuth2 (snsapi_base)."""
 
 import functools
+import hmac
+import secrets
 import uuid
 from urllib.parse import urlencode
 
@@ -18,20 +20,24 @@ def citizen_required(view):
     def wrapper(*args, **kwargs):
         if not session.get("openid"):
             back = request.full_path.rstrip("?") if request.method == "GET" else url_for("h5.my_cases")
-            return redirect(authorize_url(back))
+            # WeChat allows only [a-zA-Z0-9] in `state`, and it doubles as the OAuth anti-forgery token: the page
+            # to return to stays in the (signed) session, keyed by it
+            state = secrets.token_hex(8)
+            session["oauth"] = {"state": state, "next": back}
+            return redirect(authorize_url(state))
         return view(*args, **kwargs)
 
     return wrapper
 
 
-def authorize_url(next_path):
+def authorize_url(state):
     cfg = current_app.config["WZW"]
     query = {
         "appid": cfg["WECHAT"]["APP_ID"],
         "redirect_uri": cfg["GATEWAY"]["PUBLIC_URL"].rstrip("/") + url_for("h5.oauth_callback"),
         "response_type": "code",
         "scope": "snsapi_base",
-        "state": next_path,
+        "state": state,
     }
     return f"{cfg['WECHAT']['OAUTH_AUTHORIZE_URL']}?{urlencode(query)}#wechat_redirect"
 
@@ -41,8 +47,12 @@ def oauth_callback():
     code = request.args.get("code", "")
     if not code:
         raise ValidationError("missing_code", "微信授权未完成，请重新打开页面")
+    pending = session.pop("oauth", None) or {}
+    if not pending.get("state") or not hmac.compare_digest(pending["state"], request.args.get("state", "")):
+        # not the authorization this browser started (forged, replayed, or from another tab's older attempt)
+        raise ValidationError("oauth_state_mismatch", "授权已失效，请重新打开页面")
     session["openid"] = rpc("messaging", "oauth_openid", code)
-    next_path = request.args.get("state", "")
+    next_path = pending.get("next", "")
     # only our own H5 pages: an open redirect would let a link borrow the government's name
     if not next_path.startswith("/h5/") or next_path.startswith("//"):
         next_path = url_for("h5.my_cases")
