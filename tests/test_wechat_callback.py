@@ -248,3 +248,16 @@ def _answers(url):
         return requests.get(url, timeout=2).ok
     except requests.RequestException:
         return False
+
+
+def test_signed_url_replayed_with_another_body_is_refused(system):
+    """Plain mode signs only the query string; a captured URL must not carry a message of the attacker's."""
+    citizen = system.citizen(safe_mode=False)
+    params, body = citizen.signed_request(citizen.text_xml("原始消息", msg_id=msg_id()))
+    assert citizen.post("", params=params, body=body).status == 200
+    victim = system.citizen(safe_mode=False)
+    swapped = victim.text_xml("冒名消息", msg_id=msg_id()).encode()
+    assert citizen.post("", params=params, body=swapped).status == 403
+    assert nothing_recorded(system, victim)
+    # the same URL with the same message is an ordinary retry
+    assert citizen.post("", params=params, body=body).text == "success"

@@ -40,3 +40,5 @@ class CallbackKey(Base):
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    # in plain mode WeChat signs only the query string: a signature seen with one message must not carry another
+    signature: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from flask import Blueprint, Response, current_app, request
 from nameko.exceptions import RpcTimeout
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
@@ -52,17 +52,29 @@ def verify():
     return _plain(request.args.get("echostr", ""))
 
 
-def claim(key):
-    """First gateway replica to insert the key handles the message; the others answer `success`."""
+def claim(key, signature):
+    """First gateway replica to insert the key handles the message; the others answer `success`.
+
+    A signature already used for a different message is a replayed URL with a swapped body: refused.
+    """
     session = db()
     now = datetime.now(UTC)
     won = session.execute(
-        insert(CallbackKey).values(key=key, received_at=now).on_conflict_do_nothing().returning(CallbackKey.key)
+        insert(CallbackKey)
+        .values(key=key, received_at=now, signature=signature)
+        .on_conflict_do_nothing()
+        .returning(CallbackKey.key)
     ).first()
+    if won is None:
+        used_for = session.scalar(select(CallbackKey.key).where(CallbackKey.signature == signature))
+        session.rollback()
+        if used_for is not None and used_for != key:
+            raise CallbackRejected(403, "signature replayed with another message")
+        return False
     if random.random() < 0.01:
         session.execute(delete(CallbackKey).where(CallbackKey.received_at < now - KEY_TTL))
     session.commit()
-    return won is not None
+    return True
 
 
 def release(key):
@@ -93,7 +105,7 @@ def receive():
         )
     fields = callback.check_fields(callback.parse_xml(body))
     key = callback.dedupe_key(fields)
-    if not claim(key):
+    if not claim(key, request.args.get("signature")):
         log.info("retry of %s answered without processing", key)
         return _plain("success")
     deadline = received + float(gw["CALLBACK_DEADLINE_SECONDS"])
