@@ -3,6 +3,7 @@
 import logging
 from datetime import UTC, datetime, timedelta
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
@@ -12,6 +13,7 @@ from services.messaging.models import CaseTrack, Follower, InboundMessage, Outbo
 
 log = logging.getLogger(__name__)
 CUSTOM_WINDOW = timedelta(hours=48)
+CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the count restart when the citizen writes
 TEMPLATE_FIELD_MAX = 20
 
 WELCOME = (
@@ -142,12 +144,27 @@ def send_custom_text(session, client, openid, content, cause):
         return False
 
 
+def custom_message_allowed(session, follower):
+    """WeChat allows customer-service messages for 48 h after the citizen's last message, 5 of them at most."""
+    last = follower.last_message_at
+    if last is None or datetime.now(UTC) - last >= CUSTOM_WINDOW:
+        return False
+    sent = session.scalar(
+        select(func.count()).where(
+            OutboundMessage.openid == follower.openid,
+            OutboundMessage.channel == "custom",
+            OutboundMessage.status == "sent",
+            OutboundMessage.created_at >= last,
+        )
+    )
+    return sent < CUSTOM_QUOTA
+
+
 def notify(session, client, openid, text, template, cause):
     """Tell a citizen something: customer-service message inside the 48 h window, else a template message
     (followers only), else record that WeChat gives us no way to reach them."""
     follower = session.get(Follower, openid)
-    now = datetime.now(UTC)
-    if follower and follower.last_message_at and now - follower.last_message_at < CUSTOM_WINDOW:
+    if follower and custom_message_allowed(session, follower):
         return "custom" if send_custom_text(session, client, openid, text, cause) else "failed"
     if follower and follower.subscribed:
         data = {k: {"value": str(v)[:TEMPLATE_FIELD_MAX]} for k, v in template["data"].items()}
@@ -159,5 +176,6 @@ def notify(session, client, openid, text, template, cause):
             log.warning("template message to %s failed: %s", openid, exc)
             log_outbound(session, openid, "template", text, cause, "failed", str(exc))
             return "failed"
-    log_outbound(session, openid, "none", text, cause, "undeliverable", "not a follower and outside the 48 h window")
+    reason = "not a follower, and no customer-service message allowed now"
+    log_outbound(session, openid, "none", text, cause, "undeliverable", reason)
     return "undeliverable"

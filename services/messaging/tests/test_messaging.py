@@ -192,3 +192,16 @@ def test_case_number_lookup_answers_from_case_events_in_any_order(messaging, ser
     stranger = ask("o_stranger", uuid.uuid4().hex)
     assert "状态：已答复" in stranger and "已督促整改" not in stranger
     assert "没有找到" in ask(openid, uuid.uuid4().hex, number="TS209901010001")
+
+
+def test_sixth_customer_service_message_in_a_window_becomes_a_template(messaging, service_config, sandbox, db_session):
+    openid = follower(db_session, last_message_minutes_ago=10)
+    sandbox[1].followers.add(openid)
+    dispatch = event_dispatcher(service_config)
+    for i in range(6):
+        dispatch("cases", "case_created", case_event(openid, number=f"TS2026112601{i:02d}"))
+        wait_outbound(db_session, openid, count=i + 1)  # one at a time: the count decides the channel
+    rows = db_session.scalars(
+        select(OutboundMessage).where(OutboundMessage.openid == openid).order_by(OutboundMessage.id)
+    )
+    assert [r.channel for r in rows] == ["custom"] * 5 + ["template"]
