@@ -13,6 +13,9 @@ from services.messaging.models import CaseTrack, Follower, InboundMessage, Outbo
 
 log = logging.getLogger(__name__)
 CUSTOM_WINDOW = timedelta(hours=48)
+RETRY_AFTER = timedelta(seconds=30)
+RETRY_FOR = timedelta(hours=24)  # an acknowledgement a day late helps nobody; it stays recorded as failed
+MAX_ATTEMPTS = 3
 CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the count restart when the citizen writes
 TEMPLATE_FIELD_MAX = 20
 
@@ -119,7 +122,7 @@ def case_status_text(session, number, openid, base):
     return "\n".join(lines)
 
 
-def log_outbound(session, openid, channel, content, cause, status, error=""):
+def log_outbound(session, openid, channel, content, cause, status, error="", template=None, attempt=1):
     session.add(
         OutboundMessage(
             openid=openid,
@@ -129,18 +132,20 @@ def log_outbound(session, openid, channel, content, cause, status, error=""):
             status=status,
             error=error,
             created_at=datetime.now(UTC),
+            template=template,
+            attempt=attempt,
         )
     )
 
 
-def send_custom_text(session, client, openid, content, cause):
+def send_custom_text(session, client, openid, content, cause, template=None, attempt=1):
     try:
         client.message.send_text(openid, content)
-        log_outbound(session, openid, "custom", content, cause, "sent")
+        log_outbound(session, openid, "custom", content, cause, "sent", attempt=attempt)
         return True
     except (WeChatClientException, OSError) as exc:
         log.warning("custom message to %s failed: %s", openid, exc)
-        log_outbound(session, openid, "custom", content, cause, "failed", str(exc))
+        log_outbound(session, openid, "custom", content, cause, "failed", str(exc), template, attempt)
         return False
 
 
@@ -160,22 +165,47 @@ def custom_message_allowed(session, follower):
     return sent < CUSTOM_QUOTA
 
 
-def notify(session, client, openid, text, template, cause):
+def notify(session, client, openid, text, template, cause, attempt=1):
     """Tell a citizen something: customer-service message inside the 48 h window, else a template message
     (followers only), else record that WeChat gives us no way to reach them."""
     follower = session.get(Follower, openid)
     if follower and custom_message_allowed(session, follower):
-        return "custom" if send_custom_text(session, client, openid, text, cause) else "failed"
-    if follower and follower.subscribed:
+        sent = send_custom_text(session, client, openid, text, cause, template, attempt)
+        return "custom" if sent else "failed"
+    if follower and follower.subscribed and template:
         data = {k: {"value": str(v)[:TEMPLATE_FIELD_MAX]} for k, v in template["data"].items()}
         try:
             client.message.send_template(openid, template["template_id"], data, url=template.get("url"))
-            log_outbound(session, openid, "template", text, cause, "sent")
+            log_outbound(session, openid, "template", text, cause, "sent", attempt=attempt)
             return "template"
         except (WeChatClientException, OSError) as exc:
             log.warning("template message to %s failed: %s", openid, exc)
-            log_outbound(session, openid, "template", text, cause, "failed", str(exc))
+            log_outbound(session, openid, "template", text, cause, "failed", str(exc), template, attempt)
             return "failed"
     reason = "not a follower, and no customer-service message allowed now"
-    log_outbound(session, openid, "none", text, cause, "undeliverable", reason)
+    log_outbound(session, openid, "none", text, cause, "undeliverable", reason, attempt=attempt)
     return "undeliverable"
+
+
+def retry_failed(session, client, min_age=RETRY_AFTER):
+    """Send failed notifications again (WeChat down, token trouble), each by whatever channel is allowed now.
+    SKIP LOCKED lets every replica run this without sending one twice."""
+    now = datetime.now(UTC)
+    rows = session.scalars(
+        select(OutboundMessage)
+        .where(
+            OutboundMessage.status == "failed",
+            OutboundMessage.attempt < MAX_ATTEMPTS,
+            OutboundMessage.created_at <= now - min_age,
+            OutboundMessage.created_at > now - RETRY_FOR,
+        )
+        .order_by(OutboundMessage.id)
+        .limit(50)
+        .with_for_update(skip_locked=True)
+    ).all()
+    outcomes = []
+    for row in rows:
+        row.status = "retried"
+        outcomes.append(notify(session, client, row.openid, row.content, row.template, row.cause, row.attempt + 1))
+    session.commit()
+    return outcomes

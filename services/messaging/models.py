@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.audit import audit_table
@@ -48,9 +48,12 @@ class OutboundMessage(Base):
     channel: Mapped[str] = mapped_column(String(16))  # passive | custom | template | none
     content: Mapped[str] = mapped_column(Text)
     cause: Mapped[str] = mapped_column(String(64), default="")  # event id or inbound key that led to it
-    status: Mapped[str] = mapped_column(String(16))  # sent | failed | undeliverable
+    status: Mapped[str] = mapped_column(String(16))  # sent | failed | retried | undeliverable
     error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # kept so that a failed notification can be sent again, by whichever channel is allowed by then
+    template: Mapped[dict | None] = mapped_column(JSON)
+    attempt: Mapped[int] = mapped_column(Integer, default=1)
 
 
 class StoredToken(Base):

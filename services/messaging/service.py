@@ -3,9 +3,11 @@
 import logging
 import re
 import time
+from datetime import timedelta
 
 from nameko.events import event_handler
 from nameko.rpc import rpc
+from nameko.timer import timer
 
 from libs import errors
 from libs.clock import local_minute
@@ -77,6 +79,19 @@ class MessagingService(ServiceBase):
         except Exception as exc:
             log.warning("oauth exchange failed: %s", exc)
             raise errors.Unauthenticated("oauth_failed", "微信授权失败，请重新打开页面") from None
+
+    @rpc
+    def retry_failed_notifications(self, min_age_seconds=30):
+        """Operators (and the timer) resend failed notifications; returns how each one went."""
+        return domain.retry_failed(self.db, self.wechat, timedelta(seconds=float(min_age_seconds)))
+
+    @timer(interval=30)
+    def retry_failed_notifications_periodically(self):
+        try:
+            self.retry_failed_notifications()
+        except Exception:
+            self.db.rollback()
+            log.exception("retrying failed notifications failed; next round in 30 s")
 
     def _case_link(self, number):
         return f"{self._base()}/h5/cases/{number}"

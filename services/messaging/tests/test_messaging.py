@@ -102,11 +102,20 @@ def test_case_replied_outside_the_window_is_a_template_message(messaging, servic
     assert shown["kind"] == "template" and "已答复" in shown["content"]
 
 
-def test_wechat_refusal_is_recorded_not_lost(messaging, service_config, sandbox, db_session):
-    openid = follower(db_session)  # follows in our records, but the sandbox does not know them: 43004
+def test_wechat_refusal_is_recorded_then_sent_again(messaging, service_config, sandbox, db_session):
+    openid = follower(db_session)  # follows in our records, but the sandbox does not know them yet: 43004
     event_dispatcher(service_config)("cases", "case_created", case_event(openid))
     (row,) = wait_outbound(db_session, openid)
-    assert row.status == "failed" and "43004" in row.error
+    assert row.status == "failed" and "43004" in row.error and row.template["data"]["keyword1"]
+
+    sandbox[1].followers.add(openid)  # WeChat catches up
+    with ServiceRpcProxy("messaging", service_config) as proxy:
+        assert "template" in proxy.retry_failed_notifications(0)
+        proxy.retry_failed_notifications(0)  # a second round finds nothing of this citizen's to resend
+    rows = sorted(wait_outbound(db_session, openid, count=2), key=lambda r: r.id)
+    assert [(r.status, r.attempt) for r in rows] == [("retried", 1), ("sent", 2)]
+    (shown,) = sandbox[1].timeline[openid]
+    assert "TS202611260099" in shown["content"]
 
 
 def test_one_access_token_for_many_sends(messaging, service_config, sandbox, db_session):
