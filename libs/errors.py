@@ -46,21 +46,8 @@ class NotFound(AppError):
 
 
 @deserialize_to_instance
-class Conflict(AppError):
-    http_status = 409
-
-
-@deserialize_to_instance
 class RateLimited(AppError):
     http_status = 429
 
 
-@deserialize_to_instance
-class Unavailable(AppError):
-    http_status = 503
-
-
-HTTP_STATUS = {
-    cls: cls.http_status
-    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, Conflict, RateLimited, Unavailable)
-}
+HTTP_STATUS = {cls: cls.http_status for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, RateLimited)}

@@ -6,7 +6,6 @@ import uuid
 import requests
 from sqlalchemy.orm import Session
 
-from libs.auth import Actor
 from services.gateway.staff import create_staff
 
 
@@ -53,17 +52,12 @@ def test_logout_ends_the_session_everywhere(system):
     assert requests.get(f"{system.gateway}/api/v1/cases", headers=headers).status_code == 401
 
 
-def test_admin_reply_needs_the_csrf_token(system, rpc):
+def test_admin_reply_needs_the_csrf_token(system, file_case):
     username = new_staff(system, roles=("dispatcher",), department_id=None)
     http = requests.Session()
     resp = http.post(f"{system.gateway}/admin/login", data={"username": username, "password": "right-password"})
     assert resp.status_code == 200 and "案件" in resp.text
-    data = {
-        "kind": "suggestion",
-        "content": "建议在地铁站增设无障碍电梯，方便轮椅出行。",
-        "contact_phone": "13600000000",
-    }
-    case_id = rpc.call("cases", "create_case", Actor.citizen("o_csrf").to_dict(), data, uuid.uuid4().hex)["id"]
+    case_id = file_case(kind="suggestion", accused="", content="建议在地铁站增设无障碍电梯，方便轮椅出行。")["id"]
     page = http.get(f"{system.gateway}/admin/cases/{case_id}").text
     csrf = re.search(r'name="csrf" value="(\w+)"', page).group(1)
     before = system.count("cases.replies", "case_id = :c", c=case_id)
@@ -105,14 +99,8 @@ def test_security_headers(system):
     assert "X-Frame-Options" not in h5.headers  # the H5 pages open inside a webview
 
 
-def test_case_search_through_the_api(system, rpc):
-    data = {
-        "kind": "complaint",
-        "accused": "搜索用的奶茶店",
-        "content": "奶茶店占道经营，晚上噪音很大。",
-        "contact_phone": "13500000000",
-    }
-    number = rpc.call("cases", "create_case", Actor.citizen("o_search").to_dict(), data, uuid.uuid4().hex)["number"]
+def test_case_search_through_the_api(system, file_case):
+    number = file_case(accused="搜索用的奶茶店", content="奶茶店占道经营，晚上噪音很大。")["number"]
     staff = system.staff_session("shouli")
     found = staff.get(f"{system.gateway}/api/v1/cases", params={"q": number}).json()
     assert [c["number"] for c in found] == [number]
@@ -121,16 +109,10 @@ def test_case_search_through_the_api(system, rpc):
     assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["status"] == "请选择正确的状态"
 
 
-def test_dispatcher_hands_a_case_to_another_department(system, rpc):
-    data = {
-        "kind": "complaint",
-        "accused": "某超市",
-        "content": "超市出售过期食品，已保留购物小票。",
-        "contact_phone": "13400000000",
-    }
-    case_id = rpc.call("cases", "create_case", Actor.citizen("o_assign").to_dict(), data, uuid.uuid4().hex)["id"]
+def test_dispatcher_hands_a_case_to_another_department(system, file_case):
+    case = file_case(accused="某超市", content="超市出售过期食品，已保留购物小票。", contact_phone="13400000000")
     dispatcher, market = system.staff_session("shouli"), system.staff_session("shichang")
-    url = f"{system.gateway}/api/v1/cases/{case_id}"
+    url = f"{system.gateway}/api/v1/cases/{case['id']}"
     assert market.get(url).status_code == 404
 
     bad = dispatcher.post(f"{url}/assignment", json={"department_id": 999})

@@ -111,8 +111,10 @@ def staff_list(session, actor: Actor, status=None, text=None, limit=100):
         if number:
             query = query.where(Case.number == number)
         else:
-            pattern = "%" + filters["text"].replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-            query = query.where(or_(Case.accused.ilike(pattern), Case.content.ilike(pattern)))
+            text = filters["text"]
+            query = query.where(
+                or_(Case.accused.icontains(text, autoescape=True), Case.content.icontains(text, autoescape=True))
+            )
     return [schemas.staff_summary(c) for c in session.scalars(query)]
 
 

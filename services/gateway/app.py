@@ -98,21 +98,14 @@ def create_app(config=None):
         log.exception("unhandled error")
         return error_response(500, "internal_error", "系统出错了，请稍后再试")
 
-    @app.errorhandler(400)
-    def bad_request(_exc):
-        return error_response(400, "bad_request", "请求无效，请刷新页面后重试")
-
-    @app.errorhandler(413)
-    def too_large(_exc):
-        return error_response(413, "too_large", "提交的内容过大")
-
-    @app.errorhandler(404)
-    def not_found(_exc):
-        return error_response(404, "not_found", "页面不存在")
-
-    @app.errorhandler(405)
-    def not_allowed(_exc):
-        return error_response(405, "method_not_allowed", "不支持的请求方式")
+    # Flask's own HTTP errors, answered in Chinese (JSON for the API and the callback)
+    for status, code, message in (
+        (400, "bad_request", "请求无效，请刷新页面后重试"),
+        (404, "not_found", "页面不存在"),
+        (405, "method_not_allowed", "不支持的请求方式"),
+        (413, "too_large", "提交的内容过大"),
+    ):
+        app.register_error_handler(status, lambda _exc, s=status, c=code, m=message: error_response(s, c, m))
 
     @app.get("/healthz")
     def healthz():
