@@ -6,18 +6,39 @@ never be committed without its change, nor the change without its row.
 
 from datetime import UTC, datetime
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Column, DateTime, Identity, String, Table, Text, insert, select
 
 from libs.logs import request_id_var
 
 # how staff pages name each audited action; a service adding an action adds its label here
 ACTION_LABELS = {
+    "case.filed": "提交",
     "case.contact_viewed": "查看联系方式",
     "case.replied": "答复",
     "case.assigned": "分派",
     "staff.logged_in": "登录",
     "staff.login_failed": "登录失败",
+    "staff.login_locked": "登录被锁定",
+    "ops.event_replayed": "重放事件",
 }
+ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
+
+
+class AuditEntry(BaseModel):
+    """One audit row as readers get it, with the action's and the actor kind's Chinese labels."""
+
+    at: datetime
+    actor_kind: str
+    actor_id: str
+    actor_name: str
+    action: str
+    label: str
+    target_type: str
+    target_id: str
+    reason: str
+    detail: dict
+    request_id: str
 
 
 def audit_table(metadata):
@@ -61,4 +82,7 @@ def entries(session, table, target_type=None, target_id=None, limit=200):
         query = query.where(table.c.target_type == target_type)
     if target_id is not None:
         query = query.where(table.c.target_id == str(target_id))
-    return [{**row._asdict(), "at": row.at.isoformat()} for row in session.execute(query)]
+    return [
+        AuditEntry(**row._asdict(), label=ACTION_LABELS.get(row.action, row.action)).model_dump(mode="json")
+        for row in session.execute(query)
+    ]

@@ -1,8 +1,12 @@
 """Who is acting, and what they may do: one permission catalogue and one `can()` for every service.
 
-The gateway authenticates and passes the actor as a plain dict over RPC; services check it with `can()`.
+The gateway authenticates and puts the actor in nameko's context data (`actor`, a JSON header that rides every
+RPC and the calls those make in turn); services read it with libs.service's `CurrentActor` and check it with
+`can()`. A call without an actor is anonymous and may do nothing that needs a permission; timers and event
+handlers act as the service itself (`Actor.system`).
 """
 
+import json
 from dataclasses import asdict, dataclass, field
 
 from libs.errors import Forbidden, Unauthenticated
@@ -14,6 +18,7 @@ PERMISSIONS = {
     "case.read_contact": "查看案件当事人的联系方式（每次访问都记入审计）",
     "case.assign": "分派案件到部门",
     "audit.read": "查看审计记录",
+    "ops.events": "查看并重放处理失败的事件（运维）",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -27,9 +32,12 @@ ROLES = {
 ROLE_LABELS = {"admin": "系统管理员", "dispatcher": "受理中心", "handler": "部门办理人", "auditor": "审计员"}
 
 
+KINDS = ("staff", "citizen", "system", "anonymous")
+
+
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "staff" | "citizen" | "system"
+    kind: str  # "staff" | "citizen" | "system" | "anonymous"
     id: str
     name: str = ""
     roles: tuple = field(default_factory=tuple)
@@ -42,7 +50,7 @@ class Actor:
 
     @classmethod
     def from_dict(cls, data):
-        if not isinstance(data, dict) or data.get("kind") not in ("staff", "citizen", "system") or not data.get("id"):
+        if not isinstance(data, dict) or data.get("kind") not in KINDS or not data.get("id"):
             raise Unauthenticated("unauthenticated", "需要登录")
         return cls(
             kind=data["kind"],
@@ -55,6 +63,27 @@ class Actor:
     @classmethod
     def citizen(cls, openid):
         return cls(kind="citizen", id=openid)
+
+    @classmethod
+    def system(cls, name):
+        return cls(kind="system", id=name, name=name)
+
+    @classmethod
+    def anonymous(cls):
+        return cls(kind="anonymous", id="-")
+
+    def to_header(self):
+        return json.dumps(self.to_dict(), ensure_ascii=False, separators=(",", ":"))
+
+    @classmethod
+    def from_header(cls, raw):
+        """The actor a call carries; anonymous when it carries none (or one that does not parse)."""
+        if not raw:
+            return cls.anonymous()
+        try:
+            return cls.from_dict(json.loads(raw))
+        except (ValueError, TypeError, Unauthenticated):
+            return cls.anonymous()
 
     @property
     def is_staff(self):

@@ -7,7 +7,7 @@ from nameko.cli.main import setup_yaml_parser
 
 setup_yaml_parser()
 
-DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "deploy", "config", "dev.yaml")
+DEFAULT_CONFIG = os.path.join(os.path.dirname(os.path.dirname(__file__)), "deploy", "config", "wzw.yaml")
 
 
 def load_config(path=None):

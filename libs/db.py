@@ -6,6 +6,7 @@ the first connection, so it happens here, at import, in the one module every ser
 """
 
 import os
+import threading
 
 os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 
@@ -27,19 +28,55 @@ def schema_base(schema):
     return Base
 
 
-def make_engine(url, pool_size=10):
-    return create_engine(url, pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+_engines = {}
+_engines_lock = threading.Lock()
+
+
+def peak_connections(config):
+    """What a nameko service process can use at once: every worker (RPC, event handler, timer) holds one
+    session, and one more serves the outbox relay or the token store's refresh lock."""
+    return int(config.get("max_workers", 10)) + 1
+
+
+def make_engine(url, idle=2, peak=None):
+    """A pool that keeps `idle` connections open and opens more, up to `peak`, only while they are in use."""
+    peak = max(peak or idle, idle)
+    return create_engine(url, pool_size=idle, max_overflow=peak - idle, pool_pre_ping=True)
+
+
+def process_engine(url, idle=2, peak=None):
+    """The process's one engine for `url`: every dependency of a service shares it (and so its pool)."""
+    key = (os.getpid(), url)
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            engine = _engines[key] = make_engine(url, idle, peak)
+        engine.users = getattr(engine, "users", 0) + 1
+        return engine
+
+
+def release_engine(engine):
+    """Dispose of the process's engine once its last user is done with it."""
+    with _engines_lock:
+        engine.users -= 1
+        if engine.users > 0:
+            return
+        for key, value in list(_engines.items()):
+            if value is engine:
+                del _engines[key]
+    engine.dispose()
+
+
+def service_engine(container):
+    config = container.config
+    return process_engine(config["DATABASE_URL"], int(config.get("DB_POOL_IDLE", 2)), peak_connections(config))
 
 
 class Database(DependencyProvider):
-    """Hands each worker its own Session; the engine's pool is sized to the container's max_workers."""
-
-    def __init__(self, url_key="DATABASE_URL"):
-        self.url_key = url_key
+    """Hands each worker its own Session over the process's one engine."""
 
     def setup(self):
-        max_workers = int(self.container.config.get("max_workers", 10))
-        self.engine = make_engine(self.container.config[self.url_key], pool_size=max_workers)
+        self.engine = service_engine(self.container)
         self.sessionmaker = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.sessions = {}
 
@@ -48,7 +85,9 @@ class Database(DependencyProvider):
         for session in list(self.sessions.values()):
             session.close()
         self.sessions.clear()
-        self.engine.dispose()
+        if self.engine is not None:
+            release_engine(self.engine)
+            self.engine = None
 
     kill = stop  # nameko calls kill(), not stop(), when a container is killed
 

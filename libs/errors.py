@@ -50,4 +50,14 @@ class RateLimited(AppError):
     http_status = 429
 
 
-HTTP_STATUS = {cls: cls.http_status for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, RateLimited)}
+@deserialize_to_instance
+class DeadlineExceeded(AppError):
+    """The caller had given up before the request was taken off the queue: it was not run."""
+
+    http_status = 503
+
+
+HTTP_STATUS = {
+    cls: cls.http_status
+    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, RateLimited, DeadlineExceeded)
+}

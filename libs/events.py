@@ -1,20 +1,38 @@
-"""Events: one envelope for all, an outbox so none is lost, and consumer-side dedupe by `event_id`.
+"""Events: contracts, one envelope for all, an outbox so none is lost, and consumer-side dedupe and parking.
 
-A service stages its event in its own `outbox` table in the same transaction as the change, then relays it
-to RabbitMQ after commit (and again from a timer if the relay failed). A relay can repeat an event, so every
-handler records the `event_id` it has handled (`processed_events`) and skips repeats.
+Contracts: each service declares what it publishes in its own `events.py` (`PUBLISHES = {event_type: Model}`)
+and what it reads of other services' events (`CONSUMES = {(source, event_type): Model}`, only the fields it
+uses). `stage` validates against the producer's model; the consumer's handler gets its own model, never the
+producer's dict; tests/test_contracts.py checks that every consumed field is published with the same type.
+
+Delivery: a service stages its event in its own `outbox` table in the same transaction as the change, then
+relays it to RabbitMQ after commit (and again from a timer if the relay failed). A relay can repeat an event,
+so every handler records the `event_id` it has handled (`processed_events`) and skips repeats. A handler that
+keeps failing parks the event (`parked_events`) for an operator to see and replay.
 """
 
 import logging
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import JSON, Column, DateTime, String, Table, insert, select, update
+from pydantic import BaseModel, ConfigDict
+from sqlalchemy import JSON, Column, DateTime, Integer, String, Table, Text, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from libs.logs import request_id_var
 
 log = logging.getLogger(__name__)
+
+
+class EventData(BaseModel):
+    """Base of every event payload model. Producers' models forbid unknown fields (a typo is a bug);
+    consumers' models (`ConsumedEvent`) ignore what they do not read, so producers may add fields freely."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ConsumedEvent(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
 
 
 def envelope(data, event_id=None):
@@ -46,6 +64,32 @@ def processed_events_table(metadata):
         Column("handler", String(64), primary_key=True),
         Column("handled_at", DateTime(timezone=True), nullable=False),
     )
+
+
+def parked_events_table(metadata):
+    """Events a handler could not process after its retries, kept whole for an operator to replay."""
+    return Table(
+        "parked_events",
+        metadata,
+        Column("event_id", String(32), primary_key=True),
+        Column("handler", String(64), primary_key=True),
+        Column("source", String(32), nullable=False),
+        Column("event_type", String(64), nullable=False),
+        Column("payload", JSON, nullable=False),
+        Column("error", Text, nullable=False),
+        Column("attempts", Integer, nullable=False),
+        Column("parked_at", DateTime(timezone=True), nullable=False, index=True),
+        Column("replayed_at", DateTime(timezone=True)),
+    )
+
+
+def contract_payload(contract, event_type, data):
+    """`data` checked against the producer's declared model for `event_type`, as JSON-ready values."""
+    model = contract.get(event_type)
+    if model is None:
+        raise KeyError(f"{event_type} is not declared in this service's events.PUBLISHES")
+    instance = data if isinstance(data, model) else model.model_validate(data)
+    return instance.model_dump(mode="json")
 
 
 def stage(session, outbox, event_type, data):

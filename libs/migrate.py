@@ -13,9 +13,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
 from libs.config import load_config
+from services.registry import SCHEMAS
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-SERVICES = ("gateway", "content", "cases", "ratings", "surveys", "messaging")
 MIGRATION_LOCK = 7_245_001
 
 
@@ -62,7 +62,7 @@ def ensure_database(url):
     admin.dispose()
 
 
-def upgrade_all(url, services=SERVICES):
+def upgrade_all(url, services=SCHEMAS):
     ensure_database(url)
     for service in services:
         command.upgrade(alembic_config(service, url), "head")
@@ -74,7 +74,7 @@ def main():
     args = parser.parse_args()
     url = load_config(args.config)["DATABASE_URL"]
     upgrade_all(url)
-    print(f"migrated {', '.join(SERVICES)}")
+    print(f"migrated {', '.join(SCHEMAS)}")
 
 
 if __name__ == "__main__":

@@ -47,3 +47,20 @@ def create_processed_events(schema):
         sa.PrimaryKeyConstraint("event_id", "handler"),
         schema=schema,
     )
+
+
+def create_parked_events(schema):
+    op.create_table(
+        "parked_events",
+        sa.Column("event_id", sa.String(32), nullable=False),
+        sa.Column("handler", sa.String(64), nullable=False),
+        sa.Column("source", sa.String(32), nullable=False),
+        sa.Column("event_type", sa.String(64), nullable=False),
+        sa.Column("payload", sa.JSON, nullable=False),
+        sa.Column("error", sa.Text, nullable=False),
+        sa.Column("attempts", sa.Integer, nullable=False),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=False, index=True),
+        sa.Column("replayed_at", sa.DateTime(timezone=True)),
+        sa.PrimaryKeyConstraint("event_id", "handler"),
+        schema=schema,
+    )

@@ -1,6 +1,8 @@
 """A thread-safe pool of nameko ClusterRpcProxy objects for code outside nameko (the gateway, tools, tests).
 
 One proxy shared by threads deadlocks (its reply consumer is single-threaded), so each thread checks one out.
+Each call carries, in nameko's context data: the request id, the actor it is made for (`call_as`), and, when
+the pool `expires` its calls, a deadline: a service does not start a request whose caller has already given up.
 A proxy whose call failed for a reason other than a remote application error (timeout, connection) may hold
 a half-read reply, so it is discarded and replaced rather than returned to the pool.
 """
@@ -9,6 +11,7 @@ import contextlib
 import logging
 import queue
 import threading
+import time
 
 from nameko.exceptions import RemoteError
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -20,10 +23,11 @@ log = logging.getLogger(__name__)
 
 
 class RpcPool:
-    def __init__(self, config, size=8, timeout=5.0):
+    def __init__(self, config, size=8, timeout=5.0, expire=True):
         self.config = config
         self.size = size
         self.timeout = timeout
+        self.expire = expire
         self._idle = queue.LifoQueue()
         self._created = 0
         self._lock = threading.Lock()
@@ -55,11 +59,15 @@ class RpcPool:
             item[0].stop()
 
     @contextlib.contextmanager
-    def proxy(self, request_id=None):
+    def proxy(self, request_id=None, actor=None):
         item = self._checkout(wait=self.timeout)
         runner, proxy = item
-        # the standalone proxy sends its worker context data as headers on every call
-        runner._worker_ctx.data["request_id"] = request_id or request_id_var.get()
+        # the standalone proxy sends its worker context data as headers on every call; a pooled proxy keeps the
+        # last caller's, so every key is set (or removed) anew
+        data = runner._worker_ctx.data
+        data["request_id"] = request_id or request_id_var.get()
+        _set(data, "actor", actor.to_header() if actor is not None else None)
+        _set(data, "deadline", time.time() + self.timeout if self.expire else None)
         try:
             yield proxy
         except (AppError, RemoteError):
@@ -72,7 +80,12 @@ class RpcPool:
             self._idle.put(item)
 
     def call(self, service, method, *args, **kwargs):
+        """An anonymous call (no actor): public reads, health checks."""
         with self.proxy() as proxy:
+            return getattr(proxy[service], method)(*args, **kwargs)
+
+    def call_as(self, actor, service, method, *args, **kwargs):
+        with self.proxy(actor=actor) as proxy:
             return getattr(proxy[service], method)(*args, **kwargs)
 
     def close(self):
@@ -82,3 +95,11 @@ class RpcPool:
             except queue.Empty:
                 break
             self._discard(item)
+
+
+def _set(data, key, value):
+    # nameko warns about (and drops) None headers: absent is the way to say "none"
+    if value is None:
+        data.pop(key, None)
+    else:
+        data[key] = value

@@ -23,6 +23,7 @@ from sqlalchemy.pool import NullPool
 from libs.config import load_config
 from libs.migrate import upgrade_all
 from libs.wechat.sandbox.citizen import Citizen
+from services.registry import SERVICES, service
 
 PG_BASE = os.environ.get("WZW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("WZW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
@@ -100,14 +101,7 @@ def fresh_vhost(amqp_base, api_uri, name=None):
 
 # -- the whole system as real processes (system tests and benchmarks) ------------------------------------
 ROOT = Path(__file__).resolve().parent.parent
-CONFIG = ROOT / "deploy" / "config" / "test.yaml"
-SERVICES = {
-    "content": "services.content.service:ContentService",
-    "cases": "services.cases.service:CasesService",
-    "ratings": "services.ratings.service:RatingsService",
-    "surveys": "services.surveys.service:SurveysService",
-    "messaging": "services.messaging.service:MessagingService",
-}
+CONFIG = ROOT / "deploy" / "config" / "wzw.yaml"
 
 
 def free_port():
@@ -139,6 +133,7 @@ class System:
     late_gateway_port: int = field(default_factory=free_port)
     sandbox_port: int = field(default_factory=free_port)
     procs: dict = field(default_factory=dict)
+    secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
 
     @property
     def gateway(self):
@@ -162,6 +157,9 @@ class System:
             WECHAT_API_BASE=self.sandbox,
             WECHAT_OAUTH_URL=f"{self.sandbox}/connect/oauth2/authorize",
             SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
+            WECHAT_FOLLOW_URL=f"{self.sandbox}/",
+            WZW_ENV="test",
+            GATEWAY_SECRET_KEY=self.secret_key,
             PYTHONUNBUFFERED="1",
             PYTHONWARNINGS="ignore",
         )
@@ -174,9 +172,10 @@ class System:
                 argv, cwd=ROOT, env=self.env(**env), stdout=log, stderr=subprocess.STDOUT
             )
 
-    def start_service(self, service, name=None):
-        argv = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES[service]]
-        self.start(name or service, argv)
+    def start_service(self, name_of, name=None, entry=None, **env):
+        """A registry service by name, or any nameko service class given as `entry` ("module:Class")."""
+        argv = [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), entry or service(name_of).entry]
+        self.start(name or name_of, argv, **env)
 
     def start_gateway(self, name, port, **env):
         argv = [
@@ -266,8 +265,8 @@ def running_system(logdir, gateway_env=None):
         load_demo(system)
         try:
             # consumers first: an event published before its queue exists is dropped
-            for service in ("messaging", "content", "ratings", "surveys", "cases"):
-                system.start_service(service)
+            for svc in SERVICES:
+                system.start_service(svc.name)
             system.start_service("cases", name="cases-2")
             system.start("sandbox", [sys.executable, "-m", "libs.wechat.sandbox", "--port", str(system.sandbox_port)])
             system.start_gateway("gateway", system.gateway_port, **(gateway_env or {}))

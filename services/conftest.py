@@ -17,7 +17,7 @@ from libs.config import load_config  # noqa: E402
 from libs.db import make_engine  # noqa: E402
 from libs.testing import PG_BASE, fresh_database  # noqa: E402
 
-TEST_CONFIG = "deploy/config/test.yaml"
+TEST_CONFIG = "deploy/config/wzw.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    engine = make_engine(database_url, pool_size=5)
+    engine = make_engine(database_url, idle=5)
     yield engine
     engine.dispose()
 
@@ -47,3 +47,37 @@ def service_config(rabbit_config, database_url):
     config.update(AMQP_URI=rabbit_config["AMQP_URI"], DATABASE_URL=database_url)
     config.pop("LOGGING", None)
     return config
+
+
+@pytest.fixture
+def worker(db_session):
+    """worker_factory with a real session and a real unit of work, acting as `actor` (an Actor): the RPC method
+    runs as it would in the service, only the other dependencies (RpcProxy, WeChat) are mocks to set up."""
+    from nameko.testing.services import worker_factory
+
+    from libs.unit_of_work import UnitOfWork
+
+    def make(service_cls, actor, **dependencies):
+        instance = worker_factory(service_cls, db=db_session, actor=actor, **dependencies)
+
+        def unit_of_work(as_actor=None):
+            return UnitOfWork(
+                db_session,
+                as_actor or actor,
+                audit_log=service_cls.audit_log,
+                outbox=getattr(service_cls, "outbox", None),
+                contract=getattr(service_cls, "contract", None),
+            )
+
+        instance.unit_of_work = unit_of_work
+        return instance
+
+    return make
+
+
+def rpc_proxy(service, config, actor=None):
+    """nameko's ServiceRpcProxy, calling as `actor` (carried in context data, as the gateway does)."""
+    from nameko.standalone.rpc import ServiceRpcProxy
+
+    context = {"actor": actor.to_header()} if actor is not None else {}
+    return ServiceRpcProxy(service, config, context_data=context)

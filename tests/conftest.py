@@ -42,7 +42,7 @@ def file_case(rpc):
             "contact_phone": "13500000000",
         }
         data.update(fields)
-        actor = Actor.citizen(openid or f"o_file_{uuid.uuid4().hex[:8]}").to_dict()
-        return rpc.call("cases", "create_case", actor, data, uuid.uuid4().hex)
+        actor = Actor.citizen(openid or f"o_file_{uuid.uuid4().hex[:8]}")
+        return rpc.call_as(actor, "cases", "create_case", data, uuid.uuid4().hex)
 
     return file

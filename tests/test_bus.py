@@ -2,8 +2,6 @@
 
 import concurrent.futures
 import re
-import subprocess
-import sys
 import time
 import uuid
 
@@ -12,45 +10,46 @@ import requests
 from libs.auth import Actor
 from libs.clock import today
 from libs.rpc_pool import RpcPool
-from libs.testing import CONFIG, SERVICES, fresh_vhost, wait_for
+from libs.testing import fresh_vhost, wait_for
+from services.registry import SERVICE_NAMES
+
+SLEEPER = "tests.sleeper_service:SleeperService"
 
 
-def test_slow_queries_do_not_block_a_service(system, rpc):
-    """psycopg 3 under eventlet: 10 concurrent calls each doing pg_sleep(0.5) overlap (5 s if they queue)."""
-    rpc.call("content", "health")  # warm the pool's connections outside the measurement
-    started = time.perf_counter()
-    with concurrent.futures.ThreadPoolExecutor(10) as pool:
-        results = list(pool.map(lambda _: rpc.call("content", "health", db_sleep=0.5), range(10)))
-    elapsed = time.perf_counter() - started
-    assert all(r["ok"] for r in results)
+def _ten_sleeps(system, wait_func):
+    """10 concurrent calls, each holding a connection in pg_sleep(0.5), to a sleeper service on its own vhost."""
+    with fresh_vhost(system.amqp_base, system.rabbit_api) as amqp_uri:
+        name = f"sleeper-{wait_func}"
+        system.start_service(name, entry=SLEEPER, AMQP_URI=amqp_uri, PSYCOPG_WAIT_FUNC=wait_func)
+        pool = RpcPool({"AMQP_URI": amqp_uri}, size=10, timeout=20)
+        try:
+            wait_for(lambda: _answers(pool), timeout=30, message="the sleeper service")
+            with concurrent.futures.ThreadPoolExecutor(10) as ex:
+                list(ex.map(lambda _: pool.call("sleeper", "sleep", 0), range(10)))  # connections warm
+                started = time.perf_counter()
+                assert all(ex.map(lambda _: pool.call("sleeper", "sleep", 0.5), range(10)))
+            return time.perf_counter() - started
+        finally:
+            pool.close()
+            proc = system.procs.pop(name)
+            proc.terminate()
+            proc.wait(10)
+
+
+def test_slow_queries_do_not_block_a_service(system):
+    """psycopg 3 under eventlet (libs/db.py): 10 concurrent pg_sleep(0.5) overlap (5 s if they queue)."""
+    elapsed = _ten_sleeps(system, "wait_select")
     assert elapsed < 2.0, f"10 x pg_sleep(0.5) took {elapsed:.2f}s: the service's green threads are blocked"
 
 
 def test_the_concurrency_check_fails_when_psycopg_blocks_eventlet(system):
     """Control for the test above: with psycopg's C wait function forced, the same calls queue up."""
-    with fresh_vhost(system.amqp_base, system.rabbit_api) as amqp_uri:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "nameko", "run", "--config", str(CONFIG), SERVICES["content"]],
-            env=system.env(AMQP_URI=amqp_uri, PSYCOPG_WAIT_FUNC="wait_c"),
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        pool = RpcPool({"AMQP_URI": amqp_uri}, size=10, timeout=20)
-        try:
-            wait_for(lambda: _answers(pool), timeout=30, message="the blocking content service")
-            started = time.perf_counter()
-            with concurrent.futures.ThreadPoolExecutor(10) as ex:
-                list(ex.map(lambda _: pool.call("content", "health", db_sleep=0.5), range(10)))
-            assert time.perf_counter() - started > 4.0
-        finally:
-            pool.close()
-            proc.terminate()
-            proc.wait(10)
+    assert _ten_sleeps(system, "wait_c") > 4.0
 
 
 def _answers(pool):
     try:
-        return pool.call("content", "health")
+        return pool.call("sleeper", "health")
     except Exception:
         return None
 
@@ -58,14 +57,16 @@ def _answers(pool):
 def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rpc):
     """Two `cases` processes share the RPC queue; 60 concurrent filings get 60 consecutive numbers."""
 
+    run = uuid.uuid4().hex[:6]
+
     def file(i):
-        actor = Actor.citizen(f"o_numbering_{i % 7}").to_dict()
+        actor = Actor.citizen(f"o_numbering_{run}_{i % 7}")
         data = {
             "kind": "suggestion",
             "content": f"第{i}条建议：增加社区公交班次，方便老人出行。",
             "contact_phone": "13900000000",
         }
-        return rpc.call("cases", "create_case", actor, data, uuid.uuid4().hex)["number"]
+        return rpc.call_as(actor, "cases", "create_case", data, uuid.uuid4().hex)["number"]
 
     with concurrent.futures.ThreadPoolExecutor(12) as pool:
         numbers = list(pool.map(file, range(60)))
@@ -85,7 +86,7 @@ def test_case_numbers_from_two_cases_replicas_are_unique_and_gap_free(system, rp
 
 
 def test_concurrent_double_submission_creates_one_case(system, rpc):
-    actor = Actor.citizen("o_double_tap").to_dict()
+    actor = Actor.citizen(f"o_double_tap_{uuid.uuid4().hex[:6]}")
     data = {
         "kind": "inquiry",
         "content": "请问失业补贴需要准备哪些材料？在哪里办理？",
@@ -93,15 +94,15 @@ def test_concurrent_double_submission_creates_one_case(system, rpc):
     }
     request_id = uuid.uuid4().hex
     with concurrent.futures.ThreadPoolExecutor(6) as pool:
-        results = list(pool.map(lambda _: rpc.call("cases", "create_case", actor, data, request_id), range(6)))
+        results = list(pool.map(lambda _: rpc.call_as(actor, "cases", "create_case", data, request_id), range(6)))
     assert len({r["number"] for r in results}) == 1
     assert sum(r["created"] for r in results) == 1
     assert system.count("cases.cases", "request_id = :r", r=request_id) == 1
 
 
-def test_request_id_travels_from_gateway_through_rpc_and_events(system):
+def test_request_id_travels_from_gateway_through_rpc_and_events(system, file_case):
     staff = system.staff_session("shouli")
-    case_id = system.sql("SELECT id FROM cases.cases ORDER BY id LIMIT 1")[0].id
+    case_id = file_case()["id"]
     request_id = f"trace{uuid.uuid4().hex[:12]}"
     resp = staff.post(
         f"{system.gateway}/api/v1/cases/{case_id}/replies",
@@ -124,4 +125,4 @@ def test_health_and_readiness(system):
     assert requests.get(f"{system.gateway}/healthz").json() == {"ok": True}
     ready = requests.get(f"{system.gateway}/readyz").json()
     assert ready["ready"] is True
-    assert set(ready["checks"]) == {"database", "content", "cases", "ratings", "surveys", "messaging"}
+    assert set(ready["checks"]) == {"database", *SERVICE_NAMES}

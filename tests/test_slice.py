@@ -64,7 +64,9 @@ def test_complaint_from_form_to_reply_in_wechat(system):
     case = next(c for c in listed if c["number"] == number)
     assert "contact_phone" not in case  # lists never carry contact details
     detail = staff.get(f"{system.gateway}/api/v1/cases/{case['id']}").json()
-    assert detail["contact_phone"] == "13800138000" and detail["contact_visible"] is True
+    assert "contact_phone" not in detail and detail["contact_available"] is True  # revealed on request only
+    contact = staff.post(f"{system.gateway}/api/v1/cases/{case['id']}/contact", json={"reason": "电话核实"}).json()
+    assert contact == {"contact_name": "张先生", "contact_phone": "13800138000"}
 
     reply = staff.post(
         f"{system.gateway}/api/v1/cases/{case['id']}/replies",
@@ -72,7 +74,7 @@ def test_complaint_from_form_to_reply_in_wechat(system):
         headers={"Idempotency-Key": uuid.uuid4().hex},
     )
     assert reply.status_code == 201, reply.text
-    assert reply.json()["status"] == "replied"
+    assert reply.json()["status"] == "replied" and reply.headers["Cache-Control"] == "no-store"
 
     # the reply was audited, and the contact view before it too
     trail = staff.get(f"{system.gateway}/api/v1/cases/{case['id']}/audit").json()

@@ -8,7 +8,7 @@ from libs.wechat.sandbox.server import OLD_TOKEN_GRACE, create_app
 
 @pytest.fixture
 def wx():
-    config = load_config("deploy/config/test.yaml")
+    config = load_config("deploy/config/wzw.yaml")
     app = create_app(config)
     return app.test_client(), config["WECHAT"], app.extensions["sandbox"]
 

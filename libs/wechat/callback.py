@@ -7,6 +7,7 @@ wechatpy compares signatures with `!=` and never looks at the timestamp, so the 
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 import time
 
@@ -84,20 +85,147 @@ def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
     return plain if isinstance(plain, bytes) else plain.encode("utf-8")
 
 
+# The root's children WeChat defines as single text values. Anything else under <xml> is kept as xmltodict gives it
+# (real events nest: ScanCodeInfo, SendPicsInfo/PicList/item, SendLocationInfo, CopyrightCheckResult/ResultList/item,
+# ArticleUrlResult, ...), within MAX_DEPTH and MAX_ELEMENTS.
+SCALARS = (
+    "ToUserName",
+    "FromUserName",
+    "CreateTime",
+    "MsgType",
+    "MsgId",
+    "MsgDataId",
+    "Idx",
+    "Content",
+    "Event",
+    "EventKey",
+    "Ticket",
+    "Latitude",
+    "Longitude",
+    "Precision",
+    "PicUrl",
+    "MediaId",
+    "Format",
+    "Recognition",
+    "ThumbMediaId",
+    "Location_X",
+    "Location_Y",
+    "Scale",
+    "Label",
+    "Title",
+    "Description",
+    "Url",
+    "Status",
+    "MsgID",
+    "TotalCount",
+    "FilterCount",
+    "SentCount",
+    "ErrorCount",
+)
+REQUIRED = ("ToUserName", "FromUserName", "MsgType", "CreateTime")
+MAX_DEPTH = 5  # levels below <xml>; the deepest real event, CopyrightCheckResult/ResultList/item/X, uses 4
+MAX_ELEMENTS = 500  # a mass-send result for 8 articles has about 90
+MAX_NAME = 64  # element names; WeChat's longest are about 25 characters
+# Content is limited in characters, not bytes: WeChat caps a text message at 2048 bytes (683 CJK characters), so a
+# character limit never refuses a real message, and the TEXT column it lands in has no byte limit to protect.
+MAX_CONTENT = 2048
+# A VIEW event's EventKey is the menu's URL, which WeChat allows up to 1024 bytes (an OAuth-wrapped link easily
+# passes 256); a CLICK key is at most 128 bytes. Nothing stores EventKey in a bounded column.
+MAX_EVENT_KEY = 1024
+MAX_KEY = 128  # the dedupe key columns are VARCHAR(128)
+
+_C0 = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # PostgreSQL TEXT refuses NUL; the rest is never text
+_USER = re.compile(r"[^\s\x00-\x1f\x7f-\x9f]{1,64}")  # OpenIDs and gh_ ids: no whitespace, no controls
+_CREATE_TIME = re.compile(r"[0-9]{1,11}")  # ASCII only: str.isdigit() also takes "²" and "١"
+_MSG_ID = re.compile(r"[0-9]{1,20}")  # a 64-bit integer
+# MsgType and Event are ASCII identifiers in every WeChat message; ASCII also keeps the lower-cased Event that
+# messaging stores in VARCHAR(32) at 32 characters ("İ".lower() is two characters).
+_WORD = re.compile(r"[\x21-\x7e]{1,32}")
+
+
+def _reject(reason):
+    raise CallbackRejected(400, reason)
+
+
+def _check_tree(root: dict):
+    """Every element below <xml>, without recursion (the input may nest 10,000 deep): no attributes, no mixed
+    content, no control characters, at most MAX_DEPTH levels and MAX_ELEMENTS elements."""
+    count = 0
+    stack = [(root, 1)]  # (a dict of children, the depth of those children)
+    while stack:
+        node, depth = stack.pop()
+        for name, value in node.items():
+            if not isinstance(name, str) or not name:
+                _reject("bad element name")
+            if name.startswith("@"):
+                _reject("attributes are not allowed")
+            if name.startswith("#"):
+                _reject("mixed content is not allowed")
+            if len(name) > MAX_NAME or _C0.search(name):
+                _reject("bad element name")
+            for item in value if isinstance(value, list) else (value,):
+                count += 1
+                if count > MAX_ELEMENTS:
+                    _reject("too many elements")
+                if item is None:
+                    continue
+                if isinstance(item, str):
+                    if _C0.search(item):
+                        _reject("control character in text")
+                elif isinstance(item, dict):
+                    if item and depth >= MAX_DEPTH:
+                        _reject("too deeply nested")
+                    stack.append((item, depth + 1))
+                else:
+                    _reject("bad element value")
+
+
 def check_fields(fields: dict):
-    """The fields every message and event carries; without them there is no citizen to answer."""
-    for name in ("ToUserName", "FromUserName", "MsgType", "CreateTime"):
-        if not isinstance(fields.get(name), str) or not fields[name].strip():
-            raise CallbackRejected(400, f"missing {name}")
-    if not fields["CreateTime"].isdigit():
-        raise CallbackRejected(400, "bad CreateTime")
-    if len(fields["FromUserName"]) > 64:
-        raise CallbackRejected(400, "bad FromUserName")
-    return fields
+    """The fields every message and event carries, refused (400) unless shaped as WeChat sends them, since they go
+    on to bounded columns, JSON and PostgreSQL text. Returns a copy with the scalar fields as str."""
+    if not isinstance(fields, dict):
+        _reject("no <xml> root")
+    _check_tree(fields)
+    checked = dict(fields)
+    for name in SCALARS:
+        if name not in checked:
+            continue
+        value = checked[name]
+        if isinstance(value, list):
+            _reject(f"{name} repeated")
+        if value is None:
+            checked[name] = ""
+        elif not isinstance(value, str):
+            _reject(f"{name} is not text")
+    for name in REQUIRED:
+        if not checked.get(name, "").strip():
+            _reject(f"missing {name}")
+    if not _CREATE_TIME.fullmatch(checked["CreateTime"]):
+        _reject("bad CreateTime")
+    for name in ("FromUserName", "ToUserName"):
+        if not _USER.fullmatch(checked[name]):
+            _reject(f"bad {name}")
+    if not _WORD.fullmatch(checked["MsgType"]):
+        _reject("bad MsgType")
+    if checked.get("Event") and not _WORD.fullmatch(checked["Event"]):
+        _reject("bad Event")
+    for name in ("MsgId", "MsgID"):
+        if checked.get(name) and not _MSG_ID.fullmatch(checked[name]):
+            _reject(f"bad {name}")
+    if len(checked.get("EventKey", "")) > MAX_EVENT_KEY:
+        _reject("EventKey too long")
+    if len(checked.get("Content", "")) > MAX_CONTENT:
+        _reject("Content too long")
+    return checked
 
 
 def dedupe_key(fields: dict) -> str:
     """WeChat retries carry the same MsgId (messages) or FromUserName+CreateTime (events)."""
     if fields.get("MsgId"):
-        return f"msg:{fields['MsgId']}"
-    return f"evt:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}"
+        key = f"msg:{fields['MsgId']}"
+    else:
+        key = f"evt:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}"
+    # check_fields bounds these to "msg:" + 20 or "evt:" + 64 + ":" + 11 + ":" + 32 = 113 characters
+    if len(key) > MAX_KEY:
+        raise CallbackRejected(400, "dedupe key too long")
+    return key

@@ -1,33 +1,43 @@
-"""Case rules: filing, reading (who sees what), replying. Each function works in the caller's session."""
+"""Case rules: filing, reading (who sees what), replying, dispatching, revealing contact details.
+
+Writes take a UnitOfWork (libs/unit_of_work.py) and never commit: the service's RPC method opens it, and it
+commits the change, its audit row and its events together. Reads take the worker's session.
+"""
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from libs import audit
 from libs.auth import Actor, can, require
 from libs.errors import Forbidden, NotFound, RateLimited, ValidationError
-from libs.events import stage
+from libs.schemas import MAX_BIGINT, check_request_id, validate
 from services.cases import schemas
-from services.cases.models import Case, Reply, audit_log, outbox
+from services.cases.models import Case, Reply, audit_log
 from services.cases.numbering import next_number
 
 # generous for a person, a wall for a script filling the queue
 MAX_CASES_PER_HOUR = 10
 
 
-def _check_request_id(request_id):
-    if not isinstance(request_id, str) or not schemas.REQUEST_ID.match(request_id):
-        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试")
+def _no_such_department():
+    return ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
 
 
-def create_case(session, actor: Actor, data, request_id):
-    """File a case for a citizen. Returns (case, created); a repeated request_id returns the first case."""
+def create_case(uow, data, request_id, department_exists):
+    """File a case for the citizen acting. Returns (case, created); a repeated request_id returns the first case."""
+    actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
-    _check_request_id(request_id)
+    check_request_id(request_id)
     clean = schemas.validate_new_case(data)
+    if clean.department_id is not None and not department_exists(clean.department_id):
+        raise _no_such_department()
+    session = uow.session
+    # one filing at a time per citizen, across every replica, until this transaction ends: the request-id check
+    # and the hourly limit below then see every earlier filing of theirs, so a parallel burst slips past neither
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"cases.file:{actor.id}"})
     existing = session.scalar(select(Case).where(Case.request_id == request_id))
     if existing is not None:
         return _same_submitter(existing, actor), False
@@ -37,34 +47,34 @@ def create_case(session, actor: Actor, data, request_id):
     )
     if recent >= MAX_CASES_PER_HOUR:
         raise RateLimited("too_many_cases", "您提交得太频繁了，请一小时后再试；紧急情况请拨打12345")
-    case = Case(
-        number=next_number(session, clean["kind"]),
-        kind=clean["kind"],
-        status="submitted",
-        openid=actor.id,
-        request_id=request_id,
-        department_id=clean["department_id"],
-        accused=clean.get("accused", ""),
-        content=clean["content"],
-        occurred_on=clean["occurred_on"],
-        contact_name=clean.get("contact_name", ""),
-        contact_phone=clean["contact_phone"],
-        replies=[],  # a new case has none: spares the lazy load when it is returned
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(case)
     try:
-        session.flush()
+        with uow.savepoint():  # the number is taken inside it: a refused insert gives its number back
+            case = Case(
+                number=next_number(session, clean.kind),
+                kind=clean.kind,
+                status="submitted",
+                openid=actor.id,
+                request_id=request_id,
+                department_id=clean.department_id,
+                accused=clean.accused,
+                content=clean.content,
+                occurred_on=clean.occurred_on,
+                contact_name=clean.contact_name,
+                contact_phone=clean.contact_phone,
+                replies=[],  # a new case has none: spares the lazy load when it is returned
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(case)
+            session.flush()
     except IntegrityError:
-        # a concurrent duplicate of the same submission committed first: answer with that one
-        session.rollback()
+        # another citizen's concurrent filing used the same request_id
         existing = session.scalar(select(Case).where(Case.request_id == request_id))
         if existing is None:
             raise
         return _same_submitter(existing, actor), False
-    stage(session, outbox, "case_created", {**schemas.public_view(case), "openid": case.openid, "id": case.id})
-    session.commit()
+    uow.audit("case.filed", "case", case.id, detail={"number": case.number})
+    uow.publish("case_created", schemas.facts(case))
     return case, True
 
 
@@ -82,47 +92,50 @@ def find_by_number(session, number):
     return case
 
 
-def citizen_view(session, number, openid):
+def citizen_view(session, actor: Actor, number):
     """The owner sees the whole case; anyone else with the number only sees its status."""
     case = find_by_number(session, number)
-    if openid and case.openid == openid:
-        return {**schemas.owner_view(case), "is_owner": True}
-    return {**schemas.public_view(case), "is_owner": False}
+    if actor.kind == "citizen" and case.openid == actor.id:
+        return schemas.owner_view(case)
+    return schemas.public_view(case)
 
 
-def citizen_cases(session, openid, limit=50):
-    rows = session.scalars(select(Case).where(Case.openid == openid).order_by(Case.id.desc()).limit(limit))
+def citizen_cases(session, actor: Actor, limit=50):
+    if actor.kind != "citizen":
+        raise Forbidden("citizens_only", "只有市民本人可以查看")
+    rows = session.scalars(select(Case).where(Case.openid == actor.id).order_by(Case.id.desc()).limit(limit))
     return [schemas.public_view(c) for c in rows]
 
 
-def staff_list(session, actor: Actor, status=None, text=None, limit=100):
-    """Cases the actor may see, newest first; `text` is a case number or words from the accused or content."""
+def staff_list(session, actor: Actor, query=None, limit=100):
+    """Cases the actor may see, newest first; `q` is a case number or words from the accused or content."""
     if not actor.is_staff:
         raise Forbidden("staff_only", "仅限工作人员")
-    filters = schemas.validate_list_filters({"status": status, "text": text})
-    query = select(Case).order_by(Case.id.desc()).limit(limit)
+    filters = schemas.filters(query)
+    stmt = select(Case).order_by(Case.id.desc()).limit(limit)
     if not can(actor, "case.read"):  # no all-department reach: only the actor's own department
         require(actor, "case.read", actor.department_id)
-        query = query.where(Case.department_id == actor.department_id)
-    if filters["status"]:
-        query = query.where(Case.status == filters["status"])
-    if filters["text"]:
-        number = schemas.normalize_number(filters["text"])
+        stmt = stmt.where(Case.department_id == actor.department_id)
+    if filters.status:
+        stmt = stmt.where(Case.status == filters.status)
+    if filters.q:
+        number = schemas.normalize_number(filters.q)
         if number:
-            query = query.where(Case.number == number)
+            stmt = stmt.where(Case.number == number)
         else:
-            text = filters["text"]
-            query = query.where(
-                or_(Case.accused.icontains(text, autoescape=True), Case.content.icontains(text, autoescape=True))
+            stmt = stmt.where(
+                or_(
+                    Case.accused.icontains(filters.q, autoescape=True),
+                    Case.content.icontains(filters.q, autoescape=True),
+                )
             )
-    return [schemas.staff_summary(c) for c in session.scalars(query)]
+    return [schemas.summary(c) for c in session.scalars(stmt)]
 
 
 def _staff_case(session, actor, case_id, permission):
-    case = session.get(Case, case_id) if isinstance(case_id, int) else None
-    if case is None:
-        raise NotFound("case_not_found", "案件不存在")
-    if not can(actor, "case.read", case.department_id):
+    valid_id = isinstance(case_id, int) and not isinstance(case_id, bool) and 1 <= case_id <= MAX_BIGINT
+    case = session.get(Case, case_id) if valid_id else None
+    if case is None or not can(actor, "case.read", case.department_id):
         # another department's case: say it is not there rather than confirm it exists
         raise NotFound("case_not_found", "案件不存在")
     require(actor, permission, case.department_id)
@@ -130,77 +143,69 @@ def _staff_case(session, actor, case_id, permission):
 
 
 def staff_detail(session, actor: Actor, case_id):
-    """A case for staff; contact details only for its handlers, and each such view is audited."""
+    """A case for staff, without contact details (see reveal_contact): reading a case is not reading them."""
     case = _staff_case(session, actor, case_id, "case.read")
-    with_contact = can(actor, "case.read_contact", case.department_id)
-    if with_contact:
-        audit.record(session, audit_log, actor, "case.contact_viewed", "case", case.id)
-        session.commit()
-    return schemas.staff_view(case, with_contact)
+    return schemas.staff_view(case, can(actor, "case.read_contact", case.department_id))
 
 
-def reply(session, actor: Actor, case_id, data, request_id):
+def reveal_contact(uow, case_id, data):
+    """The citizen's contact details, for the case's handlers only; every reveal is an audit row."""
+    case = _staff_case(uow.session, uow.actor, case_id, "case.read_contact")
+    clean = validate(schemas.ContactRevealIn, data or {})
+    uow.audit("case.contact_viewed", "case", case.id, reason=clean.reason)
+    return schemas.Contact.model_validate(case).model_dump(mode="json")
+
+
+def reply(uow, case_id, data, request_id):
     """Answer a case. Returns (case, created); the same request_id twice records one reply."""
-    _check_request_id(request_id)
+    check_request_id(request_id)
+    session, actor = uow.session, uow.actor
     case = _staff_case(session, actor, case_id, "case.reply")
-    clean = schemas.validate_reply(data)
+    clean = validate(schemas.ReplyIn, data)
     if session.scalar(select(Reply).where(Reply.request_id == request_id)) is not None:
         return case, False
     now = datetime.now(UTC)
-    session.add(
-        Reply(
-            case_id=case.id,
-            request_id=request_id,
-            staff_id=actor.id,
-            staff_name=actor.name,
-            body=clean["body"],
-            created_at=now,
-        )
-    )
+    try:
+        with uow.savepoint():
+            session.add(
+                Reply(
+                    case_id=case.id,
+                    request_id=request_id,
+                    staff_id=actor.id,
+                    staff_name=actor.name,
+                    body=clean.body,
+                    created_at=now,
+                )
+            )
+            session.flush()
+    except IntegrityError:  # the same request, concurrently, on another worker: it replied
+        return case, False
     case.status = "replied"
     case.updated_at = now
-    audit.record(session, audit_log, actor, "case.replied", "case", case.id, detail={"body": clean["body"]})
-    stage(
-        session,
-        outbox,
-        "case_replied",
-        {**schemas.public_view(case), "id": case.id, "openid": case.openid, "reply": clean["body"]},
-    )
-    try:
-        session.commit()
-    except IntegrityError:
-        session.rollback()
-        return session.get(Case, case_id), False
+    uow.audit("case.replied", "case", case.id, detail={"body": clean.body})
+    uow.publish("case_replied", schemas.facts(case, reply=clean.body))
+    session.flush()
     session.refresh(case)
     return case, True
 
 
-def assign(session, actor: Actor, case_id, data, department_exists):
+def assign(uow, case_id, data, department_exists):
     """Hand a case to a department (受理中心 dispatching). `department_exists(id)` asks content, which owns them."""
-    case = _staff_case(session, actor, case_id, "case.assign")
-    clean = schemas.validate_assignment(data)
-    if not department_exists(clean["department_id"]):
-        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
-    if case.department_id == clean["department_id"]:
+    case = _staff_case(uow.session, uow.actor, case_id, "case.assign")
+    clean = validate(schemas.AssignmentIn, data)
+    if not department_exists(clean.department_id):
+        raise _no_such_department()
+    if case.department_id == clean.department_id:
         return case, False
-    previous, case.department_id, case.updated_at = case.department_id, clean["department_id"], datetime.now(UTC)
-    audit.record(
-        session,
-        audit_log,
-        actor,
+    previous, case.department_id, case.updated_at = case.department_id, clean.department_id, datetime.now(UTC)
+    uow.audit(
         "case.assigned",
         "case",
         case.id,
-        reason=clean["reason"],
-        detail={"from": previous, "to": clean["department_id"]},
+        reason=clean.reason,
+        detail={"from": previous, "to": clean.department_id},
     )
-    stage(
-        session,
-        outbox,
-        "case_assigned",
-        {**schemas.public_view(case), "id": case.id, "department_id": case.department_id, "previous": previous},
-    )
-    session.commit()
+    uow.publish("case_assigned", schemas.facts(case, previous_department_id=previous))
     return case, True
 
 

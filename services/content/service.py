@@ -1,27 +1,17 @@
 """content: department profiles now; posters, windows, service types, albums and news in later issues."""
 
-from nameko.rpc import rpc
 from sqlalchemy import select
 
 from libs.errors import NotFound
-from libs.service import ServiceBase
-from services.content.models import Department, outbox
-
-
-def department_view(d):
-    return {
-        "id": d.id,
-        "name": d.name,
-        "remit": d.remit,
-        "phone": d.phone,
-        "address": d.address,
-        "hours": d.hours,
-    }
+from libs.schemas import MAX_INT
+from libs.service import ServiceBase, rpc
+from services.content.models import Department, audit_log
+from services.content.schemas import department_view
 
 
 class ContentService(ServiceBase):
     name = "content"
-    outbox = outbox
+    audit_log = audit_log
 
     @rpc
     def list_departments(self):
@@ -30,7 +20,8 @@ class ContentService(ServiceBase):
 
     @rpc
     def get_department(self, department_id):
-        d = self.db.get(Department, department_id) if isinstance(department_id, int) else None
+        valid = isinstance(department_id, int) and not isinstance(department_id, bool) and 1 <= department_id <= MAX_INT
+        d = self.db.get(Department, department_id) if valid else None
         if d is None:
             raise NotFound("department_not_found", "部门不存在")
         return department_view(d)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from libs.config import load_config
 from libs.db import make_engine
 from services.gateway.models import Staff
-from services.gateway.staff import create_staff
+from services.gateway.staff.accounts import create_staff
 
 DEMO_STAFF = [
     # username, name, password, roles, department_id
@@ -25,7 +25,7 @@ def load(session):
 
 
 if __name__ == "__main__":
-    engine = make_engine(load_config()["DATABASE_URL"], pool_size=1)
+    engine = make_engine(load_config()["DATABASE_URL"], idle=1)
     with Session(engine) as session:
         load(session)
     print("gateway: demo staff " + ", ".join(u for u, *_ in DEMO_STAFF) + " (password demo12345)")

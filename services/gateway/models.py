@@ -42,3 +42,14 @@ class CallbackKey(Base):
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # in plain mode WeChat signs only the query string: a signature seen with one message must not carry another
     signature: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+
+class PageNotice(Base):
+    """What a staff page says after a form post redirected to it (core/notices.py)."""
+
+    __tablename__ = "page_notices"
+
+    key: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)

@@ -8,8 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
-from libs.events import stage
-from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage, outbox
+from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
 
 log = logging.getLogger(__name__)
 CUSTOM_WINDOW = timedelta(hours=48)
@@ -31,10 +30,11 @@ HELP = (
 )
 
 
-def record_inbound(session, dedupe_key, fields):
+def record_inbound(uow, dedupe_key, fields):
     """Store the message once (a retry that slipped past the gateway is caught here) and update the follower,
-    in the caller's transaction. Returns False for a repeat.
+    in the caller's unit of work. Returns False for a repeat.
     """
+    session = uow.session
     now = datetime.now(UTC)
     openid = fields["FromUserName"]
     msg_type = fields.get("MsgType", "")
@@ -61,18 +61,15 @@ def record_inbound(session, dedupe_key, fields):
     if msg_type == "event" and event == "subscribe":
         scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
         changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
-        stage(session, outbox, "follower_subscribed", {"openid": openid, "scene": scene})
+        uow.publish("follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
         changes = {"subscribed": False, "unsubscribed_at": now}
-        stage(session, outbox, "follower_unsubscribed", {"openid": openid})
+        uow.publish("follower_unsubscribed", {"openid": openid})
     elif msg_type != "event":
         changes = {"last_message_at": now}
         content = fields.get("Content") or ""
-        stage(
-            session,
-            outbox,
-            "wechat_message_received",
-            {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key},
+        uow.publish(
+            "wechat_message_received", {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key}
         )
     values = {"openid": openid, "subscribed": True, "subscribed_at": now, "scene": "", **changes}
     upsert = insert(Follower).values(**values)
@@ -85,15 +82,16 @@ def record_inbound(session, dedupe_key, fields):
 
 
 def track_case(session, case):
-    """Keep the case's status from a cases event; events may arrive out of order, so the newer state wins."""
+    """Keep the case's status from a cases event (events.CaseNotice); events may arrive out of order, so the
+    newer state wins."""
     values = {
-        "number": case["number"],
-        "openid": case["openid"],
-        "kind_label": case["kind_label"],
-        "status_label": case["status_label"],
-        "created_at": datetime.fromisoformat(case["created_at"]),
-        "updated_at": datetime.fromisoformat(case["updated_at"]),
-        "latest_reply": case.get("reply") or "",
+        "number": case.number,
+        "openid": case.openid,
+        "kind_label": case.kind_label,
+        "status_label": case.status_label,
+        "created_at": case.created_at,
+        "updated_at": case.updated_at,
+        "latest_reply": getattr(case, "reply", "") or "",
     }
     stmt = insert(CaseTrack).values(**values)
     changes = {k: stmt.excluded[k] for k in ("status_label", "updated_at")}
@@ -188,8 +186,8 @@ def notify(session, client, openid, text, template, cause, attempt=1):
 
 
 def retry_failed(session, client, min_age=RETRY_AFTER):
-    """Send failed notifications again (WeChat down, token trouble), each by whatever channel is allowed now.
-    SKIP LOCKED lets every replica run this without sending one twice."""
+    """Send failed notifications again (WeChat down, token trouble), each by whatever channel is allowed now,
+    in the caller's unit of work. SKIP LOCKED lets every replica run this without sending one twice."""
     now = datetime.now(UTC)
     rows = session.scalars(
         select(OutboundMessage)
@@ -207,5 +205,10 @@ def retry_failed(session, client, min_age=RETRY_AFTER):
     for row in rows:
         row.status = "retried"
         outcomes.append(notify(session, client, row.openid, row.content, row.template, row.cause, row.attempt + 1))
-    session.commit()
     return outcomes
+
+
+def follows(session, openid):
+    """Whether the account can reach this citizen later (template messages need a follower)."""
+    follower = session.get(Follower, openid)
+    return bool(follower and follower.subscribed)

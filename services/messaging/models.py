@@ -1,16 +1,17 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, Integer, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.audit import audit_table
 from libs.db import schema_base
-from libs.events import outbox_table, processed_events_table
+from libs.events import outbox_table, parked_events_table, processed_events_table
 
 Base = schema_base("messaging")
 audit_log = audit_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
+parked_events = parked_events_table(Base.metadata)
 
 
 class Follower(Base):
@@ -42,6 +43,8 @@ class OutboundMessage(Base):
     """Everything the account said to a citizen, by which channel, and whether WeChat took it."""
 
     __tablename__ = "outbound_messages"
+    # the retry timer looks for failed rows by status and age
+    __table_args__ = (Index("ix_outbound_messages_status", "status", "created_at"),)
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)

@@ -5,27 +5,28 @@ import re
 import time
 from datetime import timedelta
 
-from nameko.events import event_handler
-from nameko.rpc import rpc
 from nameko.timer import timer
 
 from libs import errors
 from libs.clock import local_minute
-from libs.events import first_time
-from libs.service import ServiceBase
+from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
-from services.messaging import domain
-from services.messaging.models import outbox, processed_events
+from services.messaging import domain, events
+from services.messaging.models import audit_log, outbox, parked_events, processed_events
 from services.messaging.wechat import WeChatApi
 
 log = logging.getLogger(__name__)
 # what a case number looks like (cases owns the format; this only decides whether a message is a lookup)
-CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,}")
+CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,16}")
 
 
-class MessagingService(ServiceBase):
+class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     name = "messaging"
+    audit_log = audit_log
     outbox = outbox
+    contract = events.PUBLISHES
+    processed_events = processed_events
+    parked_events = parked_events
 
     wechat = WeChatApi()
 
@@ -37,24 +38,22 @@ class MessagingService(ServiceBase):
         """A citizen's message or event from the callback. Returns the passive reply text if it is ready before
         `deadline` (epoch seconds); past it, the gateway has already answered WeChat, so the reply goes out
         as a customer-service message instead."""
-        if not domain.record_inbound(self.db, dedupe_key, fields):
-            self.db.rollback()
-            return {"reply": None, "duplicate": True}
         openid = fields["FromUserName"]
-        reply = self._compose_reply(fields)
-        if reply is not None and time.time() <= deadline:
-            # the common case: inbound, follower, event and the passive reply in one transaction
-            domain.log_outbound(self.db, openid, "passive", reply, dedupe_key, "sent")
-            self.db.commit()
-            self.relay_events()
-            return {"reply": reply}
-        self.db.commit()
-        self.relay_events()
+        with self.unit_of_work() as uow:
+            if not domain.record_inbound(uow, dedupe_key, fields):
+                return {"reply": None, "duplicate": True}
+            reply = self._compose_reply(fields)
+            passive = reply is not None and time.time() <= deadline
+            if passive:
+                # the common case: inbound, follower, event and the passive reply in one transaction
+                domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
         if reply is None:
             return {"reply": None}
+        if passive:
+            return {"reply": reply}
         # too late for a passive reply: the gateway has answered WeChat `success` already
-        domain.send_custom_text(self.db, self.wechat, openid, reply, dedupe_key)
-        self.db.commit()
+        with self.unit_of_work() as uow:
+            domain.send_custom_text(uow.session, self.wechat, openid, reply, dedupe_key)
         return {"reply": None, "sent_async": True}
 
     def _compose_reply(self, fields):
@@ -81,16 +80,25 @@ class MessagingService(ServiceBase):
             raise errors.Unauthenticated("oauth_failed", "微信授权失败，请重新打开页面") from None
 
     @rpc
+    def follows(self):
+        """Whether the citizen acting follows the account (so that WeChat lets us tell them about their cases)."""
+        if self.actor.kind != "citizen":
+            raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
+        return domain.follows(self.db, self.actor.id)
+
+    @rpc
     def retry_failed_notifications(self, min_age_seconds=30):
         """Operators (and the timer) resend failed notifications; returns how each one went."""
-        return domain.retry_failed(self.db, self.wechat, timedelta(seconds=float(min_age_seconds)))
+        self.actor_may_operate()  # operators: the same permission as replaying parked events
+        with self.unit_of_work() as uow:
+            return domain.retry_failed(uow.session, self.wechat, timedelta(seconds=float(min_age_seconds)))
 
     @timer(interval=30)
     def retry_failed_notifications_periodically(self):
         try:
-            self.retry_failed_notifications()
+            with self.unit_of_work() as uow:
+                domain.retry_failed(uow.session, self.wechat)
         except Exception:
-            self.db.rollback()
             log.exception("retrying failed notifications failed; next round in 30 s")
 
     def _case_link(self, number):
@@ -100,45 +108,36 @@ class MessagingService(ServiceBase):
         """The case-progress template message (used outside the 48 h customer-service window)."""
         return {
             "template_id": self.config["WECHAT"]["CASE_TEMPLATE_ID"],
-            "url": self._case_link(case["number"]),
+            "url": self._case_link(case.number),
             "data": {
-                "first": f"{case['kind_label']}{headline}",
-                "keyword1": case["number"],
-                "keyword2": case["status_label"],
+                "first": f"{case.kind_label}{headline}",
+                "keyword1": case.number,
+                "keyword2": case.status_label,
                 "remark": remark,
             },
         }
 
-    @event_handler("cases", "case_created")
-    def handle_case_created(self, payload):
-        case = payload["data"]
+    @handles("cases", "case_created", events.CaseNotice)
+    def handle_case_created(self, uow, delivery):
+        case = delivery.data
         text = (
-            f"您的{case['kind_label']}已受理。\n编号：{case['number']}\n"
-            f"受理时间：{local_minute(case['created_at'])}\n"
-            f'发送编号可随时查询进度，或<a href="{self._case_link(case["number"])}">点击查看</a>。'
+            f"您的{case.kind_label}已受理。\n编号：{case.number}\n"
+            f"受理时间：{local_minute(case.created_at.isoformat())}\n"
+            f'发送编号可随时查询进度，或<a href="{self._case_link(case.number)}">点击查看</a>。'
         )
-        template = self._case_template(case, "已受理", "点击查看详情")
-        self._notify_once(payload, "case_created", case["openid"], text, template)
+        self._tell(uow, delivery, text, self._case_template(case, "已受理", "点击查看详情"))
 
-    @event_handler("cases", "case_replied")
-    def handle_case_replied(self, payload):
-        case = payload["data"]
+    @handles("cases", "case_replied", events.CaseReplyNotice)
+    def handle_case_replied(self, uow, delivery):
+        case = delivery.data
         text = (
-            f"您的{case['kind_label']} {case['number']} 有了新的答复：\n{case['reply']}\n"
-            f'<a href="{self._case_link(case["number"])}">查看详情</a>'
+            f"您的{case.kind_label} {case.number} 有了新的答复：\n{case.reply}\n"
+            f'<a href="{self._case_link(case.number)}">查看详情</a>'
         )
-        template = self._case_template(case, "有新答复", "点击查看答复内容")
-        self._notify_once(payload, "case_replied", case["openid"], text, template)
+        self._tell(uow, delivery, text, self._case_template(case, "有新答复", "点击查看答复内容"))
 
-    def _notify_once(self, payload, handler, openid, text, template):
-        # an acked event is gone if we raise, so every failure is logged and recorded instead
-        try:
-            if not first_time(self.db, processed_events, payload["event_id"], handler):
-                return
-            domain.track_case(self.db, payload["data"])
-            channel = domain.notify(self.db, self.wechat, openid, text, template, payload["event_id"])
-            self.db.commit()
-            log.info("%s for %s told by %s", handler, openid, channel)
-        except Exception:
-            self.db.rollback()
-            log.exception("%s notification failed for event %s", handler, payload.get("event_id"))
+    def _tell(self, uow, delivery, text, template):
+        case = delivery.data
+        domain.track_case(uow.session, case)
+        channel = domain.notify(uow.session, self.wechat, case.openid, text, template, delivery.event_id)
+        log.info("case %s: %s told by %s", case.number, case.openid, channel)

@@ -2,6 +2,8 @@
 
 import contextlib
 import logging
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 
 from nameko.extensions import DependencyProvider
@@ -10,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
-from libs.db import make_engine
+from libs.db import release_engine, service_engine
 from libs.wechat.client import make_client
 from services.messaging.models import StoredToken
 
@@ -19,12 +21,28 @@ log = logging.getLogger(__name__)
 EARLY_REFRESH = timedelta(seconds=60)
 
 
+LOCK_POLL = 0.05
+
+
 class PgTokenStorage(SessionStorage):
+    """Connections are a budget: a replica refreshing the token holds one (the lock's, also used to read and write
+    the token), and replicas or workers waiting for it hold none while they wait."""
+
     def __init__(self, engine):
         self.engine = engine
+        self._local = threading.local()  # green-thread local under nameko's monkey patching
+
+    @contextlib.contextmanager
+    def _conn(self):
+        held = getattr(self._local, "conn", None)
+        if held is not None:
+            yield held
+            return
+        with self.engine.begin() as conn:
+            yield conn
 
     def get(self, key, default=None):
-        with self.engine.connect() as conn:
+        with self._conn() as conn:
             row = conn.execute(select(StoredToken).where(StoredToken.key == key)).first()
         if row is None or (row.expires_at and row.expires_at - EARLY_REFRESH < datetime.now(UTC)):
             return default
@@ -34,22 +52,36 @@ class PgTokenStorage(SessionStorage):
         expires = datetime.now(UTC) + timedelta(seconds=ttl) if ttl else None
         stmt = insert(StoredToken).values(key=key, value=value, expires_at=expires)
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value, "expires_at": expires})
-        with self.engine.begin() as conn:
+        with self._conn() as conn:
             conn.execute(stmt)
 
     def delete(self, key):
-        with self.engine.begin() as conn:
+        with self._conn() as conn:
             conn.execute(delete(StoredToken).where(StoredToken.key == key))
 
     @contextlib.contextmanager
-    def refresh_lock(self, key):
-        with self.engine.connect() as conn:
-            conn.execute(text("SELECT pg_advisory_lock(hashtext(:k))"), {"k": key})
+    def refresh_lock(self, key, timeout=10.0):
+        deadline = time.monotonic() + timeout
+        while True:
+            conn = self.engine.connect()
+            if conn.execute(text("SELECT pg_try_advisory_lock(hashtext(:k))"), {"k": key}).scalar():
+                break
+            conn.close()
+            if time.monotonic() > deadline:
+                raise TimeoutError("the access token refresh lock is held too long")
+            time.sleep(LOCK_POLL)
+        conn.commit()
+        self._local.conn = conn
+        try:
+            yield
+        finally:
+            self._local.conn = None
             try:
-                yield
-            finally:
+                conn.commit()
                 conn.execute(text("SELECT pg_advisory_unlock(hashtext(:k))"), {"k": key})
                 conn.commit()
+            finally:
+                conn.close()
 
 
 class SharedTokenClient(WeChatClient):
@@ -80,13 +112,13 @@ class SharedTokenClient(WeChatClient):
 class WeChatApi(DependencyProvider):
     def setup(self):
         self.config = self.container.config["WECHAT"]
-        # a worker waiting for the refresh lock holds a connection, and the one refreshing needs two
-        max_workers = int(self.container.config.get("max_workers", 10))
-        self.engine = make_engine(self.container.config["DATABASE_URL"], pool_size=max_workers)
+        self.engine = service_engine(self.container)
         self.storage = PgTokenStorage(self.engine)
 
     def stop(self):
-        self.engine.dispose()
+        if self.engine is not None:
+            release_engine(self.engine)
+            self.engine = None
 
     kill = stop  # nameko calls kill(), not stop(), when a container is killed
 

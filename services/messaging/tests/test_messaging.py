@@ -13,10 +13,14 @@ from sqlalchemy import select
 from libs.config import load_config
 from libs.events import envelope
 from libs.wechat.sandbox.server import create_app
-from services.conftest import TEST_CONFIG
+from libs.auth import Actor
+from services.conftest import TEST_CONFIG, rpc_proxy
 from services.messaging.models import Follower, OutboundMessage
 from services.messaging.service import MessagingService
 from services.messaging.wechat import PgTokenStorage
+
+
+OPERATOR = Actor(kind="staff", id="9", name="运维", roles=("admin",))
 
 
 @pytest.fixture
@@ -109,7 +113,7 @@ def test_wechat_refusal_is_recorded_then_sent_again(messaging, service_config, s
     assert row.status == "failed" and "43004" in row.error and row.template["data"]["keyword1"]
 
     sandbox[1].followers.add(openid)  # WeChat catches up
-    with ServiceRpcProxy("messaging", service_config) as proxy:
+    with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
         assert "template" in proxy.retry_failed_notifications(0)
         proxy.retry_failed_notifications(0)  # a second round finds nothing of this citizen's to resend
     rows = sorted(wait_outbound(db_session, openid, count=2), key=lambda r: r.id)

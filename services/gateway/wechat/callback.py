@@ -16,7 +16,7 @@ from wechatpy.replies import TextReply
 
 from libs.wechat import callback
 from libs.wechat.callback import CallbackRejected
-from services.gateway.app import db
+from services.gateway.core.rpc import db
 from services.gateway.models import CallbackKey
 
 log = logging.getLogger(__name__)

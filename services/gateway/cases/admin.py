@@ -1,0 +1,103 @@
+"""/admin for cases: the list, one case, and what staff do with it (reply, dispatch, reveal the contact).
+
+Forms post, then redirect back to the case with what to say (core/notices.py): reloading never re-posts.
+"""
+
+import uuid
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+
+from libs.auth import can
+from libs.errors import ValidationError
+from services.gateway.cases import client
+from services.gateway.content.client import department_names
+from services.gateway.core import notices
+from services.gateway.core.auth import current_staff, staff_page
+from services.gateway.core.rpc import db
+from services.gateway.core.web import clean_query
+
+bp = Blueprint("cases_admin", __name__, url_prefix="/admin")
+
+
+@bp.context_processor
+def inject():
+    actor = current_staff()
+    # only decides which buttons to show; cases enforces the permission itself
+    return {"can_assign": actor is not None and can(actor, "case.assign")}
+
+
+@bp.get("/")
+def index():
+    return redirect(url_for("cases_admin.cases"))
+
+
+@bp.get("/cases")
+@staff_page
+def cases():
+    query = {"status": clean_query("status", 16), "q": clean_query("q", 100)}
+    try:
+        rows, errors = client.list_cases(query), {}
+    except ValidationError as exc:
+        rows, errors = [], exc.details.get("fields") or {"_": exc.message}
+    return render_template(
+        "admin/cases.html", cases=rows, query=query, errors=errors, departments=department_names()
+    ), 400 if errors else 200
+
+
+def _detail(case_id, contact=None):
+    notice = notices.get(db(), g.actor.id, request.args.get("notice", ""))
+    return render_template(
+        "admin/case_detail.html",
+        case=client.get_case(case_id),
+        trail=client.audit_trail(case_id),
+        contact=contact,
+        notice=notice.get("message"),
+        errors=notice.get("errors") or {},
+        form=notice.get("form") or {},
+        departments=department_names(),
+        request_id=uuid.uuid4().hex,
+    )
+
+
+@bp.get("/cases/<id:case_id>")
+@staff_page
+def case_detail(case_id):
+    return _detail(case_id)
+
+
+@bp.post("/cases/<id:case_id>/contact")
+@staff_page
+def reveal_contact(case_id):
+    """An explicit, audited reveal: the answer is this page, with the details, never cached."""
+    contact = client.reveal_contact(case_id, {"reason": request.form.get("reason", "")})
+    return _detail(case_id, contact)
+
+
+def _post_and_redirect(case_id, action, done_message):
+    """Run a staff action, then back to the case: with a confirmation, or with the errors and what was typed."""
+    form = {k: v for k, v in request.form.items() if k not in ("csrf", "request_id")}
+    try:
+        action()
+        payload = {"message": done_message}
+    except ValidationError as exc:
+        payload = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}
+    key = notices.put(db(), g.actor.id, payload)
+    return redirect(url_for("cases_admin.case_detail", case_id=case_id, notice=key), code=303)
+
+
+@bp.post("/cases/<id:case_id>/reply")
+@staff_page
+def reply(case_id):
+    body = {"body": request.form.get("body", "")}
+    return _post_and_redirect(
+        case_id,
+        lambda: client.reply(case_id, body, request.form.get("request_id", "")),
+        "答复已发送，市民将在微信收到通知",
+    )
+
+
+@bp.post("/cases/<id:case_id>/assign")
+@staff_page
+def assign(case_id):
+    data = {k: request.form.get(k, "") for k in ("department_id", "reason")}
+    return _post_and_redirect(case_id, lambda: client.assign(case_id, data), "已分派")

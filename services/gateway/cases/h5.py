@@ -1,0 +1,94 @@
+"""/h5 for cases: the citizen's complaint form, their cases, and one case (WeUI, inside WeChat)."""
+
+import functools
+import uuid
+
+import segno
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from nameko.exceptions import RpcTimeout, UnknownService
+
+from libs.errors import DeadlineExceeded, NotFound, RateLimited, ValidationError
+from libs.logs import request_id_var
+from services.gateway.cases import client
+from services.gateway.content.client import departments
+from services.gateway.core.auth import citizen_page
+from services.gateway.messaging.client import follows
+
+bp = Blueprint("cases_h5", __name__, url_prefix="/h5")
+CONTENT_MAX = 2000
+FORM_FIELDS = ("accused", "content", "contact_name", "contact_phone", "department_id", "occurred_on")
+
+
+@functools.lru_cache(maxsize=4)
+def follow_qr(url):
+    """The account's QR code as inline SVG (no image host, no network: government intranets often have none)."""
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#222")
+
+
+def _form(form, errors, request_id, status=200):
+    return render_template(
+        "h5/complaint_form.html",
+        form=form,
+        errors=errors,
+        departments=departments(),
+        request_id=request_id,
+        content_max=CONTENT_MAX,
+    ), status
+
+
+@bp.get("/complaints/new")
+@citizen_page
+def complaint_form():
+    return _form({}, {}, uuid.uuid4().hex)
+
+
+@bp.post("/complaints")
+@citizen_page
+def complaint_submit():
+    form = request.form.to_dict()
+    data = {k: form.get(k, "") for k in FORM_FIELDS} | {"kind": "complaint"}
+    request_id = form.get("request_id", "")
+    try:
+        case = client.file_case(data, request_id)
+    except (ValidationError, RateLimited) as exc:
+        # the form comes back with its reasons and everything the citizen typed
+        errors = exc.details.get("fields") or {"_": exc.message}
+        return _form(
+            form, errors, request_id if exc.code != "invalid_request_id" else uuid.uuid4().hex, exc.http_status
+        )
+    except (RpcTimeout, UnknownService, DeadlineExceeded):
+        # nothing was filed (a late request is dropped by cases), and the same request_id makes a retry safe even
+        # if it was: the form stays as typed, with the id to quote to the hotline
+        message = (
+            f"系统繁忙，您的投诉暂未提交成功，请稍后点击“提交”重试（内容已保留）。错误编号：{request_id_var.get()}"
+        )
+        return _form(form, {"_": message}, request_id, 503)
+    return redirect(url_for("cases_h5.case_detail", number=case["number"], created=1), code=303)
+
+
+@bp.get("/cases")
+@citizen_page
+def my_cases():
+    return render_template("h5/my_cases.html", cases=client.citizen_cases())
+
+
+@bp.get("/cases/lookup")
+@citizen_page
+def lookup():
+    number = request.args.get("number", "").strip().upper()[:32]
+    return (
+        redirect(url_for("cases_h5.case_detail", number=number)) if number else redirect(url_for("cases_h5.my_cases"))
+    )
+
+
+@bp.get("/cases/<number>")
+@citizen_page
+def case_detail(number):
+    try:
+        case = client.citizen_view(number[:32])
+    except NotFound as exc:
+        return render_template("h5/not_found.html", number=number[:32], message=exc.message), 404
+    following = follows()
+    created = request.args.get("created") == "1"
+    qr = None if following else follow_qr(current_app.config["WZW"]["WECHAT"]["FOLLOW_URL"])
+    return render_template("h5/case_detail.html", case=case, created=created, following=following, follow_qr=qr)

@@ -1,0 +1,120 @@
+"""Who is asking, per request: staff by session cookie (admin pages) or bearer token (API); citizens by WeChat
+OAuth2 (`snsapi_base`) into a signed session. Sets `g.actor`, which core/rpc.py sends with every call."""
+
+import functools
+import hmac
+import secrets
+from urllib.parse import urlencode
+
+from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
+
+from libs.auth import ROLE_LABELS, Actor
+from libs.errors import Unauthenticated, ValidationError
+from services.gateway.core.rpc import call, db
+from services.gateway.staff import accounts
+
+STAFF_COOKIE = "wzw_staff"
+bp = Blueprint("citizen_auth", __name__, url_prefix="/h5")
+
+
+# -- staff ---------------------------------------------------------------------------------------------------
+def request_token():
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        return header[7:].strip()
+    return request.cookies.get(STAFF_COOKIE)
+
+
+def current_staff():
+    if "staff" not in g:
+        g.staff = accounts.authenticate(db(), request_token())
+    return g.staff
+
+
+def csrf_token():
+    """Tied to the session token: a form posted from another site cannot know it."""
+    token = request_token() or ""
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), token.encode(), "sha256").hexdigest()[:32]
+
+
+def staff_page(view):
+    """Admin pages: signed-in staff (else the login page); POSTs must carry the CSRF token."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        actor = current_staff()
+        if actor is None:
+            return redirect(url_for("staff.login", next=request.path))
+        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), csrf_token()):
+            abort(400)
+        g.actor = actor
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def staff_api(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        actor = current_staff()
+        if actor is None:
+            raise Unauthenticated("unauthenticated", "需要登录（Authorization: Bearer <token>）")
+        g.actor = actor
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.app_context_processor
+def staff_context():
+    """What every admin page's frame shows: who is signed in, and the CSRF token for its forms."""
+    if not request.path.startswith("/admin"):
+        return {}
+    return {"actor": current_staff(), "csrf": csrf_token, "role_labels": ROLE_LABELS}
+
+
+# -- citizens ------------------------------------------------------------------------------------------------
+def citizen_page(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        openid = session.get("openid")
+        if not openid:
+            back = request.full_path.rstrip("?") if request.method == "GET" else url_for("cases_h5.my_cases")
+            # WeChat allows only [a-zA-Z0-9] in `state`, and it doubles as the OAuth anti-forgery token: the page
+            # to return to stays in the (signed) session, keyed by it
+            state = secrets.token_hex(8)
+            session["oauth"] = {"state": state, "next": back}
+            return redirect(authorize_url(state))
+        g.actor = Actor.citizen(openid)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def authorize_url(state):
+    cfg = current_app.config["WZW"]
+    query = {
+        "appid": cfg["WECHAT"]["APP_ID"],
+        "redirect_uri": cfg["GATEWAY"]["PUBLIC_URL"].rstrip("/") + url_for("citizen_auth.oauth_callback"),
+        "response_type": "code",
+        "scope": "snsapi_base",
+        "state": state,
+    }
+    return f"{cfg['WECHAT']['OAUTH_AUTHORIZE_URL']}?{urlencode(query)}#wechat_redirect"
+
+
+@bp.get("/oauth/callback")
+def oauth_callback():
+    code = request.args.get("code", "")
+    if not code:
+        raise ValidationError("missing_code", "微信授权未完成，请重新打开页面")
+    pending = session.pop("oauth", None) or {}
+    if not pending.get("state") or not hmac.compare_digest(pending["state"], request.args.get("state", "")):
+        # not the authorization this browser started (forged, replayed, or from another tab's older attempt)
+        raise ValidationError("oauth_state_mismatch", "授权已失效，请重新打开页面")
+    session["openid"] = call("messaging", "oauth_openid", code)
+    next_path = pending.get("next", "")
+    # only our own H5 pages: an open redirect would let a link borrow the government's name
+    if not next_path.startswith("/h5/") or next_path.startswith("//"):
+        next_path = url_for("cases_h5.my_cases")
+    return redirect(next_path)

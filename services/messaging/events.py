@@ -1,0 +1,49 @@
+"""What messaging announces, and what it reads of other services' events (only the fields it uses)."""
+
+from datetime import datetime
+
+from libs.events import ConsumedEvent, EventData
+
+
+class FollowerSubscribed(EventData):
+    openid: str
+    scene: str  # the QR code's scene when the follow came through one, else ""
+
+
+class FollowerUnsubscribed(EventData):
+    openid: str
+
+
+class WeChatMessageReceived(EventData):
+    openid: str
+    msg_type: str
+    content: str
+    key: str  # the callback's dedupe key (MsgId based): one per message
+
+
+PUBLISHES = {
+    "follower_subscribed": FollowerSubscribed,
+    "follower_unsubscribed": FollowerUnsubscribed,
+    "wechat_message_received": WeChatMessageReceived,
+}
+
+
+class CaseNotice(ConsumedEvent):
+    """What messaging needs of a case event to tell the citizen and to answer number lookups."""
+
+    number: str
+    openid: str
+    kind_label: str
+    status_label: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class CaseReplyNotice(CaseNotice):
+    reply: str
+
+
+CONSUMES = {
+    ("cases", "case_created"): CaseNotice,
+    ("cases", "case_replied"): CaseReplyNotice,
+}
