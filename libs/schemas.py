@@ -62,7 +62,9 @@ def Text(label, max_len, min_len=1):  # noqa: N802 - reads as a type in model de
 
 
 def _id(value, maximum):
-    if isinstance(value, bool) or value is None:
+    if value is None or value == "":
+        raise PydanticCustomError("id_missing", "no id")
+    if isinstance(value, bool):
         raise PydanticCustomError("id_type", "not an id")
     if isinstance(value, str):
         value = value.strip()
@@ -145,6 +147,7 @@ MESSAGES = {
     "text_type": "{label}格式不正确",
     "string_type": "{label}格式不正确",
     "control_chars": "{label}含有无法识别的字符（如控制字符），请删除后重试",
+    "id_missing": "请选择{label}",
     "id_type": "{label}格式不正确",
     "id_range": "{label}不存在",
     "int_type": "{label}应为整数",

@@ -3,6 +3,7 @@
 import os
 import re
 import shutil
+import uuid
 
 import pytest
 
@@ -33,12 +34,39 @@ def browser():
         browser.close()
 
 
+LAPTOP = {"width": 1280, "height": 800}  # staff
+PHONE = {"width": 390, "height": 844}  # citizens, in WeChat's webview
+
+
 @pytest.fixture
 def page(browser, tmp_path):
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="zh-CN")
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture
+def phone(browser):
+    """A phone-sized browser, signed in to WeChat as a new citizen (the sandbox's OAuth reads this cookie)."""
+    context = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.openid = f"o_browser_{uuid.uuid4().hex[:8]}"
+    yield page
+    context.close()
+
+
+def sign_in_as_citizen(system, page):
+    page.goto(f"{system.sandbox}/?openid={page.openid}")  # sets the sandbox's "who holds the phone" cookie
+
+
+def file_in_form(system, page, content="小区门口的路灯坏了一个月，晚上出行很不安全，请尽快修理。"):
+    page.goto(f"{system.gateway}/h5/complaints/new")
+    page.fill("input[name=accused]", "幸福小区物业公司")
+    page.fill("textarea[name=content]", content)
+    page.fill("input[name=contact_phone]", "１３９ ０００１ ２２２２")  # full-width digits and spaces, as typed
+    page.click("#submit")
+    return page.locator("#case-number").inner_text()
 
 
 def shot(page, name):
@@ -89,14 +117,24 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     staff.fill("input[name=password]", "demo12345")
     staff.click("button[type=submit]")
     staff.click(f"text={number}")
+    # the contact is hidden until asked for; the reveal is audited, once, with its reason
+    assert staff.locator("#contact-phone").count() == 0
+    staff.fill("#reveal-form input[name=reason]", "电话核实电梯停运情况")
+    staff.click("#reveal-form button")
     assert staff.inner_text("#contact-phone") == "13900001111"
-    staff.click("text=发送答复")  # empty reply: refused with a reason
+    assert staff.evaluate("document.querySelector('#audit').innerText").count("查看联系方式") == 1
+    staff.click("text=发送答复")  # empty reply: refused with a reason, on a page that reloads safely
+    assert "请填写答复内容" in staff.inner_text("#reply-error")
+    assert "/reply" not in staff.url
+    staff.reload()
     assert "请填写答复内容" in staff.inner_text("#reply-error")
     staff.fill("textarea[name=body]", "已通知物业公司三日内修复电梯，请留意后续通知。")
     staff.click("text=发送答复")
     staff.wait_for_selector(".reply:has-text('三日内修复电梯')")
+    assert "答复已发送" in staff.inner_text("#notice")
     assert staff.inner_text("#status") == "已答复"
-    assert "case.replied" in staff.inner_text("#audit")
+    assert "答复" in staff.inner_text("#audit") and "case.replied" not in staff.inner_text("#audit")
+    assert staff.locator("#contact-phone").count() == 0  # a new page: hidden again
     # the dispatcher moves it to another department: the form says what is missing, then it is done and audited
     staff.select_option("#assign-form select", value="")
     staff.click("#assign-form button")
@@ -104,8 +142,9 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     staff.select_option("#assign-form select", label="市市场监督管理局")
     staff.fill("#assign-form input[name=reason]", "涉及电梯维保企业资质")
     staff.click("#assign-form button")
-    staff.wait_for_selector("#audit:has-text('case.assigned')")
-    assert "市市场监督管理局" in staff.inner_text(".kv")
+    staff.wait_for_selector("#audit:has-text('分派')")
+    assert "市市场监督管理局" in staff.inner_text("#department")
+    staff.set_viewport_size(LAPTOP)
     shot(staff, "admin-case")
 
     # back on the phone: the reply arrives, and sending the number shows the status
@@ -118,9 +157,36 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     shot(page, "phone")
 
 
-def test_my_cases_page_lists_the_citizens_cases(system, page):
-    openid = "o_browser_citizen"
-    page.goto(f"{system.sandbox}/?openid={openid}")
-    page.goto(f"{system.gateway}/h5/cases")
-    wait_for(lambda: page.locator("#case-list a").count() >= 1, message="the case list")
-    assert "投诉举报" in page.inner_text("#case-list")
+def test_a_citizen_who_does_not_follow_is_shown_how_to_get_updates(system, phone):
+    sign_in_as_citizen(system, phone)
+    number = file_in_form(system, phone)
+    assert re.fullmatch(r"TS\d{12}", number)
+    assert phone.locator("#follow-qr svg").is_visible()  # the account's QR code, to long-press in WeChat
+    assert "还没有关注" in phone.inner_text("#follow-hint")
+    assert phone.locator("#will-notify").count() == 0  # no promise WeChat would not let us keep
+    shot(phone, "h5-submitted-not-following")
+
+
+def test_my_cases_lists_the_citizens_own_cases_and_looks_numbers_up(system, phone):
+    sign_in_as_citizen(system, phone)
+    number = file_in_form(system, phone)
+    phone.goto(f"{system.gateway}/h5/cases")
+    wait_for(lambda: phone.locator("#case-list a").count() == 1, message="the case list")
+    assert number in phone.inner_text("#case-list")
+    box = phone.locator("#lookup-number")
+    box.click()  # the search box takes focus and typing
+    assert phone.evaluate("document.activeElement.id") == "lookup-number"
+    box.type(number.lower())
+    phone.keyboard.press("Enter")
+    phone.wait_for_selector(f"#number:has-text('{number}')")
+    shot(phone, "h5-case")
+
+
+def test_the_complaint_form_counts_characters_up_to_the_limit(system, phone):
+    sign_in_as_citizen(system, phone)
+    phone.goto(f"{system.gateway}/h5/complaints/new")
+    assert phone.inner_text("#content-counter") == "0/2000"
+    phone.fill("textarea[name=content]", "字" * 2100)  # a paste longer than the limit is cut by the browser...
+    assert phone.inner_text("#content-counter") == "2000/2000"  # ...and the counter says so, in red
+    assert phone.eval_on_selector("#content-counter", "e => getComputedStyle(e).color") == "rgb(250, 81, 81)"
+    shot(phone, "h5-form-limit")

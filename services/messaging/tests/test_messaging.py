@@ -10,15 +10,14 @@ from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select
 
+from libs.auth import Actor
 from libs.config import load_config
 from libs.events import envelope
 from libs.wechat.sandbox.server import create_app
-from libs.auth import Actor
 from services.conftest import TEST_CONFIG, rpc_proxy
 from services.messaging.models import Follower, OutboundMessage
 from services.messaging.service import MessagingService
 from services.messaging.wechat import PgTokenStorage
-
 
 OPERATOR = Actor(kind="staff", id="9", name="运维", roles=("admin",))
 
