@@ -1,5 +1,6 @@
 """Staff identity at the gateway: login, sessions, lockout, CSRF on the admin pages, bad JSON."""
 
+import concurrent.futures
 import re
 import uuid
 
@@ -71,7 +72,7 @@ def test_admin_reply_needs_the_csrf_token(system, file_case):
         reply_url,
         data={"body": "正常答复", "request_id": uuid.uuid4().hex, "csrf": csrf},
     )
-    assert ok.status_code == 200 and "正常答复" in ok.text
+    assert ok.status_code == 200 and "正常答复" in ok.text and "答复已发送" in ok.text
     assert system.count("cases.replies", "case_id = :c", c=case_id) == before + 1
 
 
@@ -124,3 +125,36 @@ def test_dispatcher_hands_a_case_to_another_department(system, file_case):
     assert "contact_phone" not in market.get(url).json()  # reading a case is not reading the contact
     assert market.post(f"{url}/contact", json={"reason": "核实"}).json()["contact_phone"] == "13400000000"
     assert market.post(f"{url}/assignment", json={"department_id": 2}).status_code == 403
+
+
+def test_thirty_parallel_wrong_passwords_count_exactly_five(system):
+    """Attempts on one account are taken one at a time: a parallel burst cannot check more than five passwords."""
+    username = new_staff(system)
+    with concurrent.futures.ThreadPoolExecutor(30) as pool:
+        statuses = list(pool.map(lambda i: api_login(system, username, f"guess-{i}").status_code, range(30)))
+    assert sorted(statuses) == [401] * 5 + [429] * 25
+    assert system.count("gateway.audit_log", "target_id = :u AND action = 'staff.login_failed'", u=username) == 5
+    assert api_login(system, username, "right-password").status_code == 429  # locked, even with the right one
+
+
+def test_a_reply_refused_then_reloaded_stays_on_the_case_page(system, file_case):
+    """Post/redirect/get: after a refused reply the browser is on the case page, and a reload shows it again."""
+    case_id = file_case()["id"]
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    page = http.get(f"{system.gateway}/admin/cases/{case_id}")
+    assert page.headers["Cache-Control"] == "no-store"
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+    for url, data in (
+        (f"/admin/cases/{case_id}/reply", {"body": "", "request_id": uuid.uuid4().hex}),
+        (f"/admin/cases/{case_id}/assign", {"department_id": "99999"}),
+    ):
+        resp = http.post(f"{system.gateway}{url}", data={**data, "csrf": csrf}, allow_redirects=False)
+        assert resp.status_code == 303 and f"/admin/cases/{case_id}?notice=" in resp.headers["Location"]
+        for _ in range(2):  # the redirect target, then a reload of it
+            again = http.get(system.gateway + resp.headers["Location"])
+            assert again.status_code == 200 and re.search(r'class="err"', again.text)
+    # another staff member cannot read someone else's notice
+    other = requests.Session()
+    other.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
+    assert 'class="err"' not in other.get(system.gateway + resp.headers["Location"]).text

@@ -13,6 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from libs.auth import Actor
 from libs.errors import RateLimited, Unauthenticated
+from libs.schemas import CONTROL_CHARS
 from libs.unit_of_work import UnitOfWork
 from services.gateway.models import Staff, StaffSession, audit_log
 
@@ -44,6 +45,8 @@ def login(session, username, password):
     """
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Unauthenticated("bad_credentials", "请输入用户名和密码")
+    if CONTROL_CHARS.search(username):  # no account has one, and PostgreSQL would refuse the lookup
+        raise Unauthenticated("bad_credentials", "用户名或密码错误")
     username = username.strip()[:USERNAME_MAX]
     refused = None
     with UnitOfWork(session, GATEWAY, audit_log=audit_log) as uow:
