@@ -26,6 +26,8 @@ demo: migrate
 	$(BIN)/python -m services.content.demo
 	$(BIN)/python -m services.gateway.demo
 
+# development: the gateway generates its own session secret into var/ (kept out of git) on first start
+up: export WZW_ENV=development
 up: install
 	bash deploy/infra.sh wzw
 	$(MAKE) --no-print-directory demo

@@ -126,3 +126,50 @@ def test_health_and_readiness(system):
     ready = requests.get(f"{system.gateway}/readyz").json()
     assert ready["ready"] is True
     assert set(ready["checks"]) == {"database", *SERVICE_NAMES}
+
+
+def test_work_a_frozen_replica_picks_up_after_its_caller_gave_up_is_not_done(system):
+    """Both cases replicas frozen: the gateway answers 503 and keeps the form; when they wake, the stale request is
+    dropped (its deadline passed), so nothing is filed behind the citizen's back; the retry files it once."""
+    import os
+    import signal
+
+    from libs.testing import free_port
+    from tests.test_slice import complaint, h5_login, submit
+
+    port = free_port()
+    system.start_gateway("gateway-impatient", port, RPC_TIMEOUT=1)
+    impatient = f"http://127.0.0.1:{port}"
+    wait_for(lambda: _up(impatient), timeout=30, message="the impatient gateway")
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)  # the session cookie is good on both gateways
+    frozen = [system.procs[name] for name in ("cases", "cases-2")]
+    for proc in frozen:
+        os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        resp = http.post(f"{impatient}/h5/complaints", data=complaint(request_id), allow_redirects=False)
+    finally:
+        for proc in frozen:
+            os.kill(proc.pid, signal.SIGCONT)
+    assert resp.status_code == 503 and "暂未提交成功" in resp.text
+    assert f'value="{request_id}"' in resp.text and 'value="城东某某烧烤店"' in resp.text  # form and id kept
+    assert resp.headers["X-Request-Id"] in resp.text  # the number to quote to the hotline
+    wait_for(
+        lambda: "its caller gave up" in system.log("cases") + system.log("cases-2"),
+        timeout=15,
+        message="the woken replica to drop the stale request",
+    )
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 0
+    retry = submit(system, http, complaint(request_id))
+    assert retry.status_code == 303
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 1
+    proc = system.procs.pop("gateway-impatient")
+    proc.terminate()
+    proc.wait(10)
+
+
+def _up(url):
+    try:
+        return requests.get(f"{url}/healthz", timeout=2).ok
+    except requests.RequestException:
+        return False
