@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.audit import audit_table
@@ -37,11 +37,12 @@ class CallbackKey(Base):
     """WeChat retries deduplicated across gateway replicas (a row per MsgId or event)."""
 
     __tablename__ = "callback_keys"
+    __table_args__ = (Index("ix_callback_keys_signature", "signature", unique=True),)
 
     key: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     # in plain mode WeChat signs only the query string: a signature seen with one message must not carry another
-    signature: Mapped[str | None] = mapped_column(String(64), unique=True)
+    signature: Mapped[str | None] = mapped_column(String(64))
 
 
 class PageNotice(Base):

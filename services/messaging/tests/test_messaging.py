@@ -8,14 +8,15 @@ import eventlet.wsgi
 import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from libs.auth import Actor
+from libs.errors import Forbidden
 from libs.config import load_config
 from libs.events import envelope
 from libs.wechat.sandbox.server import create_app
 from services.conftest import TEST_CONFIG, rpc_proxy
-from services.messaging.models import Follower, OutboundMessage
+from services.messaging.models import Follower, OutboundMessage, parked_events
 from services.messaging.service import MessagingService
 from services.messaging.wechat import PgTokenStorage
 
@@ -217,3 +218,65 @@ def test_sixth_customer_service_message_in_a_window_becomes_a_template(messaging
         select(OutboundMessage).where(OutboundMessage.openid == openid).order_by(OutboundMessage.id)
     )
     assert [r.channel for r in rows] == ["custom"] * 5 + ["template"]
+
+
+def _rename(db_session, table, to):
+    db_session.execute(text(f"ALTER TABLE messaging.{table} RENAME TO {to}"))
+    db_session.commit()
+
+
+@pytest.fixture
+def quick_retries(service_config):
+    service_config["EVENT_RETRY_DELAYS"] = "0.05,0.05"
+    return service_config
+
+
+def test_a_failing_handler_parks_the_event_and_an_operator_replays_it(
+    container_factory, quick_retries, sandbox, db_session
+):
+    quick_retries["WECHAT"]["API_BASE"] = sandbox[0]
+    container_factory(MessagingService, quick_retries).start()
+    openid = follower(db_session, last_message_minutes_ago=5)
+    event = case_event(openid, number="TS202611269901")
+    _rename(db_session, "case_tracks", "case_tracks_broken")  # the handler's table is gone: every try fails
+    try:
+        event_dispatcher(quick_retries)("cases", "case_created", event)
+        with eventlet.Timeout(10):
+            while not db_session.execute(select(parked_events)).all():
+                db_session.rollback()
+                eventlet.sleep(0.05)
+    finally:
+        _rename(db_session, "case_tracks_broken", "case_tracks")
+    (row,) = db_session.execute(select(parked_events).where(parked_events.c.event_id == event["event_id"])).all()
+    assert (row.handler, row.source, row.event_type, row.attempts) == ("handle_case_created", "cases", "case_created", 3)
+    assert "case_tracks" in row.error and row.payload == event
+    assert not db_session.scalars(select(OutboundMessage).where(OutboundMessage.openid == openid)).all()
+
+    with rpc_proxy("messaging", quick_retries, OPERATOR) as proxy:
+        listed = proxy.list_parked_events()
+        assert [p["event_id"] for p in listed] == [event["event_id"]]
+        assert proxy.replay_parked_event(event["event_id"], "handle_case_created") == {"replayed": True, "error": None}
+    with rpc_proxy("messaging", quick_retries, Actor.citizen(openid)) as proxy, pytest.raises(Forbidden):
+        proxy.list_parked_events()  # operators only
+    (sent,) = wait_outbound(db_session, openid)
+    assert sent.status == "sent" and "TS202611269901" in sent.content
+    db_session.rollback()
+    assert db_session.execute(select(parked_events.c.replayed_at)).scalar() is not None
+
+
+def test_an_event_is_not_lost_when_even_parking_fails(container_factory, quick_retries, sandbox, db_session):
+    """The database refuses the handler and the parking: the event goes back on the queue, and is handled once the
+    database is back."""
+    quick_retries["WECHAT"]["API_BASE"] = sandbox[0]
+    container_factory(MessagingService, quick_retries).start()
+    openid = follower(db_session, last_message_minutes_ago=5)
+    _rename(db_session, "case_tracks", "case_tracks_broken")
+    _rename(db_session, "parked_events", "parked_events_broken")
+    try:
+        event_dispatcher(quick_retries)("cases", "case_created", case_event(openid, number="TS202611269902"))
+        eventlet.sleep(1.0)  # a few rounds of tries and requeues
+    finally:
+        _rename(db_session, "parked_events_broken", "parked_events")
+        _rename(db_session, "case_tracks_broken", "case_tracks")
+    (sent,) = wait_outbound(db_session, openid)
+    assert "TS202611269902" in sent.content
