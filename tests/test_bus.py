@@ -173,3 +173,19 @@ def _up(url):
         return requests.get(f"{url}/healthz", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+def test_idle_connections_stay_within_the_documented_budget(system, file_case):
+    """docs/architecture.md: each process keeps DB_POOL_IDLE connections when idle (2), opening more only while
+    busy. Busy first, then idle: what is left open is at most 2 per process of the system (+1 for this test's own)."""
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda _: file_case(), range(16)))
+    processes = [p for p in system.procs.values() if p.poll() is None]
+
+    def settled():
+        count = system.sql(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )[0][0]
+        return count if count <= 2 * len(processes) + 1 else None
+
+    assert wait_for(settled, timeout=10, message="connections back to the idle budget")
