@@ -22,7 +22,7 @@ def pytest_configure(config):
 
 
 def pytest_terminal_summary(terminalreporter, config):
-    if not _asks_for_service_tier(config):
+    if not config.invocation_params.args:  # a plain `pytest`
         terminalreporter.write_line(
             f"(system tier only: the service tier runs apart, `{SERVICE_TIER}`; `make test` runs both)"
         )
