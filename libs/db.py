@@ -38,19 +38,32 @@ def peak_connections(config):
     return int(config.get("max_workers", 10)) + 1
 
 
-def make_engine(url, idle=2, peak=None):
-    """A pool that keeps `idle` connections open and opens more, up to `peak`, only while they are in use."""
-    peak = max(peak or idle, idle)
-    return create_engine(url, pool_size=idle, max_overflow=peak - idle, pool_pre_ping=True)
+def make_engine(url, peak=10, idle_seconds=60):
+    """A pool of at most `peak` connections, opened only when needed, that gives back what it stops needing.
+
+    Connections are reused last-in first-out, so under light load the same few serve every request and the rest
+    sit unused; PostgreSQL closes a session idle for `idle_seconds` (idle_session_timeout), and the pre-ping
+    replaces it if load comes back. A busy process keeps what it uses (no open/close churn under load); a quiet
+    one drops to the one or two its timers use.
+    """
+    options = f"-c idle_session_timeout={int(float(idle_seconds) * 1000)}" if idle_seconds else ""
+    return create_engine(
+        url,
+        pool_size=peak,
+        max_overflow=0,
+        pool_pre_ping=True,
+        pool_use_lifo=True,
+        connect_args={"options": options} if options else {},
+    )
 
 
-def process_engine(url, idle=2, peak=None):
+def process_engine(url, peak=10, idle_seconds=60):
     """The process's one engine for `url`: every dependency of a service shares it (and so its pool)."""
     key = (os.getpid(), url)
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
-            engine = _engines[key] = make_engine(url, idle, peak)
+            engine = _engines[key] = make_engine(url, peak, idle_seconds)
         engine.users = getattr(engine, "users", 0) + 1
         return engine
 
@@ -69,7 +82,7 @@ def release_engine(engine):
 
 def service_engine(container):
     config = container.config
-    return process_engine(config["DATABASE_URL"], int(config.get("DB_POOL_IDLE", 2)), peak_connections(config))
+    return process_engine(config["DATABASE_URL"], peak_connections(config), config.get("DB_IDLE_SECONDS", 60))
 
 
 class Database(DependencyProvider):

@@ -159,6 +159,8 @@ class System:
             SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
             WECHAT_FOLLOW_URL=f"{self.sandbox}/",
             WZW_ENV="test",
+            # short, so tests see unused connections given back (and every process survives PostgreSQL closing them)
+            DB_IDLE_SECONDS=os.environ.get("DB_IDLE_SECONDS", "5"),
             GATEWAY_SECRET_KEY=self.secret_key,
             PYTHONUNBUFFERED="1",
             PYTHONWARNINGS="ignore",

@@ -28,7 +28,7 @@ def database_url():
 
 @pytest.fixture(scope="session")
 def engine(database_url):
-    engine = make_engine(database_url, idle=5)
+    engine = make_engine(database_url, peak=5, idle_seconds=0)
     yield engine
     engine.dispose()
 

@@ -47,32 +47,29 @@ def create_case(uow, data, request_id, department_exists):
     )
     if recent >= MAX_CASES_PER_HOUR:
         raise RateLimited("too_many_cases", "您提交得太频繁了，请一小时后再试；紧急情况请拨打12345")
+    case = Case(
+        number=next_number(session, clean.kind),
+        kind=clean.kind,
+        status="submitted",
+        openid=actor.id,
+        request_id=request_id,
+        department_id=clean.department_id,
+        accused=clean.accused,
+        content=clean.content,
+        occurred_on=clean.occurred_on,
+        contact_name=clean.contact_name,
+        contact_phone=clean.contact_phone,
+        replies=[],  # a new case has none: spares the lazy load when it is returned
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(case)
     try:
-        with uow.savepoint():  # the number is taken inside it: a refused insert gives its number back
-            case = Case(
-                number=next_number(session, clean.kind),
-                kind=clean.kind,
-                status="submitted",
-                openid=actor.id,
-                request_id=request_id,
-                department_id=clean.department_id,
-                accused=clean.accused,
-                content=clean.content,
-                occurred_on=clean.occurred_on,
-                contact_name=clean.contact_name,
-                contact_phone=clean.contact_phone,
-                replies=[],  # a new case has none: spares the lazy load when it is returned
-                created_at=now,
-                updated_at=now,
-            )
-            session.add(case)
-            session.flush()
+        session.flush()
     except IntegrityError:
-        # another citizen's concurrent filing used the same request_id
-        existing = session.scalar(select(Case).where(Case.request_id == request_id))
-        if existing is None:
-            raise
-        return _same_submitter(existing, actor), False
+        # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
+        # the unit of work rolls back everything, the number included
+        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
     uow.audit("case.filed", "case", case.id, detail={"number": case.number})
     uow.publish("case_created", schemas.facts(case))
     return case, True

@@ -59,7 +59,7 @@ def load(session):
 
 
 if __name__ == "__main__":
-    engine = make_engine(load_config()["DATABASE_URL"], idle=1)
+    engine = make_engine(load_config()["DATABASE_URL"], peak=1)
     with Session(engine) as session:
         load(session)
     print(f"content: {len(DEPARTMENTS)} demo departments")

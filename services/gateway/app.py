@@ -47,7 +47,7 @@ def create_app(config=None):
 
     # a gunicorn process runs GATEWAY_THREADS requests at once, each holding at most one connection
     threads = int(gw.get("THREADS", 16))
-    engine = make_engine(config["DATABASE_URL"], idle=int(config.get("DB_POOL_IDLE", 2)), peak=threads)
+    engine = make_engine(config["DATABASE_URL"], peak=threads, idle_seconds=config.get("DB_IDLE_SECONDS", 60))
     app.extensions["db"] = sessionmaker(bind=engine, expire_on_commit=False)
     app.extensions["rpc"] = RpcPool(config, size=int(gw["RPC_POOL_SIZE"]), timeout=float(gw["RPC_TIMEOUT"]))
     # the callback gets its own pool: its calls must give up in time for WeChat's 5 s limit, and messaging must

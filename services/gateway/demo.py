@@ -25,7 +25,7 @@ def load(session):
 
 
 if __name__ == "__main__":
-    engine = make_engine(load_config()["DATABASE_URL"], idle=1)
+    engine = make_engine(load_config()["DATABASE_URL"], peak=1)
     with Session(engine) as session:
         load(session)
     print("gateway: demo staff " + ", ".join(u for u, *_ in DEMO_STAFF) + " (password demo12345)")

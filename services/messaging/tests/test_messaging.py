@@ -11,8 +11,8 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select, text
 
 from libs.auth import Actor
-from libs.errors import Forbidden
 from libs.config import load_config
+from libs.errors import Forbidden
 from libs.events import envelope
 from libs.wechat.sandbox.server import create_app
 from services.conftest import TEST_CONFIG, rpc_proxy
@@ -248,7 +248,12 @@ def test_a_failing_handler_parks_the_event_and_an_operator_replays_it(
     finally:
         _rename(db_session, "case_tracks_broken", "case_tracks")
     (row,) = db_session.execute(select(parked_events).where(parked_events.c.event_id == event["event_id"])).all()
-    assert (row.handler, row.source, row.event_type, row.attempts) == ("handle_case_created", "cases", "case_created", 3)
+    assert (row.handler, row.source, row.event_type, row.attempts) == (
+        "handle_case_created",
+        "cases",
+        "case_created",
+        3,
+    )
     assert "case_tracks" in row.error and row.payload == event
     assert not db_session.scalars(select(OutboundMessage).where(OutboundMessage.openid == openid)).all()
 
