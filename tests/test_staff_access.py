@@ -158,3 +158,22 @@ def test_a_reply_refused_then_reloaded_stays_on_the_case_page(system, file_case)
     other = requests.Session()
     other.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
     assert 'class="err"' not in other.get(system.gateway + resp.headers["Location"]).text
+
+
+def test_the_operations_page_is_for_administrators(system):
+    admin, handler = requests.Session(), requests.Session()
+    admin.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
+    handler.post(f"{system.gateway}/admin/login", data={"username": "huanbao", "password": "demo12345"})
+    page = admin.get(f"{system.gateway}/admin/ops/events")
+    assert page.status_code == 200 and "处理失败的事件" in page.text
+    refused = handler.get(f"{system.gateway}/admin/ops/events")
+    assert refused.status_code == 403 and "没有权限" in refused.text
+    csrf = re.search(r'name="csrf" value="(\w+)"', admin.get(f"{system.gateway}/admin/cases").text).group(1)
+    missing = admin.post(
+        f"{system.gateway}/admin/ops/events/messaging/nosuchevent/handle_case_created/replay", data={"csrf": csrf}
+    )
+    assert missing.status_code == 404 and "没有这条待处理的事件" in missing.text
+    assert (
+        admin.post(f"{system.gateway}/admin/ops/events/nosuchservice/x/y/replay", data={"csrf": csrf}).status_code
+        == 404
+    )
