@@ -93,11 +93,20 @@ def test_every_handler_is_declared_and_every_declaration_handled():
         assert handlers == declared, svc.name
         if declared:
             assert cls.parked_events is not None and cls.processed_events is not None
-        if importlib.import_module(f"services.{svc.name}.events").PUBLISHES:
+        publishes = bool(importlib.import_module(f"services.{svc.name}.events").PUBLISHES)
+        if publishes:
             assert cls.outbox is not None and cls.contract is not None
+        # the outbox relay and its timer run only in services that publish
+        assert hasattr(cls, "relay_pending_events") == publishes, svc.name
 
 
 def test_models_match_their_migrations():
     """`alembic check` for every schema, on a freshly migrated database."""
     with fresh_database(PG_BASE) as url:
         check_all(url)
+
+
+def test_no_gateway_module_imports_back_from_the_app_module():
+    for path in (ROOT / "services" / "gateway").rglob("*.py"):
+        if path.name != "app.py":
+            assert "services.gateway.app" not in path.read_text(), path
