@@ -84,13 +84,17 @@ def main():
         for i in range(max(c, -(-n // 10))):
             s = requests.Session()
             s.cookies.set("sandbox_openid", f"o_bench_{i}", domain="127.0.0.1")
-            assert s.get(f"{system.gateway}/h5/complaints/new").status_code == 200
+            form = s.get(f"{system.gateway}/h5/complaints/new")
+            assert form.status_code == 200
+            s.csrf = re.search(r'name="csrf" value="(\w+)"', form.text).group(1)
             sessions.append(s)
 
         def complaint(i):
-            resp = sessions[i % len(sessions)].post(
+            session = sessions[i % len(sessions)]
+            resp = session.post(
                 f"{system.gateway}/h5/complaints",
                 data={
+                    "csrf": session.csrf,
                     "request_id": uuid.uuid4().hex,
                     "accused": "基准测试对象",
                     "content": f"基准测试投诉内容，第{i}条，用于测量提交吞吐量。",

@@ -55,7 +55,7 @@ def audit_table(metadata):
         Column("target_id", String(64), nullable=False, index=True),
         Column("reason", Text, nullable=False, default=""),
         Column("detail", JSON, nullable=False, default=dict),
-        Column("request_id", String(32), nullable=False, default="-"),
+        Column("request_id", String(64), nullable=False, default="-"),
     )
 
 
@@ -82,7 +82,13 @@ def entries(session, table, target_type=None, target_id=None, limit=200):
         query = query.where(table.c.target_type == target_type)
     if target_id is not None:
         query = query.where(table.c.target_id == str(target_id))
-    return [
-        AuditEntry(**row._asdict(), label=ACTION_LABELS.get(row.action, row.action)).model_dump(mode="json")
-        for row in session.execute(query)
-    ]
+    return [_entry(row) for row in session.execute(query)]
+
+
+def _entry(row):
+    data = row._asdict()
+    if data["actor_kind"] == "citizen":
+        # a citizen's openid ties their cases together (a whistleblower's included): staff reading the trail see
+        # that a citizen acted, not which one
+        data["actor_id"] = data["actor_name"] = ""
+    return AuditEntry(**data, label=ACTION_LABELS.get(row.action, row.action)).model_dump(mode="json")

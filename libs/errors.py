@@ -46,6 +46,13 @@ class NotFound(AppError):
 
 
 @deserialize_to_instance
+class Conflict(AppError):
+    """The request contradicts an earlier one (an idempotency key reused for something else)."""
+
+    http_status = 409
+
+
+@deserialize_to_instance
 class RateLimited(AppError):
     http_status = 429
 
@@ -59,5 +66,5 @@ class DeadlineExceeded(AppError):
 
 HTTP_STATUS = {
     cls: cls.http_status
-    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, RateLimited, DeadlineExceeded)
+    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, Conflict, RateLimited, DeadlineExceeded)
 }

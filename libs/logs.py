@@ -20,6 +20,17 @@ def new_request_id():
     return uuid.uuid4().hex[:16]
 
 
+class ExpectedErrorFilter(logging.Filter):
+    """nameko logs an entrypoint's expected exceptions (refusals: bad input, no permission) with their traceback;
+    a refusal is an answer, so its line stays and the traceback goes."""
+
+    def filter(self, record):
+        if isinstance(record.msg, str) and record.msg.startswith("(expected)"):
+            record.exc_info = None
+            record.exc_text = None
+        return True
+
+
 class RequestIdFilter(logging.Filter):
     def filter(self, record):
         record.request_id = request_id_var.get()

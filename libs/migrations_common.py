@@ -64,3 +64,15 @@ def create_parked_events(schema):
         sa.PrimaryKeyConstraint("event_id", "handler"),
         schema=schema,
     )
+
+
+def widen_audit_request_id(schema):
+    """Request ids arrive from ingresses as UUIDs (36) and up to 64 characters (the gateway's limit)."""
+    op.alter_column(
+        "audit_log",
+        "request_id",
+        type_=sa.String(64),
+        existing_type=sa.String(32),
+        existing_nullable=False,
+        schema=schema,
+    )

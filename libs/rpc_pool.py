@@ -13,7 +13,7 @@ import queue
 import threading
 import time
 
-from nameko.exceptions import RemoteError
+from nameko.exceptions import RemoteError, RpcTimeout
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from libs.errors import AppError
@@ -50,7 +50,11 @@ class RpcPool:
                 except Exception:
                     self._created -= 1
                     raise
-        return self._idle.get(timeout=wait)
+        try:
+            return self._idle.get(timeout=wait)
+        except queue.Empty:
+            # every proxy busy for as long as a call may take: the same answer as a call that timed out (503)
+            raise RpcTimeout(f"no free RPC proxy within {wait}s") from None
 
     def _discard(self, item):
         with self._lock:

@@ -25,7 +25,8 @@ from libs.errors import ValidationError
 
 MAX_INT = 2**31 - 1  # PostgreSQL integer
 MAX_BIGINT = 2**63 - 1  # PostgreSQL bigint
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# control characters nobody types (PostgreSQL refuses NUL), and lone surrogates (no UTF-8 can carry them)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 DIGITS = re.compile(r"^[0-9]{1,19}$")
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 LANDLINE = re.compile(r"^0[1-9][0-9]{8,10}$")  # area code (3-4 digits with the 0) + 7-8 digits
@@ -137,7 +138,7 @@ def OptionalChoice(label, *values):  # noqa: N802
 def check_request_id(request_id):
     """Client-supplied ids that make a write idempotent (a double tap, a retried RPC)."""
     if not isinstance(request_id, str) or not REQUEST_ID.match(request_id):
-        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试")
+        raise ValidationError("invalid_request_id", "请求编号无效（应为8至64位字母、数字、_或-）；在网页上请刷新后重试")
     return request_id
 
 

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from libs import events, health
 from libs.auth import Actor, require
 from libs.db import Database, release_engine, service_engine
-from libs.errors import DeadlineExceeded, NotFound
+from libs.errors import AppError, DeadlineExceeded, NotFound
 from libs.logs import RequestLogging
 from libs.unit_of_work import UnitOfWork
 
@@ -40,6 +40,11 @@ class Rpc(nameko_rpc.Rpc):
     """nameko's @rpc, plus: a request carrying a `deadline` (epoch seconds, set by the gateway's RPC pool) that has
     passed is not run. The gateway has already told the person it failed; running it later (a frozen replica's
     backlog) would do what they were told had not been done."""
+
+    def __init__(self, expected_exceptions=AppError, **kwargs):
+        # a refusal (bad input, no permission, not found) is an answer, not a failure: nameko logs it as a
+        # warning without a traceback
+        super().__init__(expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_message(self, body, message):
         deadline = (message.headers or {}).get("nameko.deadline")
@@ -260,9 +265,12 @@ class ConsumesEvents:
         self._park(name, source, event_type, payload, repr(error), attempts=attempt)
 
     def _run_once(self, name, fn, delivery):
+        """True if the handler ran; False if this event had been handled already."""
         with self.unit_of_work(Actor.system(self.name)) as uow:
-            if events.first_time(uow.session, self.processed_events, delivery.event_id, name):
-                fn(self, uow, delivery)
+            if not events.first_time(uow.session, self.processed_events, delivery.event_id, name):
+                return False
+            fn(self, uow, delivery)
+            return True
 
     def _park(self, name, source, event_type, payload, error, attempts):
         table = self.parked_events
@@ -308,7 +316,10 @@ class ConsumesEvents:
 
     @rpc
     def replay_parked_event(self, event_id, handler):
-        """Run a parked event through its handler again; returns {"replayed": bool, "error": str|None}."""
+        """Run a parked event through its handler again.
+
+        Returns {"replayed": bool, "already_handled": bool, "error": str|None}: already_handled when the event had
+        been processed meanwhile (a redelivery after the database came back), so nothing ran now."""
         self.actor_may_operate()
         table = self.parked_events
         row = self.db.execute(
@@ -323,10 +334,10 @@ class ConsumesEvents:
             delivery = Delivery(
                 row.event_id, str(row.payload.get("occurred_at", "")), model.model_validate(row.payload["data"])
             )
-            self._run_once(row.handler, method.handles, delivery)
+            ran = self._run_once(row.handler, method.handles, delivery)
         except Exception as exc:  # noqa: BLE001 - reported to the operator and kept parked
             self._park(row.handler, source, event_type, row.payload, repr(exc), attempts=1)
-            return {"replayed": False, "error": repr(exc)}
+            return {"replayed": False, "already_handled": False, "error": repr(exc)}
         with UnitOfWork(self.db, self.actor, audit_log=self.audit_log) as uow:
             uow.session.execute(
                 update(table)
@@ -334,8 +345,8 @@ class ConsumesEvents:
                 .values(replayed_at=datetime.now(UTC))
             )
             if self.audit_log is not None:
-                uow.audit("ops.event_replayed", "event", row.event_id, detail={"handler": row.handler})
-        return {"replayed": True, "error": None}
+                uow.audit("ops.event_replayed", "event", row.event_id, detail={"handler": row.handler, "ran": ran})
+        return {"replayed": True, "already_handled": not ran, "error": None}
 
     def actor_may_operate(self):
         if self.actor.kind != "system":

@@ -147,7 +147,9 @@ def test_work_a_frozen_replica_picks_up_after_its_caller_gave_up_is_not_done(sys
     for proc in frozen:
         os.kill(proc.pid, signal.SIGSTOP)
     try:
-        resp = http.post(f"{impatient}/h5/complaints", data=complaint(request_id), allow_redirects=False)
+        resp = http.post(
+            f"{impatient}/h5/complaints", data={**complaint(request_id), "csrf": http.csrf}, allow_redirects=False
+        )
     finally:
         for proc in frozen:
             os.kill(proc.pid, signal.SIGCONT)

@@ -11,7 +11,7 @@ from flask import Flask
 from flask.sessions import SecureCookieSessionInterface
 
 from libs.testing import ROOT, free_port
-from services.gateway.core.secret import KNOWN, InsecureSecret, resolve
+from services.gateway.core.secret import KNOWN, InsecureSecret, check_wechat, resolve
 
 GOOD = "f" * 16 + "0123456789abcdef0123456789abcdef"
 
@@ -67,3 +67,24 @@ def test_a_citizen_cookie_signed_with_the_old_shipped_default_is_worthless(syste
 def test_make_up_runs_in_development_so_it_gets_a_generated_secret():
     makefile = (ROOT / "Makefile").read_text()
     assert "WZW_ENV=development" in makefile
+
+
+SANDBOX = {
+    "TOKEN": "sandboxtoken",
+    "ENCODING_AES_KEY": "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+    "APP_SECRET": "sandbox-secret",
+    "API_BASE": "",
+}
+
+
+def test_the_sandbox_wechat_credentials_never_face_the_real_wechat():
+    with pytest.raises(InsecureSecret, match="TOKEN, ENCODING_AES_KEY, APP_SECRET"):
+        check_wechat(SANDBOX, "production")
+    with pytest.raises(InsecureSecret, match="TOKEN"):
+        check_wechat(
+            {**SANDBOX, "API_BASE": "https://api.weixin.qq.com/", "ENCODING_AES_KEY": "k" * 43, "APP_SECRET": "real"},
+            "production",
+        )
+    check_wechat({**SANDBOX, "API_BASE": "http://sandbox:8090"}, "production")  # a demo against the sandbox
+    check_wechat(SANDBOX, "development")
+    check_wechat({"TOKEN": "t0k3n", "ENCODING_AES_KEY": "k" * 43, "APP_SECRET": "s", "API_BASE": ""}, "production")

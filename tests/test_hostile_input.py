@@ -142,9 +142,23 @@ def test_thirty_parallel_filings_by_one_citizen_store_exactly_ten(system):
     def one(_):
         session = requests.Session()
         session.cookies.update(http.cookies)
+        session.csrf = http.csrf
         return submit(system, session, complaint(uuid.uuid4().hex)).status_code
 
     with concurrent.futures.ThreadPoolExecutor(30) as pool:
         statuses = list(pool.map(one, range(30)))
     assert sorted(statuses) == [303] * 10 + [429] * 20
     assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 10
+
+
+def test_the_complaint_form_needs_its_csrf_token(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    for token in ("", "forged", "非ASCII令牌"):
+        resp = http.post(
+            f"{system.gateway}/h5/complaints", data={**complaint(request_id), "csrf": token}, allow_redirects=False
+        )
+        assert resp.status_code == 400 and CHINESE.search(resp.text)
+    assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 0
+    shown = refused(submit(system, http, complaint(request_id, department_id="99")))
+    assert 'data-field="department_id"' in shown.text and "部门不存在" in shown.text

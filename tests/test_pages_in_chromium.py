@@ -122,6 +122,8 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     staff.fill("#reveal-form input[name=reason]", "电话核实电梯停运情况")
     staff.click("#reveal-form button")
     assert staff.inner_text("#contact-phone") == "13900001111"
+    staff.reload()  # shown in place: a reload neither posts again nor shows the details again
+    assert staff.locator("#contact-phone").count() == 0
     assert staff.evaluate("document.querySelector('#audit').innerText").count("查看联系方式") == 1
     staff.click("text=发送答复")  # empty reply: refused with a reason, on a page that reloads safely
     assert "请填写答复内容" in staff.inner_text("#reply-error")

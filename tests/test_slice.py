@@ -17,6 +17,7 @@ def h5_login(system, openid):
     resp = http.get(f"{system.gateway}/h5/complaints/new")
     assert resp.status_code == 200, resp.text
     assert "投诉举报" in resp.text
+    http.csrf = re.search(r'name="csrf" value="(\w+)"', resp.text).group(1)
     return http, re.search(r'name="request_id" value="(\w+)"', resp.text).group(1)
 
 
@@ -35,7 +36,8 @@ def complaint(request_id, **over):
 
 
 def submit(system, http, data):
-    return http.post(f"{system.gateway}/h5/complaints", data=data, allow_redirects=False)
+    """Post the form as the page would (with the CSRF token h5_login found on it)."""
+    return http.post(f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **data}, allow_redirects=False)
 
 
 def test_complaint_from_form_to_reply_in_wechat(system):

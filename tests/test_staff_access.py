@@ -177,3 +177,79 @@ def test_the_operations_page_is_for_administrators(system):
         admin.post(f"{system.gateway}/admin/ops/events/nosuchservice/x/y/replay", data={"csrf": csrf}).status_code
         == 404
     )
+
+
+def test_review_findings_stay_fixed(system, file_case):
+    """Found by review: a 36-character request id broke every audited write; the audit trail handed staff the filer's
+    openid; the API accepted the admin cookie (CSRF); a reply key could be reused on another case."""
+    request_id = str(uuid.uuid4())  # what ingresses send: 36 characters
+    resp = requests.post(
+        f"{system.gateway}/api/v1/auth/login",
+        json={"username": "shouli", "password": "demo12345"},
+        headers={"X-Request-Id": request_id},
+    )
+    assert resp.status_code == 200 and resp.headers["X-Request-Id"] == request_id
+    assert system.count("gateway.audit_log", "request_id = :r", r=request_id) == 1
+
+    openid = f"o_private_{uuid.uuid4().hex[:8]}"
+    case = file_case(openid=openid)
+    staff = system.staff_session("shouli")
+    trail = staff.get(f"{system.gateway}/api/v1/cases/{case['id']}/audit").json()
+    filed = [a for a in trail if a["action"] == "case.filed"]
+    assert filed and filed[0]["actor_kind"] == "citizen" and openid not in str(trail)
+
+    browser = requests.Session()
+    browser.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    assert browser.get(f"{system.gateway}/admin/cases").status_code == 200
+    forged = browser.post(
+        f"{system.gateway}/api/v1/cases/{case['id']}/replies",
+        data='{"body": "跨站答复"}',
+        headers={"Content-Type": "text/plain", "Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert forged.status_code == 401  # the API takes the bearer token only
+
+    key = uuid.uuid4().hex
+    url = f"{system.gateway}/api/v1/cases/{case['id']}/replies"
+    assert staff.post(url, json={"body": "第一次答复"}, headers={"Idempotency-Key": key}).status_code == 201
+    assert staff.post(url, json={"body": "第一次答复"}, headers={"Idempotency-Key": key}).status_code == 200
+    reused = staff.post(url, json={"body": "另一条答复"}, headers={"Idempotency-Key": key})
+    assert reused.status_code == 409 and reused.json()["error"]["code"] == "request_id_reused"
+    other = file_case()
+    elsewhere = staff.post(
+        f"{system.gateway}/api/v1/cases/{other['id']}/replies",
+        json={"body": "第一次答复"},
+        headers={"Idempotency-Key": key},
+    )
+    assert elsewhere.status_code == 409
+    assert system.count("cases.replies", "request_id = :k", k=key) == 1
+
+    for bad in ("\ud800", "a\udfffb"):
+        assert (
+            requests.post(f"{system.gateway}/api/v1/auth/login", json={"username": bad, "password": bad}).status_code
+            == 401
+        )
+        assert (
+            staff.post(url, json={"body": "答复" + bad}, headers={"Idempotency-Key": uuid.uuid4().hex}).status_code
+            == 400
+        )
+
+    # a refusal is an answer, not a failure: logged as expected, without a traceback
+    log = system.log("cases") + system.log("cases-2")
+    assert "(expected) error handling worker" in log and "Traceback" not in log
+
+
+def test_form_addresses_opened_again_lead_back_to_their_page(system, file_case):
+    case_id = file_case()["id"]
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    for action in ("contact", "reply", "assign"):
+        resp = http.get(f"{system.gateway}/admin/cases/{case_id}/{action}", allow_redirects=False)
+        assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/admin/cases/{case_id}")
+    for key in ("%00", "x" * 200, "../../etc"):
+        assert http.get(f"{system.gateway}/admin/cases/{case_id}?notice={key}").status_code == 200
+    assert http.get(f"{system.gateway}/admin/ops/events?notice=%00").status_code in (200, 403)
+    assert (
+        requests.get(f"{system.gateway}/h5/complaints", allow_redirects=False)
+        .headers["Location"]
+        .endswith("/h5/complaints/new")
+    )

@@ -104,3 +104,14 @@ def test_envelope_carries_ids_and_request_id():
         request_id_var.reset(token)
     assert len(event["event_id"]) == 32 and event["request_id"] == "req-123" and event["data"] == {"x": 1}
     assert envelope({})["event_id"] != event["event_id"]
+
+
+def test_a_pool_with_no_free_proxy_answers_like_a_timeout():
+    """Every proxy busy for as long as a call may take: RpcTimeout (the gateway's 503), not queue.Empty (a 500)."""
+    from nameko.exceptions import RpcTimeout
+
+    from libs.rpc_pool import RpcPool
+
+    pool = RpcPool({"AMQP_URI": "amqp://nobody@127.0.0.1:1/none"}, size=0, timeout=0.05)
+    with pytest.raises(RpcTimeout):
+        pool.call("cases", "health")

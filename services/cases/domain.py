@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from libs import audit
 from libs.auth import Actor, can, require
-from libs.errors import Forbidden, NotFound, RateLimited, ValidationError
+from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import MAX_BIGINT, check_request_id, validate
 from services.cases import schemas
 from services.cases.models import Case, Reply, audit_log
@@ -155,11 +155,14 @@ def reveal_contact(uow, case_id, data):
 
 def reply(uow, case_id, data, request_id):
     """Answer a case. Returns (case, created); the same request_id twice records one reply."""
-    check_request_id(request_id)
     session, actor = uow.session, uow.actor
     case = _staff_case(session, actor, case_id, "case.reply")
     clean = validate(schemas.ReplyIn, data)
-    if session.scalar(select(Reply).where(Reply.request_id == request_id)) is not None:
+    check_request_id(request_id)
+    earlier = session.scalar(select(Reply).where(Reply.request_id == request_id))
+    if earlier is not None:
+        if earlier.case_id != case.id or earlier.body != clean.body:
+            raise Conflict("request_id_reused", "该请求编号已用于另一条答复，请换一个新的编号")
         return case, False
     now = datetime.now(UTC)
     try:

@@ -1,5 +1,5 @@
 """What cases announces (its published contract; other services declare what they read of it in their own
-events.py, and tests/test_contracts.py checks the two agree)."""
+events.py, and tests/test_shape.py checks the two agree)."""
 
 from datetime import datetime
 

@@ -32,6 +32,7 @@ def create_app(config=None):
     if config.get("LOGGING"):
         logging.config.dictConfig(config["LOGGING"])
     gw = config["GATEWAY"]
+    secret.check_wechat(config["WECHAT"], config.get("ENV", "production"))
     app = Flask(__name__)
     app.config.update(
         SECRET_KEY=secret.resolve(gw.get("SECRET_KEY"), config.get("ENV", "production")),

@@ -5,10 +5,12 @@ Forms post, then redirect back to the case with what to say (core/notices.py): r
 
 import uuid
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can
-from libs.errors import ValidationError
+from libs.errors import DeadlineExceeded, ValidationError
+from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import department_names
 from services.gateway.core import notices
@@ -55,7 +57,8 @@ def _detail(case_id, contact=None):
         errors=notice.get("errors") or {},
         form=notice.get("form") or {},
         departments=department_names(),
-        request_id=uuid.uuid4().hex,
+        # a reply refused or lost on the bus keeps its id: sending it again cannot reply twice
+        request_id=notice.get("request_id") or uuid.uuid4().hex,
     )
 
 
@@ -68,19 +71,33 @@ def case_detail(case_id):
 @bp.post("/cases/<id:case_id>/contact")
 @staff_page
 def reveal_contact(case_id):
-    """An explicit, audited reveal: the answer is this page, with the details, never cached."""
+    """An explicit, audited reveal. The page asks with fetch() and shows the answer in place, so a reload shows
+    the case without it and never posts again; without JavaScript the answer is the case page itself."""
     contact = client.reveal_contact(case_id, {"reason": request.form.get("reason", "")})
+    if request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json":
+        return jsonify(contact)
     return _detail(case_id, contact)
+
+
+@bp.get("/cases/<id:case_id>/<any(contact, reply, assign):action>")
+@staff_page
+def back_to_case(case_id, action):
+    """The address of a form post, opened again (a reload, a bookmark): the case page, not a 405."""
+    return redirect(url_for("cases_admin.case_detail", case_id=case_id))
 
 
 def _post_and_redirect(case_id, action, done_message):
     """Run a staff action, then back to the case: with a confirmation, or with the errors and what was typed."""
     form = {k: v for k, v in request.form.items() if k not in ("csrf", "request_id")}
+    kept = {"form": form, "request_id": request.form.get("request_id", "")}
     try:
         action()
         payload = {"message": done_message}
     except ValidationError as exc:
-        payload = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}
+        payload = {"errors": exc.details.get("fields") or {"_": exc.message}, **kept}
+    except (RpcTimeout, UnknownService, DeadlineExceeded):
+        busy = f"系统繁忙，操作可能未完成，请稍后重新提交（内容已保留，不会重复提交）。错误编号：{request_id_var.get()}"
+        payload = {"errors": {"_": busy}, **kept}
     key = notices.put(db(), g.actor.id, payload)
     return redirect(url_for("cases_admin.case_detail", case_id=case_id, notice=key), code=303)
 

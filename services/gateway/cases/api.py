@@ -1,6 +1,7 @@
 """/api/v1 for cases: what staff tools and integrations call. Each route documents itself (core/openapi.py)."""
 
 from flask import Blueprint, jsonify, request
+from pydantic import Field
 
 from libs.audit import AuditEntry
 from services.cases import schemas
@@ -10,6 +11,17 @@ from services.gateway.core.auth import staff_api
 from services.gateway.core.web import clean_query, json_body
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
+KEY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
+IDEMPOTENCY_KEY = (
+    "Idempotency-Key",
+    KEY_SCHEMA,
+    "Required (or request_id in the body): the same key and body again returns the first reply with 200 and "
+    "changed=false; the same key with another body or case is refused with 409 request_id_reused.",
+)
+
+
+class ReplyRequest(schemas.ReplyIn):
+    request_id: str | None = Field(None, json_schema_extra={"pattern": KEY_SCHEMA["pattern"]})
 
 
 @openapi.route(
@@ -52,10 +64,11 @@ def reveal_contact(case_id):
     "/cases/<id:case_id>/replies",
     "POST",
     summary="Reply to the citizen (audited, notified in WeChat). Idempotent by Idempotency-Key (or request_id).",
-    body=schemas.ReplyIn,
+    body=ReplyRequest,
     response=schemas.StaffCaseChange,
     status=201,
-    headers=("Idempotency-Key",),
+    errors=(400, 401, 403, 404, 409),
+    headers=(IDEMPOTENCY_KEY,),
 )
 @staff_api
 def reply(case_id):

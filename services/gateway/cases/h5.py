@@ -11,7 +11,7 @@ from libs.errors import DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import departments
-from services.gateway.core.auth import citizen_page
+from services.gateway.core.auth import citizen_csrf_token, citizen_page
 from services.gateway.messaging.client import follows
 
 bp = Blueprint("cases_h5", __name__, url_prefix="/h5")
@@ -25,14 +25,23 @@ def follow_qr(url):
     return segno.make(url, error="m").svg_inline(scale=4, dark="#222")
 
 
+def _departments_if_up():
+    """The form's department list; if content cannot answer, the form still comes back with what was typed."""
+    try:
+        return departments()
+    except (RpcTimeout, UnknownService, DeadlineExceeded):
+        return []
+
+
 def _form(form, errors, request_id, status=200):
     return render_template(
         "h5/complaint_form.html",
         form=form,
         errors=errors,
-        departments=departments(),
+        departments=departments() if status == 200 else _departments_if_up(),
         request_id=request_id,
         content_max=CONTENT_MAX,
+        csrf=citizen_csrf_token(),
     ), status
 
 
@@ -64,6 +73,12 @@ def complaint_submit():
         )
         return _form(form, {"_": message}, request_id, 503)
     return redirect(url_for("cases_h5.case_detail", number=case["number"], created=1), code=303)
+
+
+@bp.get("/complaints")
+def complaints_get():
+    """Where a refused form was posted: reloading it (or sharing the link) leads back to the form, not to a 405."""
+    return redirect(url_for("cases_h5.complaint_form"))
 
 
 @bp.get("/cases")

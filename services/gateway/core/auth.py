@@ -19,10 +19,13 @@ bp = Blueprint("citizen_auth", __name__, url_prefix="/h5")
 
 # -- staff ---------------------------------------------------------------------------------------------------
 def request_token():
+    """The staff session token: the bearer token, or on admin pages the session cookie. The API takes the bearer
+    token only: a browser attaches cookies to any request, so a page elsewhere could otherwise post to the API as
+    the signed-in staff member (the admin pages guard their forms with a CSRF token instead)."""
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         return header[7:].strip()
-    return request.cookies.get(STAFF_COOKIE)
+    return None if request.path.startswith("/api/") else request.cookies.get(STAFF_COOKIE)
 
 
 def current_staff():
@@ -31,10 +34,24 @@ def current_staff():
     return g.staff
 
 
+def _mac(*parts):
+    message = "\x1f".join(parts).encode("utf-8", "replace")
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, "sha256").hexdigest()[:32]
+
+
+def same(sent, expected):
+    """Constant-time comparison that also survives whatever a client sends (non-ASCII included)."""
+    return hmac.compare_digest(str(sent or "").encode("utf-8", "replace"), expected.encode())
+
+
 def csrf_token():
     """Tied to the session token: a form posted from another site cannot know it."""
-    token = request_token() or ""
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), token.encode(), "sha256").hexdigest()[:32]
+    return _mac("staff", request_token() or "")
+
+
+def citizen_csrf_token():
+    """Tied to the citizen's signed session: a page elsewhere in WeChat cannot post the complaint form for them."""
+    return _mac("citizen", session.get("openid") or "")
 
 
 def staff_page(view):
@@ -45,7 +62,7 @@ def staff_page(view):
         actor = current_staff()
         if actor is None:
             return redirect(url_for("staff.login", next=request.path))
-        if request.method == "POST" and not hmac.compare_digest(request.form.get("csrf", ""), csrf_token()):
+        if request.method == "POST" and not same(request.form.get("csrf"), csrf_token()):
             abort(400)
         g.actor = actor
         return view(*args, **kwargs)
@@ -85,6 +102,8 @@ def citizen_page(view):
             state = secrets.token_hex(8)
             session["oauth"] = {"state": state, "next": back}
             return redirect(authorize_url(state))
+        if request.method == "POST" and not same(request.form.get("csrf"), citizen_csrf_token()):
+            abort(400)
         g.actor = Actor.citizen(openid)
         return view(*args, **kwargs)
 
@@ -109,7 +128,7 @@ def oauth_callback():
     if not code:
         raise ValidationError("missing_code", "微信授权未完成，请重新打开页面")
     pending = session.pop("oauth", None) or {}
-    if not pending.get("state") or not hmac.compare_digest(pending["state"], request.args.get("state", "")):
+    if not pending.get("state") or not same(request.args.get("state"), pending["state"]):
         # not the authorization this browser started (forged, replayed, or from another tab's older attempt)
         raise ValidationError("oauth_state_mismatch", "授权已失效，请重新打开页面")
     session["openid"] = call("messaging", "oauth_openid", code)

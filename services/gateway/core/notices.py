@@ -5,6 +5,7 @@ Kept in the gateway's schema, not in the cookie: a refused 2,000-character reply
 gateway replica must be able to show it.
 """
 
+import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from services.gateway.models import PageNotice
 from services.gateway.staff.accounts import GATEWAY
 
 TTL = timedelta(minutes=30)
+KEY = re.compile(r"^[A-Za-z0-9_-]{8,32}$")
 
 
 def put(session, owner, payload):
@@ -29,7 +31,7 @@ def put(session, owner, payload):
 
 def get(session, owner, key):
     """What was stored under `key` for this owner (another staff member's key shows nothing)."""
-    if not key or len(key) > 32:
+    if not KEY.match(key or ""):
         return {}
     row = session.scalar(
         select(PageNotice).where(

@@ -116,7 +116,12 @@ def document():
                         "schema": op.query.model_json_schema(ref_template=REF)["properties"][name],
                     }
                 )
-        params += [{"name": h, "in": "header", "schema": {"type": "string"}} for h in op.headers]
+        params += [
+            {"name": h[0], "in": "header", "schema": h[1], "description": h[2]}
+            if isinstance(h, tuple)
+            else {"name": h, "in": "header", "schema": {"type": "string"}}
+            for h in op.headers
+        ]
         if params:
             item["parameters"] = params
         if op.body:

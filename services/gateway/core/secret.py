@@ -16,8 +16,23 @@ KNOWN = {"dev-only-change-me", "change-me-in-production", "change-me", "secret",
 DEV_SECRET_FILE = Path(__file__).resolve().parents[3] / "var" / "gateway_secret"
 
 
+# the sandbox's WeChat credentials (deploy/config/wzw.yaml defaults): anyone can sign callbacks with them
+SANDBOX_WECHAT = {"sandboxtoken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "sandbox-secret"}
+REAL_WECHAT = ("", "https://api.weixin.qq.com")
+
+
 class InsecureSecret(RuntimeError):
     pass
+
+
+def check_wechat(wechat, environment):
+    """Talking to the real WeChat with the sandbox's token, AES key or app secret would let anyone forge callbacks
+    (and read citizens' case replies through them): refused outside development and tests."""
+    if environment in ("development", "test") or str(wechat.get("API_BASE") or "").rstrip("/") not in REAL_WECHAT:
+        return
+    leaked = [k for k in ("TOKEN", "ENCODING_AES_KEY", "APP_SECRET") if str(wechat.get(k) or "") in SANDBOX_WECHAT]
+    if leaked:
+        raise InsecureSecret(f"WeChat {', '.join(leaked)} still hold the sandbox's values: set the account's own")
 
 
 def resolve(configured, environment, dev_file=DEV_SECRET_FILE):

@@ -1,6 +1,8 @@
 """Operations: events a service could not process after its retries (parked), listed and replayed by an
 operator (permission `ops.events`), in the admin and through the API."""
 
+import re
+
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from pydantic import BaseModel
 
@@ -28,6 +30,7 @@ class ParkedEvent(BaseModel):
 
 class ReplayOut(BaseModel):
     replayed: bool
+    already_handled: bool
     error: str | None
 
 
@@ -38,8 +41,11 @@ def parked():
     return sorted(rows, key=lambda r: r["parked_at"], reverse=True)
 
 
+NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
 def replay(service, event_id, handler):
-    if service not in {s.name for s in consumers()}:
+    if service not in {s.name for s in consumers()} or not NAME.match(event_id) or not NAME.match(handler):
         raise NotFound("parked_event_not_found", "没有这条待处理的事件")
     return call(service, "replay_parked_event", event_id, handler)
 
@@ -81,5 +87,8 @@ def page():
 @staff_page
 def page_replay(service, event_id, handler):
     result = replay(service, event_id, handler)
-    message = "已重新处理" if result["replayed"] else f"仍然失败：{result['error']}"
+    if result["already_handled"]:
+        message = "该事件此前已处理成功，本次未重复处理"
+    else:
+        message = "已重新处理" if result["replayed"] else f"仍然失败：{result['error']}"
     return redirect(url_for("ops.page", notice=notices.put(db(), g.actor.id, {"message": message})), code=303)

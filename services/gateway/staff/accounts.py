@@ -45,7 +45,8 @@ def login(session, username, password):
     """
     if not isinstance(username, str) or not isinstance(password, str) or not username or not password:
         raise Unauthenticated("bad_credentials", "请输入用户名和密码")
-    if CONTROL_CHARS.search(username):  # no account has one, and PostgreSQL would refuse the lookup
+    if CONTROL_CHARS.search(username) or CONTROL_CHARS.search(password[: PASSWORD_MAX + 1]):
+        # no account has one, PostgreSQL would refuse the lookup, and no hash can be taken of a lone surrogate
         raise Unauthenticated("bad_credentials", "用户名或密码错误")
     username = username.strip()[:USERNAME_MAX]
     refused = None

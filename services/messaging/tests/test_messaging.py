@@ -260,7 +260,10 @@ def test_a_failing_handler_parks_the_event_and_an_operator_replays_it(
     with rpc_proxy("messaging", quick_retries, OPERATOR) as proxy:
         listed = proxy.list_parked_events()
         assert [p["event_id"] for p in listed] == [event["event_id"]]
-        assert proxy.replay_parked_event(event["event_id"], "handle_case_created") == {"replayed": True, "error": None}
+        replayed = proxy.replay_parked_event(event["event_id"], "handle_case_created")
+        assert replayed == {"replayed": True, "already_handled": False, "error": None}
+        again = proxy.replay_parked_event(event["event_id"], "handle_case_created")
+        assert again == {"replayed": True, "already_handled": True, "error": None}  # nothing sent twice
     with rpc_proxy("messaging", quick_retries, Actor.citizen(openid)) as proxy, pytest.raises(Forbidden):
         proxy.list_parked_events()  # operators only
     (sent,) = wait_outbound(db_session, openid)
