@@ -3,7 +3,7 @@
 Contracts: each service declares what it publishes in its own `events.py` (`PUBLISHES = {event_type: Model}`)
 and what it reads of other services' events (`CONSUMES = {(source, event_type): Model}`, only the fields it
 uses). `stage` validates against the producer's model; the consumer's handler gets its own model, never the
-producer's dict; tests/test_contracts.py checks that every consumed field is published with the same type.
+producer's dict; tests/test_shape.py checks that every consumed field is published with the same type.
 
 Delivery: a service stages its event in its own `outbox` table in the same transaction as the change, then
 relays it to RabbitMQ after commit (and again from a timer if the relay failed). A relay can repeat an event,
