@@ -51,6 +51,11 @@ class UnitOfWork:
         self.published.append(payload)
         return payload
 
+    def checkpoint(self):
+        """Commit what is done so far, before a call outside our system that cannot be undone (a WeChat send): if
+        the database fails after that call, the intent is already on record and a retry will not repeat it."""
+        self.session.commit()
+
     def savepoint(self):
         """For a step that may fail on a unique constraint (a concurrent duplicate) without losing the rest."""
         return self.session.begin_nested()

@@ -121,30 +121,42 @@ def case_status_text(session, number, openid, base):
 
 
 def log_outbound(session, openid, channel, content, cause, status, error="", template=None, attempt=1):
-    session.add(
-        OutboundMessage(
-            openid=openid,
-            channel=channel,
-            content=content,
-            cause=cause,
-            status=status,
-            error=error,
-            created_at=datetime.now(UTC),
-            template=template,
-            attempt=attempt,
-        )
+    row = OutboundMessage(
+        openid=openid,
+        channel=channel,
+        content=content,
+        cause=cause,
+        status=status,
+        error=error,
+        created_at=datetime.now(UTC),
+        template=template,
+        attempt=attempt,
     )
+    session.add(row)
+    return row
 
 
-def send_custom_text(session, client, openid, content, cause, template=None, attempt=1):
+def _deliver(session, checkpoint, row, send):
+    """Record the message as `sending` and commit that before WeChat is called, then record the outcome.
+
+    WeChat has no idempotency key for these messages, so the one unsafe moment is between its answer and our
+    record of it: if the database fails right then, the row stays `sending` (outcome unknown) and nothing sends
+    it again by itself. A citizen is told at most once, and the 48 h quota counts the message either way."""
+    session.flush()
+    checkpoint()
     try:
-        client.message.send_text(openid, content)
-        log_outbound(session, openid, "custom", content, cause, "sent", attempt=attempt)
-        return True
+        send()
     except (WeChatClientException, OSError) as exc:
-        log.warning("custom message to %s failed: %s", openid, exc)
-        log_outbound(session, openid, "custom", content, cause, "failed", str(exc), template, attempt)
+        log.warning("%s message to %s failed: %s", row.channel, row.openid, exc)
+        row.status, row.error = "failed", str(exc)
         return False
+    row.status = "sent"
+    return True
+
+
+def send_custom_text(session, checkpoint, client, openid, content, cause, template=None, attempt=1):
+    row = log_outbound(session, openid, "custom", content, cause, "sending", template=template, attempt=attempt)
+    return _deliver(session, checkpoint, row, lambda: client.message.send_text(openid, content))
 
 
 def custom_message_allowed(session, follower):
@@ -156,38 +168,40 @@ def custom_message_allowed(session, follower):
         select(func.count()).where(
             OutboundMessage.openid == follower.openid,
             OutboundMessage.channel == "custom",
-            OutboundMessage.status == "sent",
+            OutboundMessage.status.in_(("sent", "sending")),  # an unknown outcome may have used the quota
             OutboundMessage.created_at >= last,
         )
     )
     return sent < CUSTOM_QUOTA
 
 
-def notify(session, client, openid, text, template, cause, attempt=1):
+def notify(session, checkpoint, client, openid, text, template, cause, attempt=1):
     """Tell a citizen something: customer-service message inside the 48 h window, else a template message
-    (followers only), else record that WeChat gives us no way to reach them."""
+    (followers only), else record that WeChat gives us no way to reach them. `checkpoint()` commits the intent
+    before WeChat is called (see _deliver)."""
     follower = session.get(Follower, openid)
     if follower and custom_message_allowed(session, follower):
-        sent = send_custom_text(session, client, openid, text, cause, template, attempt)
+        sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt)
         return "custom" if sent else "failed"
     if follower and follower.subscribed and template:
         data = {k: {"value": str(v)[:TEMPLATE_FIELD_MAX]} for k, v in template["data"].items()}
-        try:
-            client.message.send_template(openid, template["template_id"], data, url=template.get("url"))
-            log_outbound(session, openid, "template", text, cause, "sent", attempt=attempt)
-            return "template"
-        except (WeChatClientException, OSError) as exc:
-            log.warning("template message to %s failed: %s", openid, exc)
-            log_outbound(session, openid, "template", text, cause, "failed", str(exc), template, attempt)
-            return "failed"
+        row = log_outbound(session, openid, "template", text, cause, "sending", template=template, attempt=attempt)
+        sent = _deliver(
+            session,
+            checkpoint,
+            row,
+            lambda: client.message.send_template(openid, template["template_id"], data, url=template.get("url")),
+        )
+        return "template" if sent else "failed"
     reason = "not a follower, and no customer-service message allowed now"
     log_outbound(session, openid, "none", text, cause, "undeliverable", reason, attempt=attempt)
     return "undeliverable"
 
 
-def retry_failed(session, client, min_age=RETRY_AFTER):
+def retry_failed(session, checkpoint, client, min_age=RETRY_AFTER):
     """Send failed notifications again (WeChat down, token trouble), each by whatever channel is allowed now,
-    in the caller's unit of work. SKIP LOCKED lets every replica run this without sending one twice."""
+    in the caller's unit of work. SKIP LOCKED lets every replica run this without sending one twice; the rows
+    are marked `retried` and committed before any is sent, so no other replica picks them up meanwhile."""
     now = datetime.now(UTC)
     rows = session.scalars(
         select(OutboundMessage)
@@ -201,11 +215,13 @@ def retry_failed(session, client, min_age=RETRY_AFTER):
         .limit(50)
         .with_for_update(skip_locked=True)
     ).all()
-    outcomes = []
     for row in rows:
         row.status = "retried"
-        outcomes.append(notify(session, client, row.openid, row.content, row.template, row.cause, row.attempt + 1))
-    return outcomes
+    checkpoint()
+    return [
+        notify(session, checkpoint, client, row.openid, row.content, row.template, row.cause, row.attempt + 1)
+        for row in rows
+    ]
 
 
 def follows(session, openid):

@@ -53,7 +53,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             return {"reply": reply}
         # too late for a passive reply: the gateway has answered WeChat `success` already
         with self.unit_of_work() as uow:
-            domain.send_custom_text(uow.session, self.wechat, openid, reply, dedupe_key)
+            domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, reply, dedupe_key)
         return {"reply": None, "sent_async": True}
 
     def _compose_reply(self, fields):
@@ -91,13 +91,15 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         """Operators (and the timer) resend failed notifications; returns how each one went."""
         self.actor_may_operate()  # operators: the same permission as replaying parked events
         with self.unit_of_work() as uow:
-            return domain.retry_failed(uow.session, self.wechat, timedelta(seconds=float(min_age_seconds)))
+            return domain.retry_failed(
+                uow.session, uow.checkpoint, self.wechat, timedelta(seconds=float(min_age_seconds))
+            )
 
     @timer(interval=30)
     def retry_failed_notifications_periodically(self):
         try:
             with self.unit_of_work() as uow:
-                domain.retry_failed(uow.session, self.wechat)
+                domain.retry_failed(uow.session, uow.checkpoint, self.wechat)
         except Exception:
             log.exception("retrying failed notifications failed; next round in 30 s")
 
@@ -139,5 +141,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def _tell(self, uow, delivery, text, template):
         case = delivery.data
         domain.track_case(uow.session, case)
-        channel = domain.notify(uow.session, self.wechat, case.openid, text, template, delivery.event_id)
+        # the intent (and this event's processed mark) is committed before WeChat is called: a database failure
+        # after the send cannot make a retry send it again
+        channel = domain.notify(
+            uow.session, uow.checkpoint, self.wechat, case.openid, text, template, delivery.event_id
+        )
         log.info("case %s: %s told by %s", case.number, case.openid, channel)

@@ -288,3 +288,32 @@ def test_an_event_is_not_lost_when_even_parking_fails(container_factory, quick_r
         _rename(db_session, "case_tracks_broken", "case_tracks")
     (sent,) = wait_outbound(db_session, openid)
     assert "TS202611269902" in sent.content
+
+
+def test_a_database_failure_after_the_send_does_not_send_again(messaging, service_config, sandbox, db_session):
+    """WeChat took the message, then recording it failed: the retry must not tell the citizen twice (at most once;
+    the row says `sending`, outcome unknown, and counts against the 48 h quota)."""
+    openid = follower(db_session, last_message_minutes_ago=5)
+    db_session.execute(
+        text(
+            "CREATE FUNCTION messaging.refuse_sent() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'database gone'; "
+            "END $$ LANGUAGE plpgsql; CREATE TRIGGER refuse_sent BEFORE INSERT OR UPDATE ON messaging.outbound_messages "
+            "FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION messaging.refuse_sent()"
+        )
+    )
+    db_session.commit()
+    try:
+        event_dispatcher(service_config)("cases", "case_created", case_event(openid, number="TS202611269903"))
+        (row,) = wait_outbound(db_session, openid)
+        eventlet.sleep(1.0)  # the handler's retries have run by now
+    finally:
+        db_session.execute(text("DROP TRIGGER refuse_sent ON messaging.outbound_messages"))
+        db_session.execute(text("DROP FUNCTION messaging.refuse_sent()"))
+        db_session.commit()
+    db_session.expire_all()
+    rows = db_session.scalars(select(OutboundMessage).where(OutboundMessage.openid == openid)).all()
+    assert [(r.channel, r.status) for r in rows] == [("custom", "sending")]
+    assert len(sandbox[1].timeline[openid]) == 1  # WeChat was called once
+    assert not db_session.execute(
+        select(parked_events).where(parked_events.c.payload["data"]["openid"].as_string() == openid)
+    ).all()
