@@ -14,10 +14,12 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
+from libs.unit_of_work import UnitOfWork
 from libs.wechat import callback
 from libs.wechat.callback import CallbackRejected
 from services.gateway.core.rpc import db
 from services.gateway.models import CallbackKey
+from services.gateway.staff.accounts import GATEWAY
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -59,28 +61,28 @@ def claim(key, signature):
     """
     session = db()
     now = datetime.now(UTC)
-    won = session.execute(
-        insert(CallbackKey)
-        .values(key=key, received_at=now, signature=signature)
-        .on_conflict_do_nothing()
-        .returning(CallbackKey.key)
-    ).first()
+    with UnitOfWork(session, GATEWAY):
+        won = session.execute(
+            insert(CallbackKey)
+            .values(key=key, received_at=now, signature=signature)
+            .on_conflict_do_nothing()
+            .returning(CallbackKey.key)
+        ).first()
+        if won is None:
+            used_for = session.scalar(select(CallbackKey.key).where(CallbackKey.signature == signature))
+        elif random.random() < 0.01:
+            session.execute(delete(CallbackKey).where(CallbackKey.received_at < now - KEY_TTL))
     if won is None:
-        used_for = session.scalar(select(CallbackKey.key).where(CallbackKey.signature == signature))
-        session.rollback()
         if used_for is not None and used_for != key:
             raise CallbackRejected(403, "signature replayed with another message")
         return False
-    if random.random() < 0.01:
-        session.execute(delete(CallbackKey).where(CallbackKey.received_at < now - KEY_TTL))
-    session.commit()
     return True
 
 
 def release(key):
     session = db()
-    session.execute(delete(CallbackKey).where(CallbackKey.key == key))
-    session.commit()
+    with UnitOfWork(session, GATEWAY):
+        session.execute(delete(CallbackKey).where(CallbackKey.key == key))
 
 
 @bp.post("/wechat")
