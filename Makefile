@@ -36,6 +36,7 @@ up: install
 
 # two runs: the service tier needs eventlet's monkey patch, the system tier (real processes, Chromium) must not have it
 test: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
 	bash deploy/infra.sh wzw
 	bash deploy/browser.sh
 	$(BIN)/python -m pytest -p pytest_nameko services

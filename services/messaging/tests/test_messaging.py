@@ -298,7 +298,8 @@ def test_a_database_failure_after_the_send_does_not_send_again(messaging, servic
         text(
             "CREATE FUNCTION messaging.refuse_sent() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'database gone'; "
             "END $$ LANGUAGE plpgsql; "
-            "CREATE TRIGGER refuse_sent BEFORE INSERT OR UPDATE ON messaging.outbound_messages FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION messaging.refuse_sent()"
+            "CREATE TRIGGER refuse_sent BEFORE INSERT OR UPDATE ON messaging.outbound_messages FOR EACH ROW "
+            "WHEN (NEW.status = 'sent') EXECUTE FUNCTION messaging.refuse_sent()"
         )
     )
     db_session.commit()
