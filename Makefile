@@ -40,7 +40,8 @@ test: install
 	bash deploy/infra.sh wzw
 	bash deploy/browser.sh
 	$(BIN)/python -m pytest -p pytest_nameko services
-	$(BIN)/python -m pytest libs tests
+	WZW_SCREENSHOTS=var/screenshots $(BIN)/python -m pytest libs tests
+	@echo "page screenshots (phone and laptop sizes): var/screenshots/"
 
 bench: install
 	bash deploy/infra.sh wzw_bench
