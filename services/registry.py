@@ -1,6 +1,6 @@
 """The one list of the system's parts. Everything that needs "every service" reads it from here:
 migrations (libs/migrate.py), the gateway's readiness check, the test and bench system (libs/testing.py), and
-tests/test_registry.py, which checks deploy/Procfile and deploy/kubernetes.yaml against it.
+tests/test_shape.py, which checks deploy/Procfile, docker-compose.yml and kubernetes.yaml against it.
 
 Adding a service: create `services/<name>/` (service.py with `<Name>Service`, models.py, migrations/), then add
 its name here. Its nameko name, its PostgreSQL schema and its package name are the same word.

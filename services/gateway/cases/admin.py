@@ -9,7 +9,7 @@ from flask import Blueprint, g, jsonify, redirect, render_template, request, url
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can
-from libs.errors import DeadlineExceeded, ValidationError
+from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import department_names
@@ -93,7 +93,7 @@ def _post_and_redirect(case_id, action, done_message):
     try:
         action()
         payload = {"message": done_message}
-    except ValidationError as exc:
+    except (ValidationError, Conflict, Forbidden) as exc:
         payload = {"errors": exc.details.get("fields") or {"_": exc.message}, **kept}
     except (RpcTimeout, UnknownService, DeadlineExceeded):
         busy = f"系统繁忙，操作可能未完成，请稍后重新提交（内容已保留，不会重复提交）。错误编号：{request_id_var.get()}"

@@ -4,13 +4,14 @@ OAuth2 (`snsapi_base`) into a signed session. Sets `g.actor`, which core/rpc.py 
 import functools
 import hmac
 import secrets
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
 from libs.auth import ROLE_LABELS, Actor
 from libs.errors import Unauthenticated, ValidationError
 from services.gateway.core.rpc import call, db
+from services.gateway.core.web import local_path
 from services.gateway.staff import accounts
 
 STAFF_COOKIE = "wzw_staff"
@@ -96,7 +97,7 @@ def citizen_page(view):
     def wrapper(*args, **kwargs):
         openid = session.get("openid")
         if not openid:
-            back = request.full_path.rstrip("?") if request.method == "GET" else url_for("cases_h5.my_cases")
+            back = _here() if request.method == "GET" else ""
             # WeChat allows only [a-zA-Z0-9] in `state`, and it doubles as the OAuth anti-forgery token: the page
             # to return to stays in the (signed) session, keyed by it
             state = secrets.token_hex(8)
@@ -108,6 +109,12 @@ def citizen_page(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def _here():
+    """This page's address, percent-encoded as the browser sent it (checked again before redirecting to it)."""
+    query = request.query_string.decode("latin-1")
+    return quote(request.path, safe="/") + (f"?{query}" if query else "")
 
 
 def authorize_url(state):
@@ -132,8 +139,4 @@ def oauth_callback():
         # not the authorization this browser started (forged, replayed, or from another tab's older attempt)
         raise ValidationError("oauth_state_mismatch", "授权已失效，请重新打开页面")
     session["openid"] = call("messaging", "oauth_openid", code)
-    next_path = pending.get("next", "")
-    # only our own H5 pages: an open redirect would let a link borrow the government's name
-    if not next_path.startswith("/h5/") or next_path.startswith("//"):
-        next_path = url_for("cases_h5.my_cases")
-    return redirect(next_path)
+    return redirect(local_path(pending.get("next", ""), "/h5/", url_for("cases_h5.my_cases")))

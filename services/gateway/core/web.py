@@ -93,6 +93,17 @@ def _depth(value):
     return deepest
 
 
+SAFE_PATH = re.compile(r"^/[A-Za-z0-9\-._~%!$&'()*+,;=:@/?]{0,511}$")
+
+
+def local_path(path, prefix, fallback):
+    """`path` if it is one of our own pages under `prefix` (where to go back after a login), else `fallback`: no
+    other site (an open redirect borrows the government's name), no control characters (a header split)."""
+    if isinstance(path, str) and path.startswith(prefix) and not path.startswith("//") and SAFE_PATH.match(path):
+        return path
+    return fallback
+
+
 def clean_query(name, max_len=100):
     """A query-string value fit to pass on, or a 400: control characters are refused, length is bounded."""
     value = request.args.get(name, "")
@@ -118,7 +129,7 @@ def install(app):
         if not request.path.startswith("/h5/"):
             # staff pages must not be framed (clickjacking); H5 pages open inside WeChat's (and the sandbox's) webview
             resp.headers["X-Frame-Options"] = "DENY"
-        if request.path.startswith(("/admin", "/api/v1", "/h5/")):
+        if request.path.startswith(("/admin", "/api/v1", "/h5/")) and "Cache-Control" not in resp.headers:
             # staff pages and the API show personal data, H5 pages a citizen's own cases: no copy in any cache
             resp.headers["Cache-Control"] = "no-store"
         took = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000

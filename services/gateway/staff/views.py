@@ -7,7 +7,7 @@ from libs.errors import RateLimited, Unauthenticated
 from services.gateway.core import openapi
 from services.gateway.core.auth import STAFF_COOKIE, request_token, staff_page
 from services.gateway.core.rpc import db
-from services.gateway.core.web import json_body
+from services.gateway.core.web import json_body, local_path
 from services.gateway.staff import accounts
 
 bp = Blueprint("staff", __name__)
@@ -40,8 +40,7 @@ def login():
         except (Unauthenticated, RateLimited) as exc:
             error = exc.message
         else:
-            next_path = request.args.get("next", "")
-            target = next_path if next_path.startswith("/admin/") and not next_path.startswith("//") else "/admin/"
+            target = local_path(request.args.get("next", ""), "/admin/", "/admin/")
             resp = make_response(redirect(target, code=303))
             resp.set_cookie(
                 STAFF_COOKIE,

@@ -318,3 +318,10 @@ def test_a_database_failure_after_the_send_does_not_send_again(messaging, servic
     assert not db_session.execute(
         select(parked_events).where(parked_events.c.payload["data"]["openid"].as_string() == openid)
     ).all()
+
+
+def test_one_engine_per_process(messaging):
+    """The session per worker, the outbox relay and the token store share one pool (docs: Connections)."""
+    engines = {id(dep.engine) for dep in messaging.dependencies if hasattr(dep, "engine")}
+    assert len(engines) == 1
+    assert messaging.dependencies and len([d for d in messaging.dependencies if hasattr(d, "engine")]) == 3
