@@ -162,3 +162,24 @@ def test_the_complaint_form_needs_its_csrf_token(system):
     assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 0
     shown = refused(submit(system, http, complaint(request_id, department_id="99")))
     assert 'data-field="department_id"' in shown.text and "部门不存在" in shown.text
+
+
+@pytest.mark.parametrize(
+    "target", ["/admin/%0d%0aX-Injected:1", "/admin/%00", "//evil.example/admin/", "https://evil.example/"]
+)
+def test_login_redirect_targets_are_our_own_clean_paths(system, target):
+    http = requests.Session()
+    resp = http.post(
+        f"{system.gateway}/admin/login?next={target}",
+        data={"username": "shouli", "password": "demo12345"},
+        allow_redirects=False,
+    )
+    assert resp.status_code == 303 and resp.headers["Location"] == "/admin/"
+    assert "X-Injected" not in resp.headers
+
+
+def test_a_page_address_with_a_newline_survives_the_oauth_round_trip(system):
+    http = requests.Session()
+    http.cookies.set("sandbox_openid", system.citizen().openid, domain="127.0.0.1")
+    resp = http.get(f"{system.gateway}/h5/cases/TS%0d%0aX-Injected:1", allow_redirects=True)
+    assert resp.status_code in (200, 404) and "X-Injected" not in resp.headers

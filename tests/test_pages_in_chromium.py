@@ -192,3 +192,21 @@ def test_the_complaint_form_counts_characters_up_to_the_limit(system, phone):
     assert phone.inner_text("#content-counter") == "2000/2000"  # ...and the counter says so, in red
     assert phone.eval_on_selector("#content-counter", "e => getComputedStyle(e).color") == "rgb(250, 81, 81)"
     shot(phone, "h5-form-limit")
+
+
+def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
+    """服务大厅 → 社会保障窗口 → 失业人员各项补贴 → materials → the department's phone, at phone size, no login."""
+    phone.goto(f"{system.gateway}/h5/services")
+    shot(phone, "h5-services")
+    phone.click("a.window-link:near(:text('社会保障窗口'))")
+    phone.click("text=失业人员各项补贴")
+    assert phone.inner_text("#service-name") == "失业人员各项补贴"
+    assert phone.locator("#materials .weui-cell").count() >= 2
+    shot(phone, "h5-service-type")
+    phone.click("text=办理部门的电话和地址")
+    assert phone.inner_text("#department-name") == "市人力资源和社会保障局"
+    assert phone.inner_text("#department-phone").startswith("0")
+    shot(phone, "h5-department")
+    # no label breaks inside itself on a phone (被投诉对象, 办理时限 …)
+    heights = phone.eval_on_selector_all(".weui-form-preview__label", "els => els.map(e => e.getClientRects().length)")
+    assert heights and all(h == 1 for h in heights)

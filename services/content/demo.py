@@ -1,65 +1,64 @@
-"""Demo departments (from the product brief): `python -m services.content.demo`. Safe to run twice."""
+"""Demo catalogue (services/content/demo_data.py): `python -m services.content.demo`. Safe to run twice: rows are
+matched by id (departments) or name (windows, service types) and brought up to date."""
 
+from sqlalchemy import delete
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
 from libs.config import load_config
 from libs.db import make_engine
-from services.content.models import Department
+from services.content import demo_data
+from services.content.models import Department, Leader, ServiceType, Window
+from services.content.schemas import Faq, FormField
 
-DEPARTMENTS = [
-    (
-        1,
-        "市人力资源和社会保障局",
-        "就业促进、社会保险、劳动关系与劳动仲裁",
-        "0571-12333",
-        "市民中心A座3楼",
-        "工作日 9:00-17:00",
-    ),
-    (
-        2,
-        "市生态环境局",
-        "环境污染防治、环境执法与投诉受理",
-        "0571-12369",
-        "市民中心B座5楼",
-        "工作日 9:00-17:00",
-    ),
-    (
-        3,
-        "市市场监督管理局",
-        "市场主体登记、食品药品安全、消费维权",
-        "0571-12315",
-        "市民中心C座2楼",
-        "工作日 9:00-17:00",
-    ),
-    (
-        4,
-        "市住房和城乡建设局",
-        "住房保障、物业管理、建筑市场监管",
-        "0571-12329",
-        "市民中心A座6楼",
-        "工作日 9:00-17:00",
-    ),
-    (
-        5,
-        "市交通运输局",
-        "道路运输、出租车与公交服务监管",
-        "0571-12328",
-        "市民中心D座1楼",
-        "工作日 9:00-17:00",
-    ),
-]
+SERVICE_FIELDS = ("summary", "description", "eligibility", "fees", "time_limit", "location", "hours", "bookable")
 
 
 def load(session):
-    for i, (dep_id, name, remit, phone, address, hours) in enumerate(DEPARTMENTS):
-        values = dict(id=dep_id, name=name, remit=remit, phone=phone, address=address, hours=hours, sort_order=i)
-        session.execute(insert(Department).values(**values).on_conflict_do_nothing())
+    for order, dep in enumerate(demo_data.DEPARTMENTS):
+        values = {k: dep[k] for k in ("id", "name", "remit", "description", "phone", "address", "hours")}
+        values.update(latitude=dep.get("latitude"), longitude=dep.get("longitude"), sort_order=order)
+        stmt = insert(Department).values(**values)
+        session.execute(stmt.on_conflict_do_update(index_elements=["id"], set_={k: stmt.excluded[k] for k in values}))
+        session.execute(delete(Leader).where(Leader.department_id == dep["id"]))
+        for i, leader in enumerate(dep.get("leaders", [])):
+            session.add(Leader(department_id=dep["id"], sort_order=i, **leader))
+    windows = [(w, w["services"]) for w in demo_data.WINDOWS] + [(None, demo_data.UNGROUPED_SERVICES)]
+    for order, (win, services) in enumerate(windows):
+        window_id = None
+        if win is not None:
+            stmt = insert(Window).values(name=win["name"], description=win["description"], sort_order=order)
+            stmt = stmt.on_conflict_do_update(
+                index_elements=["name"], set_={"description": stmt.excluded.description, "sort_order": order}
+            ).returning(Window.id)
+            window_id = session.execute(stmt).scalar_one()
+        for i, svc in enumerate(services):
+            values = {k: svc[k] for k in SERVICE_FIELDS}
+            values.update(
+                name=svc["name"],
+                window_id=window_id,
+                department_id=svc["department_id"],
+                materials=list(svc["materials"]),
+                keywords=list(svc.get("keywords", [])),
+                # checked as staff input will be: a malformed demo form field fails here, not on a citizen's page
+                faq=[Faq.model_validate(x).model_dump() for x in svc.get("faq", [])],
+                form_fields=[FormField.model_validate(x).model_dump() for x in svc.get("form_fields", [])],
+                sort_order=i,
+            )
+            stmt = insert(ServiceType).values(**values)
+            session.execute(
+                stmt.on_conflict_do_update(index_elements=["name"], set_={k: stmt.excluded[k] for k in values})
+            )
     session.commit()
+    return {
+        "departments": len(demo_data.DEPARTMENTS),
+        "windows": len(demo_data.WINDOWS),
+        "service types": sum(len(s) for _, s in windows),
+    }
 
 
 if __name__ == "__main__":
     engine = make_engine(load_config()["DATABASE_URL"], peak=1)
     with Session(engine) as session:
-        load(session)
-    print(f"content: {len(DEPARTMENTS)} demo departments")
+        counts = load(session)
+    print("content: " + ", ".join(f"{n} {what}" for what, n in counts.items()))

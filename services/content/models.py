@@ -1,5 +1,7 @@
-from sqlalchemy import Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+"""content's tables: the public catalogue (departments and their leaders, service windows and service types)."""
+
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Identity, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from libs.audit import audit_table
 from libs.db import schema_base
@@ -15,8 +17,67 @@ class Department(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
-    remit: Mapped[str] = mapped_column(Text, default="")
+    remit: Mapped[str] = mapped_column(Text, default="")  # one line a citizen scans to find the right office
+    description: Mapped[str] = mapped_column(Text, default="")
     phone: Mapped[str] = mapped_column(String(32), default="")
     address: Mapped[str] = mapped_column(String(200), default="")
     hours: Mapped[str] = mapped_column(String(100), default="")
+    latitude: Mapped[float | None] = mapped_column(Float)
+    longitude: Mapped[float | None] = mapped_column(Float)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    leaders: Mapped[list["Leader"]] = relationship(order_by="Leader.sort_order", lazy="selectin")
+
+
+class Leader(Base):
+    __tablename__ = "leaders"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    department_id: Mapped[int] = mapped_column(ForeignKey("content.departments.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(32))
+    title: Mapped[str] = mapped_column(String(32))
+    duties: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Window(Base):
+    """服务窗口: an optional grouping of service types (社会保障窗口, 环境保护窗口 …)."""
+
+    __tablename__ = "windows"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    services: Mapped[list["ServiceType"]] = relationship(
+        order_by="ServiceType.sort_order", lazy="selectin", back_populates="window"
+    )
+
+
+class ServiceType(Base):
+    """服务类型: one service a citizen can ask about, apply for or book; under a window or on its own."""
+
+    __tablename__ = "service_types"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    window_id: Mapped[int | None] = mapped_column(ForeignKey("content.windows.id", ondelete="SET NULL"), index=True)
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("content.departments.id", ondelete="SET NULL"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    eligibility: Mapped[str] = mapped_column(Text, default="")  # who may apply
+    materials: Mapped[list] = mapped_column(JSON, default=list)  # documents to bring, in order
+    fees: Mapped[str] = mapped_column(String(200), default="")
+    time_limit: Mapped[str] = mapped_column(String(100), default="")
+    location: Mapped[str] = mapped_column(String(200), default="")
+    hours: Mapped[str] = mapped_column(String(100), default="")
+    bookable: Mapped[bool] = mapped_column(Boolean, default=False)
+    keywords: Mapped[list] = mapped_column(JSON, default=list)  # what citizens type instead of the official name
+    faq: Mapped[list] = mapped_column(JSON, default=list)  # [{"q", "a"}]
+    form_fields: Mapped[list] = mapped_column(JSON, default=list)  # Open311-style attributes (schemas.FormField)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+
+    window: Mapped["Window | None"] = relationship(back_populates="services", lazy="joined")

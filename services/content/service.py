@@ -1,12 +1,8 @@
-"""content: department profiles now; posters, windows, service types, albums and news in later issues."""
+"""content: the public catalogue (departments, windows, service types); posters, albums and news in later steps."""
 
-from sqlalchemy import select
-
-from libs.errors import NotFound
-from libs.schemas import MAX_INT
 from libs.service import ServiceBase, rpc
-from services.content.models import Department, audit_log
-from services.content.schemas import department_view
+from services.content import catalogue
+from services.content.models import audit_log
 
 
 class ContentService(ServiceBase):
@@ -15,13 +11,29 @@ class ContentService(ServiceBase):
 
     @rpc
     def list_departments(self):
-        rows = self.db.scalars(select(Department).order_by(Department.sort_order, Department.id))
-        return [department_view(d) for d in rows]
+        return catalogue.departments(self.db)
 
     @rpc
     def get_department(self, department_id):
-        valid = isinstance(department_id, int) and not isinstance(department_id, bool) and 1 <= department_id <= MAX_INT
-        d = self.db.get(Department, department_id) if valid else None
-        if d is None:
-            raise NotFound("department_not_found", "部门不存在")
-        return department_view(d)
+        return catalogue.department(self.db, department_id)
+
+    @rpc
+    def department_detail(self, department_id):
+        """A department's page: its profile, leaders and the services it is responsible for."""
+        return catalogue.department_detail(self.db, department_id)
+
+    @rpc
+    def list_windows(self):
+        return catalogue.windows(self.db)
+
+    @rpc
+    def get_window(self, window_id):
+        return catalogue.window(self.db, window_id)
+
+    @rpc
+    def list_service_types(self, window_id=None, standalone=False):
+        return catalogue.service_types(self.db, window_id, bool(standalone))
+
+    @rpc
+    def get_service_type(self, service_type_id):
+        return catalogue.service_type(self.db, service_type_id)

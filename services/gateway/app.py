@@ -6,7 +6,7 @@ H5, admin and API halves together over one client per service:
   core/       request handling, errors, auth (who is asking), rpc (call/db), openapi, notices, secret
   staff/      staff accounts (accounts.py) and signing in (views.py)
   cases/      投诉举报 and the other case kinds: h5.py, admin.py, api.py over client.py
-  content/    departments (api.py over client.py)
+  content/    the public catalogue (微官网): h5.py and api.py over client.py
   messaging/  client.py (follower status, OAuth)
   wechat/     the WeChat callback
   ops/        parked events: list and replay
@@ -92,11 +92,12 @@ def create_app(config=None):
     from services.gateway.cases import api as cases_api
     from services.gateway.cases import h5 as cases_h5
     from services.gateway.content import api as content_api
+    from services.gateway.content import h5 as content_h5
     from services.gateway.core import auth
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
     from services.gateway.wechat import callback
 
-    for module in (callback, auth, cases_h5, cases_admin, cases_api, content_api, staff, ops):
+    for module in (callback, auth, cases_h5, cases_admin, cases_api, content_h5, content_api, staff, ops):
         app.register_blueprint(module.bp)
     return app

@@ -48,7 +48,9 @@ def _form(form, errors, request_id, status=200):
 @bp.get("/complaints/new")
 @citizen_page
 def complaint_form():
-    return _form({}, {}, uuid.uuid4().hex)
+    # a service type's page links here with its department filled in
+    department = request.args.get("department_id", "")
+    return _form({"department_id": department} if department.isdigit() else {}, {}, uuid.uuid4().hex)
 
 
 @bp.post("/complaints")

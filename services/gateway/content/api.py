@@ -1,14 +1,71 @@
-"""/api/v1 for content: the public catalogue (departments now)."""
+"""/api/v1 for content: the public catalogue (no login)."""
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, jsonify, request
 
-from services.content.schemas import Department
+from services.content import schemas
 from services.gateway.content import client
 from services.gateway.core import openapi
 
-bp = Blueprint("content_api", __name__)
+bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
+PUBLIC = {"errors": (404,), "auth": False}
 
 
-@openapi.route(bp, "/api/v1/departments", "GET", summary="Departments", response=[Department], errors=(), auth=False)
+@openapi.route(bp, "/departments", "GET", summary="Departments", response=[schemas.Department], errors=(), auth=False)
 def departments():
     return jsonify(client.departments())
+
+
+@openapi.route(
+    bp,
+    "/departments/<id:department_id>",
+    "GET",
+    summary="A department: profile, leaders, services",
+    response=schemas.DepartmentDetail,
+    **PUBLIC,
+)
+def department(department_id):
+    return jsonify(client.department_detail(department_id))
+
+
+@openapi.route(
+    bp, "/windows", "GET", summary="Service windows", response=[schemas.WindowSummary], errors=(), auth=False
+)
+def windows():
+    return jsonify(client.windows())
+
+
+@openapi.route(
+    bp,
+    "/windows/<id:window_id>",
+    "GET",
+    summary="A service window and its services",
+    response=schemas.WindowDetail,
+    **PUBLIC,
+)
+def window(window_id):
+    return jsonify(client.window(window_id))
+
+
+@openapi.route(
+    bp,
+    "/service-types",
+    "GET",
+    summary="Service types (standalone=true: those under no window)",
+    response=[schemas.ServiceTypeSummary],
+    errors=(),
+    auth=False,
+)
+def service_types():
+    return jsonify(client.service_types(standalone=request.args.get("standalone") == "true"))
+
+
+@openapi.route(
+    bp,
+    "/service-types/<id:service_type_id>",
+    "GET",
+    summary="A service type: who may apply, materials, fees, time limit, where, FAQ, its online form fields",
+    response=schemas.ServiceTypeDetail,
+    **PUBLIC,
+)
+def service_type(service_type_id):
+    return jsonify(client.service_type(service_type_id))

@@ -1,4 +1,4 @@
-"""The gateway's door to the content service."""
+"""The gateway's door to the content service: the public catalogue."""
 
 from services.gateway.core.rpc import call
 
@@ -9,3 +9,23 @@ def departments():
 
 def department_names():
     return {d["id"]: d["name"] for d in departments()}
+
+
+def department_detail(department_id):
+    return call("content", "department_detail", department_id)
+
+
+def windows():
+    return call("content", "list_windows")
+
+
+def window(window_id):
+    return call("content", "get_window", window_id)
+
+
+def service_types(window_id=None, standalone=False):
+    return call("content", "list_service_types", window_id, standalone)
+
+
+def service_type(service_type_id):
+    return call("content", "get_service_type", service_type_id)

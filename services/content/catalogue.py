@@ -1,0 +1,68 @@
+"""Reading the catalogue: departments, windows, service types. Public: anyone may read what is published."""
+
+from sqlalchemy import select
+
+from libs.errors import NotFound
+from libs.schemas import MAX_INT
+from services.content import schemas
+from services.content.models import Department, ServiceType, Window
+
+
+def _id(value):
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
+
+
+def departments(session):
+    rows = session.scalars(select(Department).order_by(Department.sort_order, Department.id))
+    return [schemas.department_view(d) for d in rows]
+
+
+def _department(session, department_id):
+    d = session.get(Department, department_id) if _id(department_id) else None
+    if d is None:
+        raise NotFound("department_not_found", "部门不存在")
+    return d
+
+
+def department(session, department_id):
+    return schemas.department_view(_department(session, department_id))
+
+
+def department_detail(session, department_id):
+    d = _department(session, department_id)
+    services = session.scalars(
+        select(ServiceType).where(ServiceType.department_id == d.id).order_by(ServiceType.sort_order, ServiceType.id)
+    )
+    return schemas.department_detail(d, services)
+
+
+def windows(session):
+    rows = session.scalars(select(Window).order_by(Window.sort_order, Window.id))
+    return [schemas.window_summary(w) for w in rows]
+
+
+def window(session, window_id):
+    w = session.get(Window, window_id) if _id(window_id) else None
+    if w is None:
+        raise NotFound("window_not_found", "服务窗口不存在")
+    return schemas.window_detail(w)
+
+
+def service_types(session, window_id=None, standalone=False):
+    """All service types, those of one window, or (standalone) those under no window."""
+    query = select(ServiceType).order_by(ServiceType.sort_order, ServiceType.id)
+    if standalone:
+        query = query.where(ServiceType.window_id.is_(None))
+    elif window_id is not None:
+        if not _id(window_id):
+            raise NotFound("window_not_found", "服务窗口不存在")
+        query = query.where(ServiceType.window_id == window_id)
+    return [schemas.service_summary(s) for s in session.scalars(query)]
+
+
+def service_type(session, service_type_id):
+    s = session.get(ServiceType, service_type_id) if _id(service_type_id) else None
+    if s is None:
+        raise NotFound("service_type_not_found", "服务事项不存在")
+    department = session.get(Department, s.department_id) if s.department_id else None
+    return schemas.service_detail(s, department.name if department else None)

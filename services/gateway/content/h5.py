@@ -1,0 +1,43 @@
+"""/h5 for the catalogue (微官网): departments, service windows and service types. Public: no login needed."""
+
+from flask import Blueprint, render_template
+
+from services.gateway.content import client
+
+bp = Blueprint("content_h5", __name__, url_prefix="/h5")
+
+
+@bp.after_request
+def public(resp):
+    """The catalogue is the same for everyone: WeChat's webview may keep it for a minute."""
+    if resp.status_code == 200:
+        resp.headers["Cache-Control"] = "public, max-age=60"
+    return resp
+
+
+@bp.get("/services")
+def services():
+    """服务大厅: every window with its services, and the services that stand alone."""
+    return render_template(
+        "h5/services.html", windows=client.windows(), standalone=client.service_types(standalone=True)
+    )
+
+
+@bp.get("/windows/<id:window_id>")
+def window(window_id):
+    return render_template("h5/window.html", window=client.window(window_id))
+
+
+@bp.get("/services/<id:service_type_id>")
+def service_type(service_type_id):
+    return render_template("h5/service_type.html", service=client.service_type(service_type_id))
+
+
+@bp.get("/departments")
+def departments():
+    return render_template("h5/departments.html", departments=client.departments())
+
+
+@bp.get("/departments/<id:department_id>")
+def department(department_id):
+    return render_template("h5/department.html", department=client.department_detail(department_id))

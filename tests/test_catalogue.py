@@ -1,0 +1,60 @@
+"""The public catalogue (微官网) through the gateway, with the demo data `make up` loads: readable without login,
+404 for what is not there, answers that match the OpenAPI document."""
+
+import re
+
+import pytest
+import requests
+
+from tests.test_api_contract import conforms
+
+
+@pytest.fixture(scope="module")
+def spec(system):
+    return requests.get(f"{system.gateway}/api/openapi.json").json()
+
+
+def test_windows_services_and_departments_through_the_api(system, spec):
+    base = f"{system.gateway}/api/v1"
+    windows = requests.get(f"{base}/windows")
+    conforms(spec, "/api/v1/windows", "get", windows)
+    social = next(w for w in windows.json() if w["name"] == "社会保障窗口")
+    window = requests.get(f"{base}/windows/{social['id']}")
+    conforms(spec, "/api/v1/windows/{window_id}", "get", window)
+    names = [s["name"] for s in window.json()["services"]]
+    assert "失业人员各项补贴" in names and "劳动仲裁" in names
+    service_id = window.json()["services"][names.index("失业人员各项补贴")]["id"]
+    service = requests.get(f"{base}/service-types/{service_id}")
+    conforms(spec, "/api/v1/service-types/{service_type_id}", "get", service)
+    assert service.json()["materials"] and service.json()["window_name"] == "社会保障窗口"
+    department = requests.get(f"{base}/departments/{service.json()['department_id']}")
+    conforms(spec, "/api/v1/departments/{department_id}", "get", department)
+    assert department.json()["leaders"] and service_id in [s["id"] for s in department.json()["services"]]
+    standalone = requests.get(f"{base}/service-types", params={"standalone": "true"})
+    conforms(spec, "/api/v1/service-types", "get", standalone)
+    assert standalone.json() and all(s["window_id"] is None for s in standalone.json())
+
+
+def test_the_demo_catalogue_is_the_size_the_issue_asks_for(system):
+    base = f"{system.gateway}/api/v1"
+    windows = requests.get(f"{base}/windows").json()
+    assert len(requests.get(f"{base}/departments").json()) >= 10
+    assert len(windows) >= 4
+    assert len(requests.get(f"{base}/service-types").json()) >= 30
+
+
+@pytest.mark.parametrize("path", ["windows", "service-types", "departments"])
+@pytest.mark.parametrize("bad", ["999999", "0", "2147483648", "9223372036854775808", "abc", "%00"])
+def test_what_is_not_there_is_404(system, spec, path, bad):
+    resp = requests.get(f"{system.gateway}/api/v1/{path}/{bad}")
+    assert resp.status_code == 404 and resp.json()["error"]["code"].endswith("not_found")
+    page = requests.get(f"{system.gateway}/h5/{ {'service-types': 'services'}.get(path, path) }/{bad}")
+    assert page.status_code == 404 and re.search(r"[\u4e00-\u9fff]", page.text)
+
+
+def test_catalogue_pages_need_no_login_and_may_be_cached(system):
+    for path in ("/h5/services", "/h5/departments"):
+        resp = requests.get(f"{system.gateway}{path}", allow_redirects=False)
+        assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=60"
+    personal = requests.get(f"{system.gateway}/h5/cases", allow_redirects=False)
+    assert personal.status_code == 302  # personal pages still go through WeChat OAuth
