@@ -198,7 +198,7 @@ def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
     """服务大厅 → 社会保障窗口 → 失业人员各项补贴 → materials → the department's phone, at phone size, no login."""
     phone.goto(f"{system.gateway}/h5/services")
     shot(phone, "h5-services")
-    phone.click("a.window-link:near(:text('社会保障窗口'))")
+    phone.click("a.window-link:has-text('社会保障窗口')")
     phone.click("text=失业人员各项补贴")
     assert phone.inner_text("#service-name") == "失业人员各项补贴"
     assert phone.locator("#materials .weui-cell").count() >= 2
