@@ -58,3 +58,28 @@ def test_catalogue_pages_need_no_login_and_may_be_cached(system):
         assert resp.status_code == 200 and resp.headers["Cache-Control"] == "public, max-age=60"
     personal = requests.get(f"{system.gateway}/h5/cases", allow_redirects=False)
     assert personal.status_code == 302  # personal pages still go through WeChat OAuth
+
+
+def test_search_through_the_api_and_the_page(system, spec):
+    resp = requests.get(f"{system.gateway}/api/v1/search", params={"q": "开饭店"})
+    conforms(spec, "/api/v1/search", "get", resp)
+    assert resp.json()[0]["title"] == "食品经营许可" and resp.json()[0]["kind"] == "service"
+    page = requests.get(f"{system.gateway}/h5/search", params={"q": "失业金"})
+    assert page.status_code == 200 and "失业人员各项补贴" in page.text
+    nothing = requests.get(f"{system.gateway}/h5/search", params={"q": "zzzz"})
+    assert nothing.status_code == 200 and "没有找到" in nothing.text
+
+
+@pytest.mark.parametrize("query", ["a\x00b", "长" * 51, "\x1b[2J"])
+def test_bad_searches_are_refused_clearly(system, spec, query):
+    resp = requests.get(f"{system.gateway}/api/v1/search", params={"q": query})
+    assert resp.status_code == 400 and resp.json()["error"]["code"] == "invalid_fields"
+    conforms(spec, "/api/v1/search", "get", resp)
+    page = requests.get(f"{system.gateway}/h5/search", params={"q": query})
+    assert page.status_code == 400 and 'id="search-error"' in page.text
+
+
+def test_bytes_that_are_not_utf8_in_a_search(system):
+    for raw in ("%ED%A0%80", "%FF%FE", "%C0%AF"):
+        assert requests.get(f"{system.gateway}/api/v1/search?q={raw}").status_code in (200, 400)
+        assert requests.get(f"{system.gateway}/h5/search?q={raw}").status_code in (200, 400)

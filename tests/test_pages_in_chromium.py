@@ -207,6 +207,13 @@ def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
     assert phone.inner_text("#department-name") == "市人力资源和社会保障局"
     assert phone.inner_text("#department-phone").startswith("0")
     shot(phone, "h5-department")
+    labels = phone.eval_on_selector_all(".weui-form-preview__label", "els => els.map(e => e.getClientRects().length)")
+    # or, typing what they would call it
+    phone.goto(f"{system.gateway}/h5/services")
+    phone.fill("input[name=q]", "领失业金")
+    phone.keyboard.press("Enter")
+    phone.wait_for_selector("#hits a")
+    assert "失业人员各项补贴" in phone.locator("#hits a").first.inner_text()
+    shot(phone, "h5-search")
     # no label breaks inside itself on a phone (被投诉对象, 办理时限 …)
-    heights = phone.eval_on_selector_all(".weui-form-preview__label", "els => els.map(e => e.getClientRects().length)")
-    assert heights and all(h == 1 for h in heights)
+    assert labels and all(n == 1 for n in labels)

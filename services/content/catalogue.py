@@ -2,9 +2,9 @@
 
 from sqlalchemy import select
 
-from libs.errors import NotFound
-from libs.schemas import MAX_INT
-from services.content import schemas
+from libs.errors import NotFound, ValidationError
+from libs.schemas import CONTROL_CHARS, MAX_INT
+from services.content import schemas, search
 from services.content.models import Department, ServiceType, Window
 
 
@@ -66,3 +66,24 @@ def service_type(session, service_type_id):
         raise NotFound("service_type_not_found", "服务事项不存在")
     department = session.get(Department, s.department_id) if s.department_id else None
     return schemas.service_detail(s, department.name if department else None)
+
+
+MODELS = {"service": ServiceType, "department": Department, "window": Window}
+
+
+def find(session, query, limit=20):
+    """Ranked hits for what a citizen typed (search.py); an empty query finds nothing rather than everything."""
+    if not isinstance(query, str) or CONTROL_CHARS.search(query):
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"q": "搜索内容含有无法识别的字符"}})
+    query = query.strip()
+    if len(query) > search.MAX_QUERY:
+        raise ValidationError(
+            "invalid_fields", "请检查填写的内容", {"fields": {"q": f"搜索内容不能超过{search.MAX_QUERY}个字"}}
+        )
+    hits = []
+    for kind, item_id, _score in search.search(session, query, limit=min(int(limit), 50)):
+        item = session.get(MODELS[kind], item_id)
+        if item is not None:
+            summary = item.summary if kind == "service" else item.remit if kind == "department" else item.description
+            hits.append(schemas.SearchHit(kind=kind, id=item.id, title=item.name, summary=summary).model_dump())
+    return hits

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from libs.config import load_config
 from libs.db import make_engine
-from services.content import demo_data
+from services.content import demo_data, search
 from services.content.models import Department, Leader, ServiceType, Window
 from services.content.schemas import Faq, FormField
 
@@ -49,6 +49,8 @@ def load(session):
             session.execute(
                 stmt.on_conflict_do_update(index_elements=["name"], set_={k: stmt.excluded[k] for k in values})
             )
+    session.flush()
+    search.reindex(session)
     session.commit()
     return {
         "departments": len(demo_data.DEPARTMENTS),

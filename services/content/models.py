@@ -55,6 +55,17 @@ class Window(Base):
     )
 
 
+class SearchTerm(Base):
+    """The search index (search.py): one row per token of an item, with its weight."""
+
+    __tablename__ = "search_terms"
+
+    item_type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    item_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token: Mapped[str] = mapped_column(String(32), primary_key=True, index=True)
+    weight: Mapped[float] = mapped_column(Float)
+
+
 class ServiceType(Base):
     """服务类型: one service a citizen can ask about, apply for or book; under a window or on its own."""
 

@@ -89,6 +89,13 @@ class ServiceTypeDetail(ServiceTypeSummary):
     form_fields: list[FormField]
 
 
+class SearchHit(View):
+    kind: Literal["service", "department", "window"]
+    id: int
+    title: str
+    summary: str
+
+
 def department_view(d):
     return Department.model_validate(d).model_dump(mode="json")
 

@@ -37,3 +37,8 @@ class ContentService(ServiceBase):
     @rpc
     def get_service_type(self, service_type_id):
         return catalogue.service_type(self.db, service_type_id)
+
+    @rpc
+    def search(self, query, limit=20):
+        """公民查询: ranked hits over services, departments and windows."""
+        return catalogue.find(self.db, query, limit)

@@ -1,12 +1,19 @@
 """/api/v1 for content: the public catalogue (no login)."""
 
 from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, Field
 
 from services.content import schemas
 from services.gateway.content import client
 from services.gateway.core import openapi
 
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
+
+
+class SearchQuery(BaseModel):
+    q: str = Field(max_length=50, title="what a citizen typed, e.g. 失业金, 开饭店")
+
+
 PUBLIC = {"errors": (404,), "auth": False}
 
 
@@ -25,6 +32,20 @@ def departments():
 )
 def department(department_id):
     return jsonify(client.department_detail(department_id))
+
+
+@openapi.route(
+    bp,
+    "/search",
+    "GET",
+    summary="Search services, departments and windows (Chinese; ranked)",
+    query=SearchQuery,
+    response=[schemas.SearchHit],
+    errors=(400,),
+    auth=False,
+)
+def search():
+    return jsonify(client.search(request.args.get("q", "")))
 
 
 @openapi.route(

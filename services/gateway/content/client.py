@@ -27,5 +27,9 @@ def service_types(window_id=None, standalone=False):
     return call("content", "list_service_types", window_id, standalone)
 
 
+def search(query):
+    return call("content", "search", query)
+
+
 def service_type(service_type_id):
     return call("content", "get_service_type", service_type_id)

@@ -1,7 +1,8 @@
 """/h5 for the catalogue (微官网): departments, service windows and service types. Public: no login needed."""
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
+from libs.errors import ValidationError
 from services.gateway.content import client
 
 bp = Blueprint("content_h5", __name__, url_prefix="/h5")
@@ -31,6 +32,19 @@ def window(window_id):
 @bp.get("/services/<id:service_type_id>")
 def service_type(service_type_id):
     return render_template("h5/service_type.html", service=client.service_type(service_type_id))
+
+
+@bp.get("/search")
+def search():
+    """公民查询: what citizens type (失业金, 开饭店, 社保卡丢了) → services, departments, windows."""
+    query = request.args.get("q", "")
+    hits, error = [], None
+    if query.strip():
+        try:
+            hits = client.search(query)
+        except ValidationError as exc:
+            error = next(iter(exc.details.get("fields", {}).values()), exc.message)
+    return render_template("h5/search.html", q=query[:50], hits=hits, error=error), 400 if error else 200
 
 
 @bp.get("/departments")
