@@ -83,3 +83,20 @@ def test_bytes_that_are_not_utf8_in_a_search(system):
     for raw in ("%ED%A0%80", "%FF%FE", "%C0%AF"):
         assert requests.get(f"{system.gateway}/api/v1/search?q={raw}").status_code in (200, 400)
         assert requests.get(f"{system.gateway}/h5/search?q={raw}").status_code in (200, 400)
+
+
+def test_news_through_the_api_and_the_pages(system, spec):
+    listed = requests.get(f"{system.gateway}/api/v1/news", params={"limit": 50})
+    conforms(spec, "/api/v1/news", "get", listed)
+    items = listed.json()
+    assert len(items) >= 12 and items[0]["pinned"] is True
+    item = requests.get(f"{system.gateway}/api/v1/news/{items[-1]['id']}")
+    conforms(spec, "/api/v1/news/{news_id}", "get", item)
+    assert item.json()["body_html"].startswith("<p>")
+    page = requests.get(f"{system.gateway}/h5/news/{items[0]['id']}")
+    assert page.status_code == 200 and items[0]["title"] in page.text
+    listing = requests.get(f"{system.gateway}/h5/news")
+    assert listing.status_code == 200 and 'id="next-page"' in listing.text  # 14 items, 10 a page
+    assert requests.get(f"{system.gateway}/h5/news", params={"page": "2"}).status_code == 200
+    for bad in ("999999", "0", "9223372036854775808"):
+        assert requests.get(f"{system.gateway}/api/v1/news/{bad}").status_code == 404

@@ -1,11 +1,13 @@
 """Reading the catalogue: departments, windows, service types. Public: anyone may read what is published."""
 
+from datetime import UTC, datetime
+
 from sqlalchemy import select
 
 from libs.errors import NotFound, ValidationError
 from libs.schemas import CONTROL_CHARS, MAX_INT
 from services.content import schemas, search
-from services.content.models import Department, ServiceType, Window
+from services.content.models import Department, News, ServiceType, Window
 
 
 def _id(value):
@@ -87,3 +89,33 @@ def find(session, query, limit=20):
             summary = item.summary if kind == "service" else item.remit if kind == "department" else item.description
             hits.append(schemas.SearchHit(kind=kind, id=item.id, title=item.name, summary=summary).model_dump())
     return hits
+
+
+def _published(now=None):
+    return (News.status == "published") & (News.publish_at <= (now or datetime.now(UTC)))
+
+
+def news(session, limit=20, offset=0):
+    """Published news, pinned first, newest first; drafts and scheduled items stay with staff."""
+    limit = max(1, min(int(limit), 50)) if isinstance(limit, int) and not isinstance(limit, bool) else 20
+    offset = max(0, min(int(offset), 10_000)) if isinstance(offset, int) and not isinstance(offset, bool) else 0
+    rows = session.scalars(
+        select(News)
+        .where(_published())
+        .order_by(News.pinned.desc(), News.publish_at.desc(), News.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    return [schemas.NewsSummary.model_validate(n).model_dump(mode="json") for n in rows]
+
+
+def news_item(session, news_id):
+    item = session.scalar(select(News).where(News.id == news_id, _published())) if _id(news_id) else None
+    if item is None:
+        raise NotFound("news_not_found", "该信息不存在或尚未发布")
+    department = session.get(Department, item.department_id) if item.department_id else None
+    return schemas.NewsDetail(
+        **schemas.NewsSummary.model_validate(item).model_dump(),
+        department_name=department.name if department else None,
+        body_html=item.body_html,
+    ).model_dump(mode="json")

@@ -1,17 +1,44 @@
 """Demo catalogue (services/content/demo_data.py): `python -m services.content.demo`. Safe to run twice: rows are
 matched by id (departments) or name (windows, service types) and brought up to date."""
 
-from sqlalchemy import delete
+from datetime import date, datetime, time
+
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from libs.clock import LOCAL_TZ
 from libs.config import load_config
 from libs.db import make_engine
-from services.content import demo_data, search
-from services.content.models import Department, Leader, ServiceType, Window
+from services.content import demo_data, richtext, search
+from services.content.models import Department, Leader, News, ServiceType, Window
 from services.content.schemas import Faq, FormField
 
 SERVICE_FIELDS = ("summary", "description", "eligibility", "fees", "time_limit", "location", "hours", "bookable")
+
+
+def _news(session):
+    """Published at 9:00 Beijing time on their dates; matched by title."""
+    for item in demo_data.NEWS:
+        day = date.fromisoformat(item["published"])
+        at = datetime.combine(day, time(9, 0), tzinfo=LOCAL_TZ)
+        values = dict(
+            title=item["title"],
+            summary=item["summary"],
+            body_html=richtext.from_plain(item["body"]),
+            department_id=item["department_id"],
+            status="published",
+            publish_at=at,
+            pinned=item["pinned"],
+            created_at=at,
+            updated_at=at,
+        )
+        existing = session.scalar(select(News).where(News.title == item["title"]))
+        if existing is None:
+            session.add(News(**values))
+        else:
+            for key, value in values.items():
+                setattr(existing, key, value)
 
 
 def load(session):
@@ -49,6 +76,7 @@ def load(session):
             session.execute(
                 stmt.on_conflict_do_update(index_elements=["name"], set_={k: stmt.excluded[k] for k in values})
             )
+    _news(session)
     session.flush()
     search.reindex(session)
     session.commit()
@@ -56,6 +84,7 @@ def load(session):
         "departments": len(demo_data.DEPARTMENTS),
         "windows": len(demo_data.WINDOWS),
         "service types": sum(len(s) for _, s in windows),
+        "news items": len(demo_data.NEWS),
     }
 
 

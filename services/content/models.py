@@ -1,6 +1,8 @@
 """content's tables: the public catalogue (departments and their leaders, service windows and service types)."""
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Identity, Integer, String, Text
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Identity, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from libs.audit import audit_table
@@ -53,6 +55,25 @@ class Window(Base):
     services: Mapped[list["ServiceType"]] = relationship(
         order_by="ServiceType.sort_order", lazy="selectin", back_populates="window"
     )
+
+
+class News(Base):
+    """实时信息发布: news and notices. Citizens see those published by now; drafts and scheduled ones only staff."""
+
+    __tablename__ = "news"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(100))
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    body_html: Mapped[str] = mapped_column(Text, default="")  # sanitised (richtext.clean) before it is stored
+    department_id: Mapped[int | None] = mapped_column(
+        ForeignKey("content.departments.id", ondelete="SET NULL"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft | published
+    publish_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class SearchTerm(Base):

@@ -1,6 +1,7 @@
 """What crosses the bus for content (its published contract with the gateway and the other services): the
 catalogue as each reader gets it, and the shape of a service type's online form fields."""
 
+from datetime import datetime
 from typing import Literal
 
 from pydantic import Field
@@ -94,6 +95,20 @@ class SearchHit(View):
     id: int
     title: str
     summary: str
+
+
+class NewsSummary(View):
+    id: int
+    title: str
+    summary: str
+    department_id: int | None
+    publish_at: datetime
+    pinned: bool
+
+
+class NewsDetail(NewsSummary):
+    department_name: str | None
+    body_html: str  # sanitised when stored (richtext.clean)
 
 
 def department_view(d):

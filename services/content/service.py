@@ -39,6 +39,14 @@ class ContentService(ServiceBase):
         return catalogue.service_type(self.db, service_type_id)
 
     @rpc
+    def list_news(self, limit=20, offset=0):
+        return catalogue.news(self.db, limit, offset)
+
+    @rpc
+    def get_news(self, news_id):
+        return catalogue.news_item(self.db, news_id)
+
+    @rpc
     def search(self, query, limit=20):
         """公民查询: ranked hits over services, departments and windows."""
         return catalogue.find(self.db, query, limit)

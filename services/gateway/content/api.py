@@ -10,6 +10,11 @@ from services.gateway.core import openapi
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
 
 
+class NewsPage(BaseModel):
+    limit: int = Field(20, ge=1, le=50)
+    offset: int = Field(0, ge=0, le=10_000)
+
+
 class SearchQuery(BaseModel):
     q: str = Field(max_length=50, title="what a citizen typed, e.g. 失业金, 开饭店")
 
@@ -32,6 +37,33 @@ def departments():
 )
 def department(department_id):
     return jsonify(client.department_detail(department_id))
+
+
+@openapi.route(
+    bp,
+    "/news",
+    "GET",
+    summary="Published news and notices, pinned first, newest first",
+    query=NewsPage,
+    response=[schemas.NewsSummary],
+    errors=(),
+    auth=False,
+)
+def news():
+    limit, offset = request.args.get("limit", "20"), request.args.get("offset", "0")
+    return jsonify(client.news(int(limit) if limit.isdigit() else 20, int(offset) if offset.isdigit() else 0))
+
+
+@openapi.route(
+    bp,
+    "/news/<id:news_id>",
+    "GET",
+    summary="One published news item (sanitised HTML body)",
+    response=schemas.NewsDetail,
+    **PUBLIC,
+)
+def news_item(news_id):
+    return jsonify(client.news_item(news_id))
 
 
 @openapi.route(

@@ -27,6 +27,14 @@ def service_types(window_id=None, standalone=False):
     return call("content", "list_service_types", window_id, standalone)
 
 
+def news(limit=20, offset=0):
+    return call("content", "list_news", limit, offset)
+
+
+def news_item(news_id):
+    return call("content", "get_news", news_id)
+
+
 def search(query):
     return call("content", "search", query)
 

@@ -6,6 +6,7 @@ from libs.errors import ValidationError
 from services.gateway.content import client
 
 bp = Blueprint("content_h5", __name__, url_prefix="/h5")
+PAGE = 10
 
 
 @bp.after_request
@@ -45,6 +46,19 @@ def search():
         except ValidationError as exc:
             error = next(iter(exc.details.get("fields", {}).values()), exc.message)
     return render_template("h5/search.html", q=query[:50], hits=hits, error=error), 400 if error else 200
+
+
+@bp.get("/news")
+def news():
+    page = request.args.get("page", "1")
+    page = int(page) if page.isdigit() and 0 < int(page) <= 200 else 1
+    items = client.news(limit=PAGE + 1, offset=(page - 1) * PAGE)
+    return render_template("h5/news_list.html", items=items[:PAGE], page=page, more=len(items) > PAGE)
+
+
+@bp.get("/news/<id:news_id>")
+def news_item(news_id):
+    return render_template("h5/news_item.html", item=client.news_item(news_id))
 
 
 @bp.get("/departments")
