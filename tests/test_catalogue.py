@@ -100,3 +100,10 @@ def test_news_through_the_api_and_the_pages(system, spec):
     assert requests.get(f"{system.gateway}/h5/news", params={"page": "2"}).status_code == 200
     for bad in ("999999", "0", "9223372036854775808"):
         assert requests.get(f"{system.gateway}/api/v1/news/{bad}").status_code == 404
+
+
+def test_the_home_page_leads_everywhere(system):
+    page = requests.get(f"{system.gateway}/h5/")
+    assert page.status_code == 200 and page.headers["Cache-Control"] == "public, max-age=60"
+    for target in ("/h5/windows/", "/h5/services/", "/h5/news/", "/h5/departments", "/h5/complaints/new", "/h5/search"):
+        assert target in page.text, target

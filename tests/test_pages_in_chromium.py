@@ -195,10 +195,10 @@ def test_the_complaint_form_counts_characters_up_to_the_limit(system, phone):
 
 
 def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
-    """服务大厅 → 社会保障窗口 → 失业人员各项补贴 → materials → the department's phone, at phone size, no login."""
-    phone.goto(f"{system.gateway}/h5/services")
-    shot(phone, "h5-services")
-    phone.click("a.window-link:has-text('社会保障窗口')")
+    """微官网 → 社会保障窗口 → 失业人员各项补贴 → materials → the department's phone, at phone size, no login."""
+    phone.goto(f"{system.gateway}/h5/")
+    shot(phone, "h5-home")
+    phone.click("#windows a:has-text('社会保障窗口')")
     phone.click("text=失业人员各项补贴")
     assert phone.inner_text("#service-name") == "失业人员各项补贴"
     assert phone.locator("#materials .weui-cell").count() >= 2
@@ -210,6 +210,7 @@ def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
     labels = phone.eval_on_selector_all(".weui-form-preview__label", "els => els.map(e => e.getClientRects().length)")
     # or, typing what they would call it
     phone.goto(f"{system.gateway}/h5/services")
+    shot(phone, "h5-services")
     phone.fill("input[name=q]", "领失业金")
     phone.keyboard.press("Enter")
     phone.wait_for_selector("#hits a")

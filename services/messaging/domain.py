@@ -20,7 +20,7 @@ TEMPLATE_FIELD_MAX = 20
 
 WELCOME = (
     "欢迎关注微政务！\n"
-    '· 办事指南：<a href="{base}/h5/services">办什么事、带什么材料、去哪里办</a>\n'
+    '· 微官网：<a href="{base}/h5/">办事指南、政务信息</a>\n'
     '· 投诉举报：<a href="{base}/h5/complaints/new">在线提交</a>\n'
     "· 查询办理进度：直接发送案件编号（如 TS202611260001）\n"
     '· 我的案件：<a href="{base}/h5/cases">点击查看</a>'

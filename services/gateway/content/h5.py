@@ -17,6 +17,19 @@ def public(resp):
     return resp
 
 
+@bp.get("/")
+def home():
+    """微官网 home: search, the service windows, commonly used services, the latest news. (Online booking comes
+    with the cases module; until then "bookable" only picks which services to show here.)"""
+    services = client.service_types()
+    return render_template(
+        "h5/home.html",
+        windows=client.windows(),
+        popular=[s for s in services if s["bookable"]][:6],
+        news=client.news(limit=5),
+    )
+
+
 @bp.get("/services")
 def services():
     """服务大厅: every window with its services, and the services that stand alone."""
