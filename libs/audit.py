@@ -21,6 +21,9 @@ ACTION_LABELS = {
     "staff.login_failed": "登录失败",
     "staff.login_locked": "登录被锁定",
     "ops.event_replayed": "重放事件",
+    "content.department_updated": "修改部门简介",
+    "content.service_saved": "保存服务事项",
+    "content.news_saved": "保存政务信息",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

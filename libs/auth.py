@@ -19,6 +19,7 @@ PERMISSIONS = {
     "case.assign": "分派案件到部门",
     "audit.read": "查看审计记录",
     "ops.events": "查看并重放处理失败的事件（运维）",
+    "content.edit": "编辑部门简介、服务事项和政务信息（部门编辑仅限本部门）",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -27,9 +28,16 @@ ROLES = {
     "dispatcher": ({"case.read", "case.reply", "case.read_contact", "case.assign"}, "all"),
     "handler": ({"case.read", "case.reply", "case.read_contact"}, "own"),
     "auditor": ({"audit.read"}, "all"),
+    "editor": ({"content.edit"}, "own"),
 }
 
-ROLE_LABELS = {"admin": "系统管理员", "dispatcher": "受理中心", "handler": "部门办理人", "auditor": "审计员"}
+ROLE_LABELS = {
+    "admin": "系统管理员",
+    "dispatcher": "受理中心",
+    "handler": "部门办理人",
+    "auditor": "审计员",
+    "editor": "部门信息编辑",
+}
 
 
 KINDS = ("staff", "citizen", "system", "anonymous")

@@ -70,7 +70,7 @@ def service_type(session, service_type_id):
     return schemas.service_detail(s, department.name if department else None)
 
 
-MODELS = {"service": ServiceType, "department": Department, "window": Window}
+MODELS = {"service": ServiceType, "department": Department, "window": Window, "news": News}
 
 
 def find(session, query, limit=20):
@@ -85,10 +85,16 @@ def find(session, query, limit=20):
     hits = []
     for kind, item_id, _score in search.search(session, query, limit=min(int(limit), 50)):
         item = session.get(MODELS[kind], item_id)
-        if item is not None:
-            summary = item.summary if kind == "service" else item.remit if kind == "department" else item.description
-            hits.append(schemas.SearchHit(kind=kind, id=item.id, title=item.name, summary=summary).model_dump())
+        if item is None or (kind == "news" and not (item.status == "published" and item.publish_at <= _now())):
+            continue  # drafts and scheduled news are indexed, but found only once they are out
+        title = item.title if kind == "news" else item.name
+        summary = {"service": "summary", "department": "remit", "window": "description", "news": "summary"}[kind]
+        hits.append(schemas.SearchHit(kind=kind, id=item.id, title=title, summary=getattr(item, summary)).model_dump())
     return hits
+
+
+def _now():
+    return datetime.now(UTC)
 
 
 def _published(now=None):

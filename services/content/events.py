@@ -1,4 +1,14 @@
-"""What content announces: nothing yet (content_changed arrives with content's own write paths)."""
+"""What content announces: every change to the public catalogue (caches drop what they hold of it)."""
 
-PUBLISHES = {}
+from libs.events import EventData
+
+
+class ContentChanged(EventData):
+    entity_type: str  # department | service | news | window
+    entity_id: int
+    department_id: int | None  # the department it belongs to, if any
+    version: int
+
+
+PUBLISHES = {"content_changed": ContentChanged}
 CONSUMES = {}

@@ -2,11 +2,12 @@
 catalogue as each reader gets it, and the shape of a service type's online form fields."""
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
 
-from libs.schemas import Input, Text, View
+from libs.schemas import CONTROL_CHARS, MAX_INT, Choice, Input, OptionalId, Text, View
 
 DATATYPES = ("string", "text", "number", "date", "singlevaluelist", "multivaluelist")
 
@@ -29,6 +30,71 @@ class FormField(Input):
 class Faq(Input):
     q: Text("问题", 200)
     a: Text("回答", 2000)
+
+
+def _unique_codes(fields):
+    codes = [f.code for f in fields]
+    if len(codes) != len(set(codes)):
+        raise PydanticCustomError("duplicate_codes", "duplicate codes")
+    for f in fields:
+        if (f.datatype in ("singlevaluelist", "multivaluelist")) != bool(f.options):
+            raise PydanticCustomError("options_mismatch", "options mismatch")
+    return fields
+
+
+def _sanitised(value):
+    from services.content import richtext
+
+    if not isinstance(value, str):
+        raise PydanticCustomError("text_type", "not text")
+    if CONTROL_CHARS.search(value):
+        raise PydanticCustomError("control_chars", "control characters")
+    return richtext.clean(value)
+
+
+class LeaderIn(Input):
+    name: Text("姓名", 32)
+    title: Text("职务", 32)
+    duties: Text("分工", 200, min_len=0) = ""
+
+
+class DepartmentIn(Input):
+    remit: Text("职责简介", 100)
+    description: Text("部门介绍", 2000, min_len=0) = ""
+    phone: Text("电话", 32)
+    address: Text("地址", 200)
+    hours: Text("办公时间", 100)
+    leaders: list[LeaderIn] = Field(default_factory=list, max_length=12, title="领导班子")
+
+
+class ServiceTypeIn(Input):
+    name: Text("事项名称", 64)
+    window_id: OptionalId("服务窗口", MAX_INT) = None
+    department_id: OptionalId("办理部门", MAX_INT) = None
+    summary: Text("一句话说明", 200)
+    description: Text("事项说明", 4000, min_len=0) = ""
+    eligibility: Text("申请条件", 2000, min_len=0) = ""
+    materials: list[Text("材料", 200)] = Field(default_factory=list, max_length=30, title="所需材料")
+    fees: Text("收费标准", 200, min_len=0) = ""
+    time_limit: Text("办理时限", 100, min_len=0) = ""
+    location: Text("办理地点", 200, min_len=0) = ""
+    hours: Text("办理时间", 100, min_len=0) = ""
+    bookable: bool = False
+    keywords: list[Text("关键词", 20)] = Field(default_factory=list, max_length=20, title="关键词")
+    faq: list[Faq] = Field(default_factory=list, max_length=20, title="常见问题")
+    form_fields: Annotated[list[FormField], AfterValidator(_unique_codes)] = Field(
+        default_factory=list, max_length=20, title="在线表单字段"
+    )
+
+
+class NewsIn(Input):
+    title: Text("标题", 100)
+    summary: Text("摘要", 200, min_len=0) = ""
+    body_html: Annotated[str, BeforeValidator(_sanitised)] = Field("", max_length=50_000, title="正文")
+    department_id: OptionalId("发布部门", MAX_INT) = None
+    status: Choice("状态", "draft", "published") = "draft"
+    publish_at: datetime | None = Field(None, title="发布时间")  # empty: now
+    pinned: bool = False
 
 
 class Leader(View):
@@ -91,7 +157,7 @@ class ServiceTypeDetail(ServiceTypeSummary):
 
 
 class SearchHit(View):
-    kind: Literal["service", "department", "window"]
+    kind: Literal["service", "department", "window", "news"]
     id: int
     title: str
     summary: str
@@ -109,6 +175,18 @@ class NewsSummary(View):
 class NewsDetail(NewsSummary):
     department_name: str | None
     body_html: str  # sanitised when stored (richtext.clean)
+
+
+class StaffNews(NewsDetail):
+    status: str
+    updated_at: datetime
+
+
+class VersionView(View):
+    version: int
+    changed: list[str]
+    actor_name: str
+    at: datetime
 
 
 def department_view(d):

@@ -10,6 +10,7 @@ forms (社保 → 社会保险/社会保障), and each service's own keywords ca
 The index is a table (search_terms) next to the documents it points at, rebuilt for an item whenever it changes.
 """
 
+import html
 import math
 import re
 import unicodedata
@@ -18,7 +19,7 @@ from collections import Counter, defaultdict
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.content.models import Department, SearchTerm, ServiceType, Window
+from services.content.models import Department, News, SearchTerm, ServiceType, Window
 
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+")
 WORD = re.compile(r"[0-9a-z]+")
@@ -86,23 +87,54 @@ def _service_fields(s, window_name):
     }
 
 
-def _documents(session):
+TAG = re.compile(r"<[^>]+>")
+
+
+def _department_fields(d):
+    leaders = " ".join(f"{x.name} {x.title}" for x in d.leaders)
+    return {"name": d.name, "summary": d.remit, "body": f"{d.description} {leaders}"}
+
+
+def _news_fields(n):
+    return {"name": n.title, "summary": n.summary, "body": html.unescape(TAG.sub(" ", n.body_html))}
+
+
+def _documents(session, kind=None, item_id=None):
+    def rows(model):
+        query = select(model)
+        return session.scalars(query if item_id is None else query.where(model.id == item_id))
+
     windows = {w.id: w.name for w in session.scalars(select(Window))}
-    for s in session.scalars(select(ServiceType)):
-        yield "service", s.id, _service_fields(s, windows.get(s.window_id))
-    for d in session.scalars(select(Department)):
-        leaders = " ".join(f"{x.name} {x.title}" for x in d.leaders)
-        yield "department", d.id, {"name": d.name, "summary": d.remit, "body": f"{d.description} {leaders}"}
-    for w in session.scalars(select(Window)):
-        yield "window", w.id, {"name": w.name, "summary": w.description, "body": ""}
+    if kind in (None, "service"):
+        for s in rows(ServiceType):
+            yield "service", s.id, _service_fields(s, windows.get(s.window_id))
+    if kind in (None, "department"):
+        for d in rows(Department):
+            yield "department", d.id, _department_fields(d)
+    if kind in (None, "window"):
+        for w in rows(Window):
+            yield "window", w.id, {"name": w.name, "summary": w.description, "body": ""}
+    if kind in (None, "news"):
+        for n in rows(News):
+            yield "news", n.id, _news_fields(n)
 
 
 def reindex(session):
     """Rebuild the whole index (the demo loader; a bulk import). Per-item changes use index_item."""
     session.execute(delete(SearchTerm))
+    _insert(session, _documents(session))
+
+
+def index_item(session, kind, item_id):
+    """Re-index one item after it changed (in the same transaction as the change)."""
+    session.execute(delete(SearchTerm).where(SearchTerm.item_type == kind, SearchTerm.item_id == item_id))
+    _insert(session, _documents(session, kind, item_id))
+
+
+def _insert(session, documents):
     rows = [
         {"item_type": kind, "item_id": item_id, "token": token, "weight": weight}
-        for kind, item_id, fields in _documents(session)
+        for kind, item_id, fields in documents
         for token, weight in document_terms(fields).items()
         if len(token) <= 32
     ]
@@ -174,6 +206,9 @@ def _names(session, ranked):
     if wanted["department"]:
         for d in session.scalars(select(Department).where(Department.id.in_(wanted["department"]))):
             names[("department", d.id)] = [normalize(d.name)]
+    if wanted["news"]:
+        for n in session.scalars(select(News).where(News.id.in_(wanted["news"]))):
+            names[("news", n.id)] = [normalize(n.title)]
     if wanted["window"]:
         for w in session.scalars(select(Window).where(Window.id.in_(wanted["window"]))):
             names[("window", w.id)] = [normalize(w.name)]

@@ -1,13 +1,16 @@
-"""content: the public catalogue (departments, windows, service types); posters, albums and news in later steps."""
+"""content: the public catalogue (departments, windows, service types, news) and its editing; posters and albums
+in later steps. Reads are public; writes need content.edit (editing.py) and announce content_changed."""
 
-from libs.service import ServiceBase, rpc
-from services.content import catalogue
-from services.content.models import audit_log
+from libs.service import PublishesEvents, ServiceBase, rpc
+from services.content import catalogue, editing, events
+from services.content.models import audit_log, outbox
 
 
-class ContentService(ServiceBase):
+class ContentService(PublishesEvents, ServiceBase):
     name = "content"
     audit_log = audit_log
+    outbox = outbox
+    contract = events.PUBLISHES
 
     @rpc
     def list_departments(self):
@@ -50,3 +53,32 @@ class ContentService(ServiceBase):
     def search(self, query, limit=20):
         """公民查询: ranked hits over services, departments and windows."""
         return catalogue.find(self.db, query, limit)
+
+    # -- editing (staff with content.edit) ------------------------------------------------------------------
+    @rpc
+    def update_department(self, department_id, data):
+        with self.unit_of_work() as uow:
+            return editing.update_department(uow, department_id, data)
+
+    @rpc
+    def save_service_type(self, service_type_id, data):
+        with self.unit_of_work() as uow:
+            return editing.save_service_type(uow, service_type_id, data)
+
+    @rpc
+    def save_news(self, news_id, data):
+        with self.unit_of_work() as uow:
+            return editing.save_news(uow, news_id, data)
+
+    @rpc
+    def staff_news(self):
+        return editing.staff_news(self.db, self.actor)
+
+    @rpc
+    def staff_news_item(self, news_id):
+        """A news item as its editors see it, drafts included (the preview)."""
+        return editing.staff_news_item(self.db, self.actor, news_id)
+
+    @rpc
+    def versions(self, entity_type, entity_id):
+        return editing.versions(self.db, self.actor, entity_type, entity_id)

@@ -14,6 +14,7 @@ DEMO_STAFF = [
     ("huanbao", "环保局 刘洋", "demo12345", ["handler"], 2),
     ("shichang", "市场监管局 赵磊", "demo12345", ["handler"], 3),
     ("admin", "系统管理员", "demo12345", ["admin"], None),
+    ("renshe", "人社局 周敏", "demo12345", ["editor"], 1),
 ]
 
 

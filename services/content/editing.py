@@ -1,0 +1,176 @@
+"""Changing the catalogue: every change checked (content.edit, a department editor only on their own department's
+entries), versioned (who, when, which fields, the whole entity), audited, re-indexed for search and announced as
+content_changed — in one unit of work. Entities are locked while they change, so two editors get two versions."""
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from libs.auth import can
+from libs.errors import NotFound, ValidationError
+from libs.schemas import validate
+from services.content import catalogue, schemas, search
+from services.content.models import Department, Leader, News, ServiceType, Version, Window
+
+
+def _field_error(field, message):
+    return ValidationError("invalid_fields", "请检查填写的内容", {"fields": {field: message}})
+
+
+def _version(uow, entity_type, entity_id, data):
+    """Record `data` as the entity's next version; None when nothing changed since the last one."""
+    session = uow.session
+    previous = session.scalar(
+        select(Version)
+        .where(Version.entity_type == entity_type, Version.entity_id == entity_id)
+        .order_by(Version.version.desc())
+        .limit(1)
+    )
+    changed = sorted(k for k in data if previous is None or previous.data.get(k) != data[k])
+    if previous is not None and not changed:
+        return None
+    version = Version(
+        entity_type=entity_type,
+        entity_id=entity_id,
+        version=(previous.version + 1) if previous else 1,
+        data=data,
+        changed=changed,
+        actor_id=uow.actor.id,
+        actor_name=uow.actor.name or uow.actor.id,
+        at=datetime.now(UTC),
+    )
+    session.add(version)
+    return version
+
+
+def _announce(uow, entity_type, entity_id, department_id, data, action):
+    version = _version(uow, entity_type, entity_id, data)
+    if version is None:
+        return None
+    uow.audit(action, entity_type, entity_id, detail={"version": version.version, "changed": version.changed})
+    uow.publish(
+        "content_changed",
+        {
+            "entity_type": entity_type,
+            "entity_id": entity_id,
+            "department_id": department_id,
+            "version": version.version,
+        },
+    )
+    uow.session.flush()
+    search.index_item(uow.session, entity_type, entity_id)
+    return version
+
+
+def _locked(session, model, entity_id, missing):
+    # lock this row only (OF): a service type joins its window, which must not be locked with it
+    item = session.get(model, entity_id, with_for_update={"of": model}) if catalogue._id(entity_id) else None
+    if item is None:
+        raise NotFound(*missing)
+    return item
+
+
+def update_department(uow, department_id, data):
+    d = _locked(uow.session, Department, department_id, ("department_not_found", "部门不存在"))
+    uow.require("content.edit", d.id)
+    clean = validate(schemas.DepartmentIn, data)
+    for key in ("remit", "description", "phone", "address", "hours"):
+        setattr(d, key, getattr(clean, key))
+    for leader in list(d.leaders):
+        uow.session.delete(leader)
+    d.leaders = [Leader(sort_order=i, **x.model_dump()) for i, x in enumerate(clean.leaders)]
+    _announce(uow, "department", d.id, d.id, clean.model_dump(mode="json"), "content.department_updated")
+    return catalogue.department_detail(uow.session, d.id)
+
+
+def save_service_type(uow, service_type_id, data):
+    """Create (service_type_id None) or change a service type."""
+    session = uow.session
+    if service_type_id is None:
+        item = ServiceType()
+    else:
+        item = _locked(session, ServiceType, service_type_id, ("service_type_not_found", "服务事项不存在"))
+        uow.require("content.edit", item.department_id)  # the department it belongs to now...
+    clean = validate(schemas.ServiceTypeIn, data)
+    uow.require("content.edit", clean.department_id)  # ...and the one it is given to
+    if clean.window_id is not None and session.get(Window, clean.window_id) is None:
+        raise _field_error("window_id", "服务窗口不存在")
+    if clean.department_id is not None and session.get(Department, clean.department_id) is None:
+        raise _field_error("department_id", "部门不存在")
+    same_name = session.scalar(select(ServiceType.id).where(ServiceType.name == clean.name))
+    if same_name is not None and same_name != item.id:
+        raise _field_error("name", "已有同名的服务事项")
+    values = clean.model_dump(mode="json")
+    for key, value in values.items():
+        setattr(item, key, value)
+    if item.id is None:
+        item.sort_order = 1000
+        session.add(item)
+    session.flush()
+    _announce(uow, "service", item.id, item.department_id, values, "content.service_saved")
+    return catalogue.service_type(session, item.id)
+
+
+def save_news(uow, news_id, data):
+    """Create or change a news item; publishing is the same write with status "published" (its time: now if empty)."""
+    session = uow.session
+    now = datetime.now(UTC)
+    if news_id is None:
+        item = News(created_at=now)
+    else:
+        item = _locked(session, News, news_id, ("news_not_found", "该信息不存在"))
+        uow.require("content.edit", item.department_id)
+    clean = validate(schemas.NewsIn, data)
+    uow.require("content.edit", clean.department_id)
+    if clean.department_id is not None and session.get(Department, clean.department_id) is None:
+        raise _field_error("department_id", "部门不存在")
+    for key in ("title", "summary", "body_html", "department_id", "status", "pinned"):
+        setattr(item, key, getattr(clean, key))
+    item.publish_at = clean.publish_at or (item.publish_at if item.id and clean.status == "draft" else now)
+    item.updated_at = now
+    if item.id is None:
+        session.add(item)
+    session.flush()
+    snapshot = {**clean.model_dump(mode="json"), "publish_at": item.publish_at.isoformat()}
+    _announce(uow, "news", item.id, item.department_id, snapshot, "content.news_saved")
+    return staff_news_item(session, uow.actor, item.id)
+
+
+# -- what staff see (drafts included, only where they may edit) -------------------------------------------
+def staff_news(session, actor, limit=100):
+    rows = session.scalars(select(News).order_by(News.updated_at.desc(), News.id.desc()).limit(500))
+    mine = [n for n in rows if can(actor, "content.edit", n.department_id)][:limit]
+    return [_staff_view(session, n) for n in mine]
+
+
+def staff_news_item(session, actor, news_id):
+    item = session.get(News, news_id) if catalogue._id(news_id) else None
+    if item is None or not can(actor, "content.edit", item.department_id):
+        raise NotFound("news_not_found", "该信息不存在")
+    return _staff_view(session, item)
+
+
+def _staff_view(session, item):
+    department = session.get(Department, item.department_id) if item.department_id else None
+    return schemas.StaffNews(
+        **schemas.NewsSummary.model_validate(item).model_dump(),
+        department_name=department.name if department else None,
+        body_html=item.body_html,
+        status=item.status,
+        updated_at=item.updated_at,
+    ).model_dump(mode="json")
+
+
+def versions(session, actor, entity_type, entity_id):
+    models = {"department": Department, "service": ServiceType, "news": News}
+    model = models.get(entity_type)
+    item = session.get(model, entity_id) if model and catalogue._id(entity_id) else None
+    department_id = None if item is None else item.id if entity_type == "department" else item.department_id
+    if item is None or not can(actor, "content.edit", department_id):
+        raise NotFound("not_found", "内容不存在")
+    rows = session.scalars(
+        select(Version)
+        .where(Version.entity_type == entity_type, Version.entity_id == entity_id)
+        .order_by(Version.version.desc())
+    )
+    return [schemas.VersionView.model_validate(v).model_dump(mode="json") for v in rows]
