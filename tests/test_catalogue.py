@@ -107,3 +107,35 @@ def test_the_home_page_leads_everywhere(system):
     assert page.status_code == 200 and page.headers["Cache-Control"] == "public, max-age=60"
     for target in ("/h5/windows/", "/h5/services/", "/h5/news/", "/h5/departments", "/h5/complaints/new", "/h5/search"):
         assert target in page.text, target
+
+
+def test_editing_through_the_api(system, spec):
+    editor, base = system.staff_session("renshe"), f"{system.gateway}/api/v1"  # 人社局's editor (department 1)
+    current = requests.get(f"{base}/departments/1").json()
+    profile = {k: current[k] for k in ("remit", "description", "phone", "address", "hours")}
+    profile["leaders"] = [{k: x[k] for k in ("name", "title", "duties")} for x in current["leaders"]]
+    changed = editor.put(f"{base}/departments/1", json={**profile, "hours": "工作日 8:30-17:30"})
+    conforms(spec, "/api/v1/departments/{department_id}", "put", changed)
+    assert changed.status_code == 200 and requests.get(f"{base}/departments/1").json()["hours"] == "工作日 8:30-17:30"
+    versions = editor.get(f"{base}/content/department/1/versions")
+    conforms(spec, "/api/v1/content/{entity_type}/{entity_id}/versions", "get", versions)
+    assert versions.json()[0]["changed"] == ["hours"] or "hours" in versions.json()[0]["changed"]
+
+    other = editor.put(f"{base}/departments/2", json=profile)  # 生态环境局: not theirs
+    conforms(spec, "/api/v1/departments/{department_id}", "put", other)
+    assert other.status_code == 403
+    bad = editor.put(f"{base}/departments/1", json={**profile, "phone": ""})
+    assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["phone"] == "请填写电话"
+    assert requests.put(f"{base}/departments/1", json=profile).status_code == 401
+
+    draft = editor.post(f"{base}/news", json={"title": "API草稿", "body_html": "<p>正文</p>", "department_id": 1})
+    conforms(spec, "/api/v1/news", "post", draft)
+    assert draft.status_code == 201 and requests.get(f"{base}/news/{draft.json()['id']}").status_code == 404
+    preview = editor.get(f"{base}/staff/news/{draft.json()['id']}")
+    conforms(spec, "/api/v1/staff/news/{news_id}", "get", preview)
+    published = editor.put(
+        f"{base}/news/{draft.json()['id']}",
+        json={"title": "API草稿", "body_html": "<p>正文</p>", "department_id": 1, "status": "published"},
+    )
+    conforms(spec, "/api/v1/news/{news_id}", "put", published)
+    assert requests.get(f"{base}/news/{draft.json()['id']}").json()["title"] == "API草稿"

@@ -6,6 +6,8 @@ from pydantic import BaseModel, Field
 from services.content import schemas
 from services.gateway.content import client
 from services.gateway.core import openapi
+from services.gateway.core.auth import staff_api
+from services.gateway.core.web import json_body
 
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
 
@@ -122,3 +124,118 @@ def service_types():
 )
 def service_type(service_type_id):
     return jsonify(client.service_type(service_type_id))
+
+
+# -- editing (staff with content.edit; department editors on their own department's entries) ------------------
+STAFF = {"errors": (400, 401, 403, 404)}
+
+
+@openapi.route(
+    bp,
+    "/departments/<id:department_id>",
+    "PUT",
+    summary="Change a department's profile and leaders (versioned)",
+    body=schemas.DepartmentIn,
+    response=schemas.DepartmentDetail,
+    **STAFF,
+)
+@staff_api
+def update_department(department_id):
+    return jsonify(client.update_department(department_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/service-types",
+    "POST",
+    summary="Create a service type",
+    body=schemas.ServiceTypeIn,
+    response=schemas.ServiceTypeDetail,
+    status=201,
+    **STAFF,
+)
+@staff_api
+def create_service_type():
+    return jsonify(client.save_service_type(None, json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/service-types/<id:service_type_id>",
+    "PUT",
+    summary="Change a service type (versioned)",
+    body=schemas.ServiceTypeIn,
+    response=schemas.ServiceTypeDetail,
+    **STAFF,
+)
+@staff_api
+def update_service_type(service_type_id):
+    return jsonify(client.save_service_type(service_type_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/staff/news",
+    "GET",
+    summary="News the staff member may edit, drafts included",
+    response=[schemas.StaffNews],
+    errors=(401,),
+)
+@staff_api
+def staff_news():
+    return jsonify(client.staff_news())
+
+
+@openapi.route(
+    bp,
+    "/staff/news/<id:news_id>",
+    "GET",
+    summary="One news item as its editors see it (preview)",
+    response=schemas.StaffNews,
+    errors=(401, 404),
+)
+@staff_api
+def staff_news_item(news_id):
+    return jsonify(client.staff_news_item(news_id))
+
+
+@openapi.route(
+    bp,
+    "/news",
+    "POST",
+    summary="Write a news item (draft, or published now or at publish_at)",
+    body=schemas.NewsIn,
+    response=schemas.StaffNews,
+    status=201,
+    **STAFF,
+)
+@staff_api
+def create_news():
+    return jsonify(client.save_news(None, json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/news/<id:news_id>",
+    "PUT",
+    summary="Change or publish a news item (versioned)",
+    body=schemas.NewsIn,
+    response=schemas.StaffNews,
+    **STAFF,
+)
+@staff_api
+def update_news(news_id):
+    return jsonify(client.save_news(news_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/content/<any(department, service, news):entity_type>/<id:entity_id>/versions",
+    "GET",
+    summary="The versions of an entry: who changed what, when",
+    response=[schemas.VersionView],
+    errors=(401, 404),
+)
+@staff_api
+def versions(entity_type, entity_id):
+    return jsonify(client.versions(entity_type, entity_id))

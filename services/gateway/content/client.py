@@ -35,6 +35,30 @@ def news_item(news_id):
     return call("content", "get_news", news_id)
 
 
+def update_department(department_id, data):
+    return call("content", "update_department", department_id, data)
+
+
+def save_service_type(service_type_id, data):
+    return call("content", "save_service_type", service_type_id, data)
+
+
+def save_news(news_id, data):
+    return call("content", "save_news", news_id, data)
+
+
+def staff_news():
+    return call("content", "staff_news")
+
+
+def staff_news_item(news_id):
+    return call("content", "staff_news_item", news_id)
+
+
+def versions(entity_type, entity_id):
+    return call("content", "versions", entity_type, entity_id)
+
+
 def search(query):
     return call("content", "search", query)
 
