@@ -114,6 +114,11 @@ def can(actor: Actor, permission: str, department_id=None) -> bool:
     return False
 
 
+def holds(actor: Actor, permission: str) -> bool:
+    """Whether any of the actor's roles carries `permission`, in any department (what to show, not what to allow)."""
+    return actor.is_staff and any(permission in ROLES.get(role, (set(), ""))[0] for role in actor.roles)
+
+
 def require(actor: Actor, permission: str, department_id=None):
     if not can(actor, permission, department_id):
         raise Forbidden("forbidden", "没有权限执行此操作", {"permission": permission})

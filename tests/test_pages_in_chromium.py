@@ -218,3 +218,49 @@ def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
     shot(phone, "h5-search")
     # no label breaks inside itself on a phone (被投诉对象, 办理时限 …)
     assert labels and all(n == 1 for n in labels)
+
+
+def test_a_department_editor_updates_the_catalogue_and_publishes_a_notice(system, page, browser):
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{system.gateway}/admin/login")
+    page.fill("input[name=username]", "renshe")  # 人社局's editor
+    page.fill("input[name=password]", "demo12345")
+    page.click("button[type=submit]")
+    page.click("header a:has-text('内容')")
+    assert page.locator("#content-departments tr").count() == 2  # the header and their own department only
+    page.click("#content-departments a:has-text('编辑')")
+    page.fill("#f-phone", "")
+    page.click("#department-form button")
+    assert page.inner_text("[data-field=phone]") == "请填写电话"  # refused, on a page that reloads safely
+    page.fill("#f-phone", "0571-12333")
+    page.fill("#f-hours", "工作日 8:30-12:00, 13:30-17:30")
+    page.click("#department-form button")
+    assert "已保存" in page.inner_text("#notice")
+    assert "时间" in page.inner_text("#versions")
+    shot(page, "admin-content-department")
+
+    page.goto(f"{system.gateway}/admin/content/")
+    page.click("#new-news")
+    page.fill("#f-title", "社保卡换发公告")
+    page.fill("#f-body_html", "<p>即日起换发第三代社保卡。<script>alert(1)</script></p><p>请携带身份证。</p>")
+    page.click("button[value=draft]")
+    assert page.inner_text("#news-status") == "草稿"
+    with page.expect_popup() as popup:
+        page.click("#preview-link")
+    preview = popup.value
+    preview.wait_for_selector("#preview-banner")
+    assert "草稿" in preview.inner_text("#preview-banner") and "alert" not in preview.inner_text("#news-body")
+    preview.close()
+    page.click("#publish")
+    assert page.inner_text("#news-status") == "已发布"
+    shot(page, "admin-content-news")
+
+    citizen = browser.new_context(viewport=PHONE, locale="zh-CN").new_page()
+    citizen.goto(f"{system.gateway}/h5/news")
+    citizen.click("text=社保卡换发公告")
+    assert "请携带身份证" in citizen.inner_text("#news-body")
+    citizen.goto(f"{system.gateway}/h5/departments/1")
+    assert "8:30" in citizen.inner_text("body")
+    citizen.context.close()
+    # another department's entries are not theirs to change
+    assert page.goto(f"{system.gateway}/admin/content/departments/2").status == 403

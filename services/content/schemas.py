@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from libs.clock import LOCAL_TZ
 from libs.schemas import CONTROL_CHARS, MAX_INT, Choice, Input, OptionalId, Text, View
 
 DATATYPES = ("string", "text", "number", "date", "singlevaluelist", "multivaluelist")
@@ -87,13 +88,18 @@ class ServiceTypeIn(Input):
     )
 
 
+def _beijing(value):
+    """A time typed without a zone (an HTML datetime-local field) is Beijing time."""
+    return value.replace(tzinfo=LOCAL_TZ) if value is not None and value.tzinfo is None else value
+
+
 class NewsIn(Input):
     title: Text("标题", 100)
     summary: Text("摘要", 200, min_len=0) = ""
     body_html: Annotated[str, BeforeValidator(_sanitised)] = Field("", max_length=50_000, title="正文")
     department_id: OptionalId("发布部门", MAX_INT) = None
     status: Choice("状态", "draft", "published") = "draft"
-    publish_at: datetime | None = Field(None, title="发布时间")  # empty: now
+    publish_at: Annotated[datetime | None, AfterValidator(_beijing)] = Field(None, title="发布时间")  # empty: now
     pinned: bool = False
 
 

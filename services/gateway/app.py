@@ -91,6 +91,7 @@ def create_app(config=None):
     from services.gateway.cases import admin as cases_admin
     from services.gateway.cases import api as cases_api
     from services.gateway.cases import h5 as cases_h5
+    from services.gateway.content import admin as content_admin
     from services.gateway.content import api as content_api
     from services.gateway.content import h5 as content_h5
     from services.gateway.core import auth
@@ -98,6 +99,17 @@ def create_app(config=None):
     from services.gateway.staff import views as staff
     from services.gateway.wechat import callback
 
-    for module in (callback, auth, cases_h5, cases_admin, cases_api, content_h5, content_api, staff, ops):
+    for module in (
+        callback,
+        auth,
+        cases_h5,
+        cases_admin,
+        cases_api,
+        content_h5,
+        content_admin,
+        content_api,
+        staff,
+        ops,
+    ):
         app.register_blueprint(module.bp)
     return app

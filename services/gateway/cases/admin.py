@@ -8,7 +8,7 @@ import uuid
 from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from libs.auth import can
+from libs.auth import can, holds
 from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
@@ -30,6 +30,10 @@ def inject():
 
 @bp.get("/")
 def index():
+    """The workplace opens on what the staff member works on: cases, or for a department's editor, its content."""
+    actor = current_staff()
+    if actor is not None and not holds(actor, "case.read") and holds(actor, "content.edit"):
+        return redirect(url_for("content_admin.index"))
     return redirect(url_for("cases_admin.cases"))
 
 

@@ -1,0 +1,235 @@
+"""/admin/content: staff edit the catalogue (departments, service types, news), preview news before publishing.
+
+Forms post, then redirect back with a confirmation or with the errors and what was typed (core/notices.py).
+Lists are typed one per line (materials; leaders and FAQ as "a | b | c"); content checks everything.
+"""
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from nameko.exceptions import RpcTimeout, UnknownService
+
+from libs.auth import can
+from libs.errors import DeadlineExceeded, Forbidden, ValidationError
+from libs.logs import request_id_var
+from services.gateway.content import client
+from services.gateway.core import notices
+from services.gateway.core.auth import staff_page
+from services.gateway.core.rpc import db
+
+bp = Blueprint("content_admin", __name__, url_prefix="/admin/content")
+# how the version history names what changed
+FIELD_LABELS = {
+    "title": "标题",
+    "summary": "摘要",
+    "body_html": "正文",
+    "department_id": "部门",
+    "status": "发布状态",
+    "publish_at": "发布时间",
+    "pinned": "置顶",
+    "remit": "职责简介",
+    "description": "介绍",
+    "phone": "电话",
+    "address": "地址",
+    "hours": "时间",
+    "leaders": "领导班子",
+    "name": "名称",
+    "window_id": "服务窗口",
+    "eligibility": "申请条件",
+    "materials": "所需材料",
+    "fees": "收费标准",
+    "time_limit": "办理时限",
+    "location": "办理地点",
+    "bookable": "可预约",
+    "keywords": "关键词",
+    "faq": "常见问题",
+    "form_fields": "表单字段",
+}
+
+
+@bp.context_processor
+def labels():
+    return {"field_labels": FIELD_LABELS}
+
+
+def _lines(text):
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def _parts(line, names):
+    values = [p.strip() for p in line.split("|")]
+    return dict(zip(names, values + [""] * (len(names) - len(values)), strict=False))
+
+
+def _editable_departments():
+    return [d for d in client.departments() if can(g.actor, "content.edit", d["id"])]
+
+
+def _may_edit(department_id, any_department=False):
+    """The page of an entry the staff member may not change is not shown to them (content checks every save)."""
+    allowed = bool(_editable_departments()) if any_department else can(g.actor, "content.edit", department_id)
+    if not allowed:
+        raise Forbidden("forbidden", "没有权限执行此操作", {"permission": "content.edit"})
+
+
+def _notice():
+    return notices.get(db(), g.actor.id, request.args.get("notice", ""))
+
+
+def _save(action, back, form):
+    """Run a save; back to the edit page (its URL for the saved item) with a notice either way."""
+    try:
+        result = action()
+        payload, target = {"message": "已保存。市民页面在一分钟内更新。"}, back(result)
+    except (ValidationError, Forbidden) as exc:
+        payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
+    except (RpcTimeout, UnknownService, DeadlineExceeded):
+        busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"
+        payload, target = {"errors": {"_": busy}, "form": form}, back(None)
+    return redirect(f"{target}?notice={notices.put(db(), g.actor.id, payload)}", code=303)
+
+
+@bp.get("/")
+@staff_page
+def index():
+    departments = _editable_departments()
+    if not departments and not can(g.actor, "content.edit"):
+        raise Forbidden("forbidden", "没有权限执行此操作", {"permission": "content.edit"})
+    services = [s for s in client.service_types() if can(g.actor, "content.edit", s["department_id"])]
+    return render_template(
+        "admin/content_index.html", departments=departments, services=services, news=client.staff_news()
+    )
+
+
+# -- departments -------------------------------------------------------------------------------------------
+@bp.get("/departments/<id:department_id>")
+@staff_page
+def department(department_id):
+    _may_edit(department_id)
+    notice = _notice()
+    current = client.department_detail(department_id)
+    form = notice.get("form") or {
+        **current,
+        "leaders": "\n".join(f"{x['name']} | {x['title']} | {x['duties']}" for x in current["leaders"]),
+    }
+    return render_template(
+        "admin/content_department.html",
+        department=current,
+        form=form,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        versions=client.versions("department", department_id),
+    )
+
+
+@bp.post("/departments/<id:department_id>")
+@staff_page
+def department_save(department_id):
+    form = request.form.to_dict()
+    data = {k: form.get(k, "") for k in ("remit", "description", "phone", "address", "hours")}
+    data["leaders"] = [_parts(line, ("name", "title", "duties")) for line in _lines(form.get("leaders"))]
+    back = url_for("content_admin.department", department_id=department_id)
+    return _save(lambda: client.update_department(department_id, data), lambda _r: back, form)
+
+
+# -- service types -----------------------------------------------------------------------------------------
+SERVICE_TEXT = ("name", "summary", "description", "eligibility", "fees", "time_limit", "location", "hours")
+
+
+@bp.get("/services/new", defaults={"service_type_id": None})
+@bp.get("/services/<id:service_type_id>")
+@staff_page
+def service(service_type_id):
+    notice = _notice()
+    current = client.service_type(service_type_id) if service_type_id else None
+    _may_edit(current["department_id"] if current else None, any_department=current is None)
+    form = notice.get("form")
+    if form is None and current:
+        form = {
+            **current,
+            "materials": "\n".join(current["materials"]),
+            "faq": "\n".join(f"{x['q']} | {x['a']}" for x in current["faq"]),
+            "bookable": "1" if current["bookable"] else "",
+        }
+    return render_template(
+        "admin/content_service.html",
+        service=current,
+        form=form or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        departments=_editable_departments(),
+        windows=client.windows(),
+        versions=client.versions("service", service_type_id) if current else [],
+    )
+
+
+@bp.post("/services/new", defaults={"service_type_id": None})
+@bp.post("/services/<id:service_type_id>")
+@staff_page
+def service_save(service_type_id):
+    form = request.form.to_dict()
+    current = client.service_type(service_type_id) if service_type_id else None
+    data = {k: form.get(k, "") for k in SERVICE_TEXT}
+    data.update(
+        window_id=form.get("window_id", ""),
+        department_id=form.get("department_id", ""),
+        bookable=form.get("bookable") == "1",
+        materials=_lines(form.get("materials")),
+        faq=[_parts(line, ("q", "a")) for line in _lines(form.get("faq"))],
+        # what the page does not edit is kept as it was (keywords and form fields are edited through the API)
+        keywords=(current or {}).get("keywords", []),
+        form_fields=(current or {}).get("form_fields", []),
+    )
+
+    def back(result):
+        saved = (result or {}).get("id") or service_type_id
+        return (
+            url_for("content_admin.service", service_type_id=saved)
+            if saved
+            else url_for("content_admin.service", service_type_id=None)
+        )
+
+    return _save(lambda: client.save_service_type(service_type_id, data), back, form)
+
+
+# -- news --------------------------------------------------------------------------------------------------
+@bp.get("/news/new", defaults={"news_id": None})
+@bp.get("/news/<id:news_id>")
+@staff_page
+def news(news_id):
+    notice = _notice()
+    current = client.staff_news_item(news_id) if news_id else None
+    form = notice.get("form") or current or {}
+    return render_template(
+        "admin/content_news.html",
+        item=current,
+        form=form,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        departments=_editable_departments(),
+        versions=client.versions("news", news_id) if current else [],
+    )
+
+
+@bp.post("/news/new", defaults={"news_id": None})
+@bp.post("/news/<id:news_id>")
+@staff_page
+def news_save(news_id):
+    form = request.form.to_dict()
+    data = {k: form.get(k, "") for k in ("title", "summary", "body_html", "department_id")}
+    data.update(
+        status="published" if form.get("action") == "publish" else "draft",
+        pinned=form.get("pinned") == "1",
+        publish_at=form.get("publish_at") or None,
+    )
+
+    def back(result):
+        saved = (result or {}).get("id") or news_id
+        return url_for("content_admin.news", news_id=saved)
+
+    return _save(lambda: client.save_news(news_id, data), back, form)
+
+
+@bp.get("/news/<id:news_id>/preview")
+@staff_page
+def news_preview(news_id):
+    """The article exactly as citizens will see it, drafts included, in the H5 template."""
+    return render_template("h5/news_item.html", item=client.staff_news_item(news_id), preview=True)
