@@ -12,6 +12,8 @@ cat <<'TXT'
      工作台登录         http://127.0.0.1:8080/admin/login
                         shouli / demo12345 (受理中心, all departments)   huanbao / demo12345 (环保局)
                         shichang / demo12345 (市场监管局)   admin / demo12345 (系统管理员: also 事件运维)
+                        renshe / demo12345 (人社局 content editor)
+     微官网             http://127.0.0.1:8080/h5/
      API (OpenAPI)      http://127.0.0.1:8080/api/openapi.json
      就绪检查           http://127.0.0.1:8080/readyz
 

@@ -8,3 +8,10 @@ worker_class = "gthread"
 threads = int(os.environ.get("GATEWAY_THREADS", "16"))
 timeout = 30
 accesslog = None  # the app logs one line per request, with its request id
+
+
+def post_worker_init(worker):
+    """Each gateway process listens for content_changed, to drop the shared page cache (core/cache.py)."""
+    from services.gateway.core.cache import start_listener
+
+    start_listener(worker.wsgi)

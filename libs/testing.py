@@ -134,6 +134,7 @@ class System:
     sandbox_port: int = field(default_factory=free_port)
     procs: dict = field(default_factory=dict)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
+    cache_prefix: str = field(default_factory=lambda: f"wzw_test_{secrets.token_hex(4)}")
 
     @property
     def gateway(self):
@@ -159,6 +160,7 @@ class System:
             SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
             WECHAT_FOLLOW_URL=f"{self.sandbox}/",
             WZW_ENV="test",
+            CACHE_PREFIX=self.cache_prefix,
             # short, so tests see unused connections given back (and every process survives PostgreSQL closing them)
             DB_IDLE_SECONDS=os.environ.get("DB_IDLE_SECONDS", "5"),
             GATEWAY_SECRET_KEY=self.secret_key,

@@ -2,10 +2,13 @@
 404 for what is not there, answers that match the OpenAPI document."""
 
 import re
+import time
+import uuid
 
 import pytest
 import requests
 
+from libs.auth import Actor
 from tests.test_api_contract import conforms
 
 
@@ -139,3 +142,36 @@ def test_editing_through_the_api(system, spec):
     )
     conforms(spec, "/api/v1/news/{news_id}", "put", published)
     assert requests.get(f"{base}/news/{draft.json()['id']}").json()["title"] == "API草稿"
+
+
+def test_public_pages_are_cached_for_every_replica_and_dropped_when_content_changes(system, rpc):
+    """Two gateway processes share the page cache; an edit on one drops the page on both within a second."""
+    from libs.testing import wait_for
+
+    page = "/h5/departments/5"
+    first = requests.get(f"{system.gateway}{page}")
+    assert first.headers["X-Cache"] in ("miss", "hit")
+    assert requests.get(f"{system.gateway}{page}").headers["X-Cache"] == "hit"
+    assert requests.get(f"{system.late_gateway}{page}").headers["X-Cache"] == "hit"  # the other process
+    api = requests.get(f"{system.gateway}/api/v1/departments/5")
+    current = api.json()
+    profile = {k: current[k] for k in ("remit", "description", "phone", "address", "hours")}
+    profile["leaders"] = [{k: x[k] for k in ("name", "title", "duties")} for x in current["leaders"]]
+    new_hours = f"工作日 9:00-17:00（测试{uuid.uuid4().hex[:4]}）"
+    # changed behind the gateways' backs (straight to content): only the content_changed event can tell them
+    admin = Actor(kind="staff", id="ops", name="运维", roles=("admin",))
+    changed_at = time.monotonic()
+    rpc.call_as(admin, "content", "update_department", 5, {**profile, "hours": new_hours})
+
+    def fresh_everywhere():
+        return all(new_hours in requests.get(f"{url}{page}").text for url in (system.gateway, system.late_gateway))
+
+    wait_for(fresh_everywhere, timeout=5, interval=0.05, message="the change on both gateways")
+    assert time.monotonic() - changed_at < 1.0
+    assert requests.get(f"{system.gateway}{page}").headers["X-Cache"] == "hit"  # cached again, new version
+
+
+def test_pages_that_are_not_there_are_not_cached(system):
+    for _ in range(2):
+        resp = requests.get(f"{system.gateway}/h5/departments/999999")
+        assert resp.status_code == 404 and resp.headers.get("X-Cache") is None

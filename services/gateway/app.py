@@ -22,7 +22,7 @@ from libs.clock import local_minute
 from libs.config import load_config
 from libs.db import make_engine
 from libs.rpc_pool import RpcPool
-from services.gateway.core import openapi, secret, web
+from services.gateway.core import cache, openapi, secret, web
 from services.gateway.core.rpc import db
 from services.registry import SERVICE_NAMES
 
@@ -56,6 +56,7 @@ def create_app(config=None):
     app.extensions["rpc_callback"] = RpcPool(
         config, size=int(gw["RPC_POOL_SIZE"]), timeout=float(gw["CALLBACK_DEADLINE_SECONDS"]) + 0.8, expire=False
     )
+    app.extensions["page_cache"] = cache.PageCache(config)
     web.install(app)
 
     @app.get("/healthz")

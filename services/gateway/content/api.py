@@ -7,6 +7,7 @@ from services.content import schemas
 from services.gateway.content import client
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
+from services.gateway.core.cache import cached
 from services.gateway.core.web import json_body
 
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
@@ -25,6 +26,7 @@ PUBLIC = {"errors": (404,), "auth": False}
 
 
 @openapi.route(bp, "/departments", "GET", summary="Departments", response=[schemas.Department], errors=(), auth=False)
+@cached
 def departments():
     return jsonify(client.departments())
 
@@ -37,6 +39,7 @@ def departments():
     response=schemas.DepartmentDetail,
     **PUBLIC,
 )
+@cached
 def department(department_id):
     return jsonify(client.department_detail(department_id))
 
@@ -51,6 +54,7 @@ def department(department_id):
     errors=(),
     auth=False,
 )
+@cached
 def news():
     limit, offset = request.args.get("limit", "20"), request.args.get("offset", "0")
     return jsonify(client.news(int(limit) if limit.isdigit() else 20, int(offset) if offset.isdigit() else 0))
@@ -64,6 +68,7 @@ def news():
     response=schemas.NewsDetail,
     **PUBLIC,
 )
+@cached
 def news_item(news_id):
     return jsonify(client.news_item(news_id))
 
@@ -85,6 +90,7 @@ def search():
 @openapi.route(
     bp, "/windows", "GET", summary="Service windows", response=[schemas.WindowSummary], errors=(), auth=False
 )
+@cached
 def windows():
     return jsonify(client.windows())
 
@@ -97,6 +103,7 @@ def windows():
     response=schemas.WindowDetail,
     **PUBLIC,
 )
+@cached
 def window(window_id):
     return jsonify(client.window(window_id))
 
@@ -110,6 +117,7 @@ def window(window_id):
     errors=(),
     auth=False,
 )
+@cached
 def service_types():
     return jsonify(client.service_types(standalone=request.args.get("standalone") == "true"))
 
@@ -122,6 +130,7 @@ def service_types():
     response=schemas.ServiceTypeDetail,
     **PUBLIC,
 )
+@cached
 def service_type(service_type_id):
     return jsonify(client.service_type(service_type_id))
 

@@ -1,5 +1,6 @@
 """The gateway's door to the content service: the public catalogue."""
 
+from services.gateway.core.cache import drop_cached_pages
 from services.gateway.core.rpc import call
 
 
@@ -35,16 +36,23 @@ def news_item(news_id):
     return call("content", "get_news", news_id)
 
 
+def _written(result):
+    """The editor's next look at a public page shows the change at once; other writers' changes reach the cache
+    through content_changed (core/cache.py)."""
+    drop_cached_pages()
+    return result
+
+
 def update_department(department_id, data):
-    return call("content", "update_department", department_id, data)
+    return _written(call("content", "update_department", department_id, data))
 
 
 def save_service_type(service_type_id, data):
-    return call("content", "save_service_type", service_type_id, data)
+    return _written(call("content", "save_service_type", service_type_id, data))
 
 
 def save_news(news_id, data):
-    return call("content", "save_news", news_id, data)
+    return _written(call("content", "save_news", news_id, data))
 
 
 def staff_news():

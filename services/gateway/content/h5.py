@@ -4,6 +4,7 @@ from flask import Blueprint, render_template, request
 
 from libs.errors import ValidationError
 from services.gateway.content import client
+from services.gateway.core.cache import cached
 
 bp = Blueprint("content_h5", __name__, url_prefix="/h5")
 PAGE = 10
@@ -18,6 +19,7 @@ def public(resp):
 
 
 @bp.get("/")
+@cached
 def home():
     """微官网 home: search, the service windows, commonly used services, the latest news. (Online booking comes
     with the cases module; until then "bookable" only picks which services to show here.)"""
@@ -31,6 +33,7 @@ def home():
 
 
 @bp.get("/services")
+@cached
 def services():
     """服务大厅: every window with its services, and the services that stand alone."""
     return render_template(
@@ -39,11 +42,13 @@ def services():
 
 
 @bp.get("/windows/<id:window_id>")
+@cached
 def window(window_id):
     return render_template("h5/window.html", window=client.window(window_id))
 
 
 @bp.get("/services/<id:service_type_id>")
+@cached
 def service_type(service_type_id):
     return render_template("h5/service_type.html", service=client.service_type(service_type_id))
 
@@ -62,6 +67,7 @@ def search():
 
 
 @bp.get("/news")
+@cached
 def news():
     page = request.args.get("page", "1")
     page = int(page) if page.isdigit() and 0 < int(page) <= 200 else 1
@@ -70,15 +76,18 @@ def news():
 
 
 @bp.get("/news/<id:news_id>")
+@cached
 def news_item(news_id):
     return render_template("h5/news_item.html", item=client.news_item(news_id))
 
 
 @bp.get("/departments")
+@cached
 def departments():
     return render_template("h5/departments.html", departments=client.departments())
 
 
 @bp.get("/departments/<id:department_id>")
+@cached
 def department(department_id):
     return render_template("h5/department.html", department=client.department_detail(department_id))

@@ -1,0 +1,132 @@
+"""Public pages rendered once and shared by every gateway replica (Redis), dropped when content changes.
+
+- `@cached` on a public view: the response (status 200 only) is kept in Redis under the page's path and query and
+  the current *generation*; a hit is served without calling any service (header `X-Cache: hit`).
+- A `content_changed` event bumps the generation (one INCR): every replica's next request for any page misses and
+  renders afresh. The listener is a thread in each gateway process consuming one queue shared by all of them, so
+  each event is handled once; the queue is durable, so an event sent while every gateway was down still counts.
+- Redis unreachable: pages are rendered as if uncached (logged), never an error.
+"""
+
+import functools
+import hashlib
+import logging
+import threading
+import time
+
+import redis
+from flask import current_app, request
+from kombu import Connection, Exchange, Queue
+from kombu.mixins import ConsumerMixin
+
+log = logging.getLogger(__name__)
+LISTENER_QUEUE = "gateway.content_changed"
+
+
+class PageCache:
+    def __init__(self, config):
+        cache = config.get("CACHE") or {}
+        self.prefix = str(cache.get("PREFIX", "wzw"))
+        self.ttl = int(cache.get("TTL_SECONDS", 300))
+        self.redis = redis.Redis.from_url(
+            str(cache.get("REDIS_URL", "redis://127.0.0.1:6379/0")), socket_timeout=0.5, socket_connect_timeout=0.5
+        )
+
+    def _key(self, generation, page):
+        return f"{self.prefix}:page:{generation}:{hashlib.sha256(page.encode('utf-8', 'replace')).hexdigest()[:32]}"
+
+    def generation(self):
+        return int(self.redis.get(f"{self.prefix}:generation") or 0)
+
+    def get(self, page):
+        generation = self.generation()
+        found = self.redis.hgetall(self._key(generation, page))
+        return generation, found
+
+    def put(self, generation, page, body, content_type):
+        key = self._key(generation, page)
+        pipe = self.redis.pipeline()
+        pipe.hset(key, mapping={"body": body, "type": content_type})
+        pipe.expire(key, self.ttl)
+        pipe.execute()
+
+    def drop_all(self):
+        return self.redis.incr(f"{self.prefix}:generation")
+
+
+def drop_cached_pages():
+    cache = current_app.extensions.get("page_cache")
+    if cache is None:
+        return
+    try:
+        cache.drop_all()
+    except redis.RedisError as exc:  # content_changed will do it once Redis is back
+        log.warning("page cache unavailable: %s", exc)
+
+
+def cached(view):
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        cache = current_app.extensions.get("page_cache")
+        page = request.full_path
+        generation = None
+        if cache is not None:
+            try:
+                generation, found = cache.get(page)
+            except redis.RedisError as exc:
+                log.warning("page cache unavailable: %s", exc)
+                found, cache = {}, None
+            if found:
+                resp = current_app.response_class(found[b"body"], content_type=found[b"type"].decode())
+                resp.headers["X-Cache"] = "hit"
+                return resp
+        resp = current_app.make_response(view(*args, **kwargs))
+        if cache is not None and resp.status_code == 200:
+            try:
+                cache.put(generation, page, resp.get_data(), resp.content_type)
+            except redis.RedisError as exc:
+                log.warning("page cache unavailable: %s", exc)
+        resp.headers["X-Cache"] = "miss"
+        return resp
+
+    return wrapper
+
+
+class ContentChangedListener(ConsumerMixin):
+    """Consumes content's events (nameko publishes them on the `content.events` topic exchange)."""
+
+    def __init__(self, amqp_uri, cache):
+        self.connection = Connection(amqp_uri, heartbeat=20)
+        self.cache = cache
+        self.exchange = Exchange("content.events", type="topic", durable=True)
+        self.queue = Queue(LISTENER_QUEUE, self.exchange, routing_key="content_changed", durable=True)
+
+    def get_consumers(self, consumer_cls, channel):
+        return [consumer_cls(queues=[self.queue], callbacks=[self.on_event], accept=["json"])]
+
+    def on_event(self, body, message):
+        try:
+            generation = self.cache.drop_all()
+            log.info("content changed (%s), public pages dropped: generation %s", _what(body), generation)
+            message.ack()
+        except redis.RedisError:
+            log.exception("could not drop cached pages; the event goes back on the queue")
+            time.sleep(1)
+            message.requeue()
+
+
+def _what(body):
+    data = (body or {}).get("data") or {}
+    return f"{data.get('entity_type')} {data.get('entity_id')}"
+
+
+def start_listener(app):
+    """Called in each gateway process (deploy/gunicorn.conf.py post_worker_init): a daemon thread."""
+    cache = app.extensions.get("page_cache")
+    if cache is None or app.extensions.get("content_listener"):
+        return None
+    listener = ContentChangedListener(app.config["WZW"]["AMQP_URI"], cache)
+    thread = threading.Thread(target=listener.run, name="content-changed-listener", daemon=True)
+    thread.start()
+    app.extensions["content_listener"] = listener
+    return listener
