@@ -82,9 +82,15 @@ def find(session, query, limit=20):
         raise ValidationError(
             "invalid_fields", "请检查填写的内容", {"fields": {"q": f"搜索内容不能超过{search.MAX_QUERY}个字"}}
         )
+    ranked = search.search(session, query, limit=min(int(limit), 50))
+    items = {}
+    for kind, model in MODELS.items():  # one query per kind, not one per hit
+        ids = [item_id for k, item_id, _ in ranked if k == kind]
+        if ids:
+            items.update({(kind, x.id): x for x in session.scalars(select(model).where(model.id.in_(ids)))})
     hits = []
-    for kind, item_id, _score in search.search(session, query, limit=min(int(limit), 50)):
-        item = session.get(MODELS[kind], item_id)
+    for kind, item_id, _score in ranked:
+        item = items.get((kind, item_id))
         if item is None or (kind == "news" and not (item.status == "published" and item.publish_at <= _now())):
             continue  # drafts and scheduled news are indexed, but found only once they are out
         title = item.title if kind == "news" else item.name

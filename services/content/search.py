@@ -40,6 +40,7 @@ SYNONYMS = {
     "环评": ["环境影响评价"],
 }
 MAX_QUERY = 50
+COMMON = 500  # documents holding a pair before it counts as common
 
 
 def normalize(text):
@@ -160,14 +161,28 @@ def search(session, query, limit=20):
     all_tokens = list({*wanted, *synonym_tokens})[:40]
     if not all_tokens:
         return []
-    documents = select(SearchTerm.item_type, SearchTerm.item_id).distinct().subquery()
-    total = session.scalar(select(func.count()).select_from(documents)) or 1
+    # how many documents there are, for idf: the tables' own counts (counting distinct index rows scans the index)
+    total = sum(session.scalar(select(func.count()).select_from(m)) for m in (ServiceType, Department, Window, News))
+    total = max(total, 1)
+    df = Counter(
+        dict(
+            session.execute(
+                select(SearchTerm.token, func.count())
+                .where(SearchTerm.token.in_(all_tokens))
+                .group_by(SearchTerm.token)
+            ).all()
+        )
+    )
+    # a pair found in many documents says little where it is only mentioned (身份证 in every list of materials):
+    # for those, only the documents that carry it in a name, keyword or summary are read
+    common = [t for t in all_tokens if df[t] > COMMON]
+    columns = (SearchTerm.item_type, SearchTerm.item_id, SearchTerm.token, SearchTerm.weight)
     postings = session.execute(
-        select(SearchTerm.item_type, SearchTerm.item_id, SearchTerm.token, SearchTerm.weight).where(
-            SearchTerm.token.in_(all_tokens)
+        select(*columns).where(
+            SearchTerm.token.in_([t for t in all_tokens if t not in common])
+            | (SearchTerm.token.in_(common) & (SearchTerm.weight >= WEIGHTS["summary"]))
         )
     ).all()
-    df = Counter(p.token for p in postings)
     scores, matched = defaultdict(float), defaultdict(set)
     for p in postings:
         idf = math.log(1 + total / df[p.token])
