@@ -175,3 +175,45 @@ def test_pages_that_are_not_there_are_not_cached(system):
     for _ in range(2):
         resp = requests.get(f"{system.gateway}/h5/departments/999999")
         assert resp.status_code == 404 and resp.headers.get("X-Cache") is None
+
+
+def test_albums_and_media_are_served_for_ever_cacheable(system, spec):
+    listed = requests.get(f"{system.gateway}/api/v1/albums")
+    conforms(spec, "/api/v1/albums", "get", listed)
+    assert len(listed.json()) >= 3
+    album = requests.get(f"{system.gateway}/api/v1/albums/{listed.json()[0]['id']}")
+    conforms(spec, "/api/v1/albums/{album_id}", "get", album)
+    photo = album.json()["photos"][0]
+    image = requests.get(f"{system.gateway}/media/{photo['media']}")
+    assert image.status_code == 200 and image.headers["Content-Type"] == "image/jpeg"
+    assert image.headers["ETag"] == f'"{photo["media"]}"' and "immutable" in image.headers["Cache-Control"]
+    again = requests.get(f"{system.gateway}/media/{photo['media']}", headers={"If-None-Match": image.headers["ETag"]})
+    assert again.status_code == 304 and not again.content
+    page = requests.get(f"{system.gateway}/h5/albums/{listed.json()[0]['id']}")
+    assert page.status_code == 200 and photo["thumb"] in page.text
+    for bad in ("0" * 64, "abc", "../../etc/passwd", "F" * 64):
+        assert requests.get(f"{system.gateway}/media/{bad}").status_code == 404
+
+
+def test_uploading_a_photo_through_the_api(system, spec):
+    import io
+
+    from PIL import Image
+
+    admin, base = system.staff_session("admin"), f"{system.gateway}/api/v1"
+    created = admin.post(f"{base}/albums", json={"title": f"上传测试{uuid.uuid4().hex[:6]}", "description": "测试"})
+    conforms(spec, "/api/v1/albums", "post", created)
+    album_id = created.json()["id"]
+    out = io.BytesIO()
+    Image.new("RGB", (2400, 1600), (30, 90, 160)).save(out, "PNG")
+    url = f"{base}/albums/{album_id}/photos"
+    added = admin.post(url, files={"file": ("photo.jpg", out.getvalue())}, data={"caption": "大图"})
+    conforms(spec, "/api/v1/albums/{album_id}/photos", "post", added)
+    assert added.status_code == 201 and added.json()["photos"][0]["width"] == 2400
+    for name, payload in (("a.jpg", b"not an image"), ("big.png", b"\x89PNG" + b"0" * (9 * 1024 * 1024 + 10))):
+        refused = admin.post(url, files={"file": (name, payload)})
+        assert refused.status_code in (400, 413), refused.text[:200]
+        conforms(spec, "/api/v1/albums/{album_id}/photos", "post", refused)
+    assert requests.post(url, files={"file": ("a.png", out.getvalue())}).status_code == 401
+    assert system.staff_session("renshe").post(url, files={"file": ("a.png", out.getvalue())}).status_code == 403
+    assert len(requests.get(f"{base}/albums/{album_id}").json()["photos"]) == 1

@@ -264,3 +264,13 @@ def test_a_department_editor_updates_the_catalogue_and_publishes_a_notice(system
     citizen.context.close()
     # another department's entries are not theirs to change
     assert page.goto(f"{system.gateway}/admin/content/departments/2").status == 403
+
+
+def test_the_photo_album_on_a_phone(system, phone):
+    phone.goto(f"{system.gateway}/h5/albums")
+    phone.locator("#albums a").first.click()
+    phone.wait_for_selector("#photos img")
+    phone.wait_for_load_state("networkidle")
+    loaded = phone.eval_on_selector_all("#photos img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
+    assert loaded and all(loaded)
+    shot(phone, "h5-album")

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from libs.errors import NotFound, ValidationError
 from libs.schemas import CONTROL_CHARS, MAX_INT
 from services.content import schemas, search
-from services.content.models import Department, News, ServiceType, Window
+from services.content.models import Album, Department, News, ServiceType, Window
 
 
 def _id(value):
@@ -131,3 +131,34 @@ def news_item(session, news_id):
         department_name=department.name if department else None,
         body_html=item.body_html,
     ).model_dump(mode="json")
+
+
+def _photo(p):
+    return schemas.PhotoView(
+        id=p.id, caption=p.caption, media=p.media_sha256, thumb=p.thumb_sha256, width=p.width, height=p.height
+    )
+
+
+def _album_summary(a):
+    return schemas.AlbumSummary(
+        id=a.id,
+        title=a.title,
+        description=a.description,
+        department_id=a.department_id,
+        photo_count=len(a.photos),
+        cover=a.photos[0].thumb_sha256 if a.photos else None,
+    )
+
+
+def albums(session):
+    rows = session.scalars(select(Album).order_by(Album.sort_order, Album.id.desc()))
+    return [_album_summary(a).model_dump(mode="json") for a in rows]
+
+
+def album(session, album_id):
+    a = session.get(Album, album_id) if _id(album_id) else None
+    if a is None:
+        raise NotFound("album_not_found", "相册不存在")
+    return schemas.AlbumDetail(**_album_summary(a).model_dump(), photos=[_photo(p) for p in a.photos]).model_dump(
+        mode="json"
+    )

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from libs.clock import LOCAL_TZ
 from libs.config import load_config
 from libs.db import make_engine
-from services.content import demo_data, richtext, search
-from services.content.models import Department, Leader, News, ServiceType, Window
+from services.content import demo_data, media, richtext, search
+from services.content.models import Album, Department, Leader, News, Photo, ServiceType, Window
 from services.content.schemas import Faq, FormField
 
 SERVICE_FIELDS = ("summary", "description", "eligibility", "fees", "time_limit", "location", "hours", "bookable")
@@ -39,6 +39,54 @@ def _news(session):
         else:
             for key, value in values.items():
                 setattr(existing, key, value)
+
+
+def _picture(seed):
+    """A generated photo (no binary files in the repository): a sky, a horizon and a building's outline."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    hue = (seed * 47) % 255
+    image = Image.new("RGB", (1200, 800), (200, 220, 240))
+    draw = ImageDraw.Draw(image)
+    for y in range(0, 500, 4):
+        draw.rectangle([0, y, 1200, y + 4], fill=(120 + y // 8, 170 + y // 12, 230 - (hue % 40)))
+    draw.rectangle([0, 500, 1200, 800], fill=(90 + hue % 60, 140, 90))
+    left = 150 + (seed * 91) % 500
+    draw.rectangle([left, 260, left + 420, 520], fill=(235, 230, 220), outline=(120, 110, 100), width=6)
+    for i in range(6):
+        x = left + 30 + i * 65
+        draw.rectangle([x, 300, x + 40, 360], fill=(110, 150, 190))
+        draw.rectangle([x, 400, x + 40, 460], fill=(110, 150, 190))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=80)
+    return out.getvalue()
+
+
+def _albums(session):
+    """Albums with generated photos, stored through media.py like an upload; an existing album is left alone."""
+    for order, item in enumerate(demo_data.ALBUMS):
+        if session.scalar(select(Album.id).where(Album.title == item["title"])) is not None:
+            continue
+        album = Album(
+            title=item["title"], description=item["description"], sort_order=order, created_at=datetime.now(LOCAL_TZ)
+        )
+        session.add(album)
+        session.flush()
+        for i, photo in enumerate(item["photos"]):
+            stored = media.store_image(session, _picture(order * 10 + i))
+            session.add(
+                Photo(
+                    album_id=album.id,
+                    media_sha256=stored["sha256"],
+                    thumb_sha256=stored["thumb"],
+                    caption=photo["caption"],
+                    width=stored["width"],
+                    height=stored["height"],
+                    sort_order=i,
+                )
+            )
 
 
 def load(session):
@@ -77,6 +125,7 @@ def load(session):
                 stmt.on_conflict_do_update(index_elements=["name"], set_={k: stmt.excluded[k] for k in values})
             )
     _news(session)
+    _albums(session)
     session.flush()
     search.reindex(session)
     session.commit()
@@ -85,6 +134,7 @@ def load(session):
         "windows": len(demo_data.WINDOWS),
         "service types": sum(len(s) for _, s in windows),
         "news items": len(demo_data.NEWS),
+        "albums": len(demo_data.ALBUMS),
     }
 
 

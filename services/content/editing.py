@@ -9,8 +9,8 @@ from sqlalchemy import select
 from libs.auth import can
 from libs.errors import NotFound, ValidationError
 from libs.schemas import validate
-from services.content import catalogue, schemas, search
-from services.content.models import Department, Leader, News, ServiceType, Version, Window
+from services.content import catalogue, media, schemas, search
+from services.content.models import Album, Department, Leader, News, Photo, ServiceType, Version, Window
 
 
 def _field_error(field, message):
@@ -162,7 +162,7 @@ def _staff_view(session, item):
 
 
 def versions(session, actor, entity_type, entity_id):
-    models = {"department": Department, "service": ServiceType, "news": News}
+    models = {"department": Department, "service": ServiceType, "news": News, "album": Album}
     model = models.get(entity_type)
     item = session.get(model, entity_id) if model and catalogue._id(entity_id) else None
     department_id = None if item is None else item.id if entity_type == "department" else item.department_id
@@ -174,3 +174,43 @@ def versions(session, actor, entity_type, entity_id):
         .order_by(Version.version.desc())
     )
     return [schemas.VersionView.model_validate(v).model_dump(mode="json") for v in rows]
+
+
+def create_album(uow, data):
+    clean = validate(schemas.AlbumIn, data)
+    uow.require("content.edit", clean.department_id)
+    session = uow.session
+    if clean.department_id is not None and session.get(Department, clean.department_id) is None:
+        raise _field_error("department_id", "部门不存在")
+    if session.scalar(select(Album.id).where(Album.title == clean.title)) is not None:
+        raise _field_error("title", "已有同名的相册")
+    album = Album(**clean.model_dump(), sort_order=0, created_at=datetime.now(UTC))
+    session.add(album)
+    session.flush()
+    _announce(uow, "album", album.id, album.department_id, clean.model_dump(mode="json"), "content.album_saved")
+    return catalogue.album(session, album.id)
+
+
+def add_photo(uow, album_id, data, image_bytes):
+    """A photo into an album: the image checked and stored by media.py, its caption validated."""
+    session = uow.session
+    album = _locked(session, Album, album_id, ("album_not_found", "相册不存在"))
+    uow.require("content.edit", album.department_id)
+    clean = validate(schemas.PhotoIn, data or {})
+    stored = media.store_image(session, image_bytes)
+    session.add(
+        Photo(
+            album_id=album.id,
+            media_sha256=stored["sha256"],
+            thumb_sha256=stored["thumb"],
+            caption=clean.caption,
+            width=stored["width"],
+            height=stored["height"],
+            sort_order=len(album.photos),
+        )
+    )
+    session.flush()
+    session.refresh(album)
+    snapshot = {"photos": [p.media_sha256 for p in album.photos], "captions": [p.caption for p in album.photos]}
+    _announce(uow, "album", album.id, album.department_id, snapshot, "content.album_saved")
+    return catalogue.album(session, album.id)

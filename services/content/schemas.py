@@ -169,6 +169,38 @@ class SearchHit(View):
     summary: str
 
 
+class PhotoView(View):
+    id: int
+    caption: str
+    media: str  # SHA-256 of the image (the gateway serves it at /media/<sha256>)
+    thumb: str
+    width: int
+    height: int
+
+
+class AlbumSummary(View):
+    id: int
+    title: str
+    description: str
+    department_id: int | None
+    photo_count: int
+    cover: str | None  # the first photo's thumbnail
+
+
+class AlbumDetail(AlbumSummary):
+    photos: list[PhotoView]
+
+
+class AlbumIn(Input):
+    title: Text("相册名称", 64)
+    description: Text("相册说明", 500, min_len=0) = ""
+    department_id: OptionalId("部门", MAX_INT) = None
+
+
+class PhotoIn(Input):
+    caption: Text("图片说明", 200, min_len=0) = ""
+
+
 class NewsSummary(View):
     id: int
     title: str

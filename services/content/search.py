@@ -101,6 +101,9 @@ def _news_fields(n):
 
 
 def _documents(session, kind=None, item_id=None):
+    if kind == "album":  # albums are browsed, not searched
+        return
+
     def rows(model):
         query = select(model)
         return session.scalars(query if item_id is None else query.where(model.id == item_id))

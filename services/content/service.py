@@ -1,8 +1,10 @@
 """content: the public catalogue (departments, windows, service types, news) and its editing; posters and albums
 in later steps. Reads are public; writes need content.edit (editing.py) and announce content_changed."""
 
+import base64
+
 from libs.service import PublishesEvents, ServiceBase, rpc
-from services.content import catalogue, editing, events
+from services.content import catalogue, editing, events, media
 from services.content.models import audit_log, outbox
 
 
@@ -50,6 +52,20 @@ class ContentService(PublishesEvents, ServiceBase):
         return catalogue.news_item(self.db, news_id)
 
     @rpc
+    def list_albums(self):
+        return catalogue.albums(self.db)
+
+    @rpc
+    def get_album(self, album_id):
+        return catalogue.album(self.db, album_id)
+
+    @rpc
+    def get_media(self, sha256):
+        """An image's bytes (base64: what crosses the bus is JSON) and type; immutable, so callers cache it."""
+        item = media.get(self.db, sha256)
+        return {"content_type": item.content_type, "data": base64.b64encode(item.data).decode()}
+
+    @rpc
     def search(self, query, limit=20):
         """公民查询: ranked hits over services, departments and windows."""
         return catalogue.find(self.db, query, limit)
@@ -69,6 +85,20 @@ class ContentService(PublishesEvents, ServiceBase):
     def save_news(self, news_id, data):
         with self.unit_of_work() as uow:
             return editing.save_news(uow, news_id, data)
+
+    @rpc
+    def create_album(self, data):
+        with self.unit_of_work() as uow:
+            return editing.create_album(uow, data)
+
+    @rpc
+    def add_photo(self, album_id, data, image_base64):
+        try:
+            image = base64.b64decode(image_base64 or "", validate=True)
+        except (ValueError, TypeError):
+            image = b""
+        with self.unit_of_work() as uow:
+            return editing.add_photo(uow, album_id, data, image)
 
     @rpc
     def staff_news(self):

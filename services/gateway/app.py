@@ -95,6 +95,7 @@ def create_app(config=None):
     from services.gateway.content import admin as content_admin
     from services.gateway.content import api as content_api
     from services.gateway.content import h5 as content_h5
+    from services.gateway.content import media
     from services.gateway.core import auth
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
@@ -108,6 +109,7 @@ def create_app(config=None):
         cases_api,
         content_h5,
         content_admin,
+        media,
         content_api,
         staff,
         ops,

@@ -4,6 +4,8 @@ Forms post, then redirect back with a confirmation or with the errors and what w
 Lists are typed one per line (materials; leaders and FAQ as "a | b | c"); content checks everything.
 """
 
+import functools
+
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
@@ -11,6 +13,7 @@ from libs.auth import can
 from libs.errors import DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
 from services.gateway.content import client
+from services.gateway.content.api import UPLOAD_LIMIT, upload
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.core.rpc import db
@@ -233,3 +236,63 @@ def news_save(news_id):
 def news_preview(news_id):
     """The article exactly as citizens will see it, drafts included, in the H5 template."""
     return render_template("h5/news_item.html", item=client.staff_news_item(news_id), preview=True)
+
+
+# -- albums ------------------------------------------------------------------------------------------------
+@bp.get("/albums")
+@staff_page
+def albums():
+    notice = _notice()
+    return render_template(
+        "admin/content_albums.html",
+        albums=client.albums(),
+        departments=_editable_departments(),
+        form=notice.get("form") or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/albums")
+@staff_page
+def album_create():
+    form = request.form.to_dict()
+    data = {k: form.get(k, "") for k in ("title", "description", "department_id")}
+
+    def back(result):
+        return url_for("content_admin.album", album_id=result["id"]) if result else url_for("content_admin.albums")
+
+    return _save(lambda: client.create_album(data), back, form)
+
+
+@bp.get("/albums/<id:album_id>")
+@staff_page
+def album(album_id):
+    notice = _notice()
+    return render_template(
+        "admin/content_album.html",
+        album=client.album(album_id),
+        errors=notice.get("errors") or {},
+        form=notice.get("form") or {},
+        notice=notice.get("message"),
+    )
+
+
+def allows_upload(view):
+    """Before anything reads the form (the CSRF check does): this route takes a photo's size of body."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = UPLOAD_LIMIT
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+@bp.post("/albums/<id:album_id>/photos")
+@allows_upload
+@staff_page
+def photo_add(album_id):
+    data, image = upload()
+    back = url_for("content_admin.album", album_id=album_id)
+    return _save(lambda: client.add_photo(album_id, data, image), lambda _r: back, data)

@@ -23,6 +23,7 @@ class SearchQuery(BaseModel):
 
 
 PUBLIC = {"errors": (404,), "auth": False}
+UPLOAD_LIMIT = 9 * 1024 * 1024  # content refuses above 8 MB with a reason; this only bounds what is read
 
 
 @openapi.route(bp, "/departments", "GET", summary="Departments", response=[schemas.Department], errors=(), auth=False)
@@ -248,3 +249,61 @@ def update_news(news_id):
 @staff_api
 def versions(entity_type, entity_id):
     return jsonify(client.versions(entity_type, entity_id))
+
+
+@openapi.route(bp, "/albums", "GET", summary="Photo albums", response=[schemas.AlbumSummary], errors=(), auth=False)
+@cached
+def albums():
+    return jsonify(client.albums())
+
+
+@openapi.route(
+    bp,
+    "/albums/<id:album_id>",
+    "GET",
+    summary="An album and its photos (images at /media/<sha256>)",
+    response=schemas.AlbumDetail,
+    **PUBLIC,
+)
+@cached
+def album(album_id):
+    return jsonify(client.album(album_id))
+
+
+@openapi.route(
+    bp,
+    "/albums",
+    "POST",
+    summary="Create an album",
+    body=schemas.AlbumIn,
+    response=schemas.AlbumDetail,
+    status=201,
+    **STAFF,
+)
+@staff_api
+def create_album():
+    return jsonify(client.create_album(json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/albums/<id:album_id>/photos",
+    "POST",
+    summary="Add a photo (multipart/form-data: file, caption). Checked by content: JPEG/PNG/WebP/GIF by its bytes, "
+    "at most 8 MB and 8000×8000 pixels; stored without its metadata, with a thumbnail.",
+    response=schemas.AlbumDetail,
+    status=201,
+    errors=(400, 401, 403, 404, 413),
+)
+@staff_api
+def add_photo(album_id):
+    data, image = upload()
+    return jsonify(client.add_photo(album_id, data, image)), 201
+
+
+def upload():
+    """The multipart upload of a photo: this route alone accepts a body that large."""
+    request.max_content_length = UPLOAD_LIMIT
+    file = request.files.get("file")
+    image = file.read(UPLOAD_LIMIT + 1) if file else b""
+    return {"caption": request.form.get("caption", "")}, image

@@ -67,6 +67,28 @@ def versions(entity_type, entity_id):
     return call("content", "versions", entity_type, entity_id)
 
 
+def albums():
+    return call("content", "list_albums")
+
+
+def album(album_id):
+    return call("content", "get_album", album_id)
+
+
+def media(sha256):
+    return call("content", "get_media", sha256)
+
+
+def create_album(data):
+    return _written(call("content", "create_album", data))
+
+
+def add_photo(album_id, data, image_bytes):
+    import base64
+
+    return _written(call("content", "add_photo", album_id, data, base64.b64encode(image_bytes).decode()))
+
+
 def search(query):
     return call("content", "search", query)
 

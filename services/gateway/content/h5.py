@@ -81,6 +81,18 @@ def news_item(news_id):
     return render_template("h5/news_item.html", item=client.news_item(news_id))
 
 
+@bp.get("/albums")
+@cached
+def albums():
+    return render_template("h5/albums.html", albums=client.albums())
+
+
+@bp.get("/albums/<id:album_id>")
+@cached
+def album(album_id):
+    return render_template("h5/album.html", album=client.album(album_id))
+
+
 @bp.get("/departments")
 @cached
 def departments():
