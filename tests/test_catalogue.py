@@ -217,3 +217,36 @@ def test_uploading_a_photo_through_the_api(system, spec):
     assert requests.post(url, files={"file": ("a.png", out.getvalue())}).status_code == 401
     assert system.staff_session("renshe").post(url, files={"file": ("a.png", out.getvalue())}).status_code == 403
     assert len(requests.get(f"{base}/albums/{album_id}").json()["photos"]) == 1
+
+
+def test_posters_on_the_home_page(system, spec):
+    showing = requests.get(f"{system.gateway}/api/v1/posters")
+    conforms(spec, "/api/v1/posters", "get", showing)
+    titles = [p["title"] for p in showing.json()]
+    assert titles[:3] == ["第三代社保卡申领指南", "社会保险缴费基数调整", "中国政府网"]
+    assert not any("已结束" in t or "未开始" in t for t in titles)
+    home = requests.get(f"{system.gateway}/h5/").text
+    assert 'href="https://www.gov.cn/" rel="noopener noreferrer"' in home and "/h5/services/" in home
+
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 500), (250, 157, 59)).save(out, "JPEG")
+    admin = system.staff_session("admin")
+    created = admin.post(
+        f"{system.gateway}/api/v1/posters",
+        files={"file": ("p.jpg", out.getvalue())},
+        data={"title": "测试海报", "sort_order": "9"},
+    )
+    conforms(spec, "/api/v1/posters", "post", created)
+    assert created.status_code == 201
+    assert "测试海报" in requests.get(f"{system.gateway}/h5/").text  # a gateway write drops the cached home page
+    editor = system.staff_session("renshe")
+    assert (
+        editor.post(
+            f"{system.gateway}/api/v1/posters", files={"file": ("p.jpg", out.getvalue())}, data={"title": "越权"}
+        ).status_code
+        == 403
+    )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 from libs.errors import NotFound, ValidationError
 from libs.schemas import CONTROL_CHARS, MAX_INT
 from services.content import schemas, search
-from services.content.models import Album, Department, News, ServiceType, Window
+from services.content.models import Album, Department, News, Poster, ServiceType, Window
 
 
 def _id(value):
@@ -162,3 +162,32 @@ def album(session, album_id):
     return schemas.AlbumDetail(**_album_summary(a).model_dump(), photos=[_photo(p) for p in a.photos]).model_dump(
         mode="json"
     )
+
+
+def posters(session, now=None):
+    """The posters showing now, in their order: changing them (or their dates) needs no deploy."""
+    now = now or _now()
+    rows = session.scalars(
+        select(Poster)
+        .where(Poster.active_from <= now, (Poster.active_until.is_(None)) | (Poster.active_until > now))
+        .order_by(Poster.sort_order, Poster.id)
+    )
+    return [poster_view(p) for p in rows]
+
+
+def all_posters(session):
+    rows = session.scalars(select(Poster).order_by(Poster.active_from.desc(), Poster.id.desc()).limit(200))
+    return [poster_view(p) for p in rows]
+
+
+def poster_view(p):
+    return schemas.PosterView(
+        id=p.id,
+        title=p.title,
+        media=p.media_sha256,
+        link_kind=p.link_kind,
+        link_target=p.link_target,
+        active_from=p.active_from,
+        active_until=p.active_until,
+        sort_order=p.sort_order,
+    ).model_dump(mode="json")

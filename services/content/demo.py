@@ -1,7 +1,7 @@
 """Demo catalogue (services/content/demo_data.py): `python -m services.content.demo`. Safe to run twice: rows are
 matched by id (departments) or name (windows, service types) and brought up to date."""
 
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -11,7 +11,7 @@ from libs.clock import LOCAL_TZ
 from libs.config import load_config
 from libs.db import make_engine
 from services.content import demo_data, media, richtext, search
-from services.content.models import Album, Department, Leader, News, Photo, ServiceType, Window
+from services.content.models import Album, Department, Leader, News, Photo, Poster, ServiceType, Window
 from services.content.schemas import Faq, FormField
 
 SERVICE_FIELDS = ("summary", "description", "eligibility", "fees", "time_limit", "location", "hours", "bookable")
@@ -62,6 +62,56 @@ def _picture(seed):
     out = io.BytesIO()
     image.save(out, "JPEG", quality=80)
     return out.getvalue()
+
+
+def _banner(seed):
+    """A generated poster image: a wide band of colour with a few shapes."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    colours = [(0, 122, 204), (7, 193, 96), (250, 157, 59)]
+    image = Image.new("RGB", (1200, 500), colours[seed % 3])
+    draw = ImageDraw.Draw(image)
+    for i in range(5):
+        r = 60 + 30 * i
+        draw.ellipse([900 - r, 250 - r, 900 + r, 250 + r], outline=(255, 255, 255), width=4)
+    draw.rectangle([80, 180, 620, 320], fill=(255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+def _posters(session):
+    """Three showing now (a service, a notice, an outside link), one ended, one not yet started."""
+    if session.scalar(select(Poster.id).limit(1)) is not None:
+        return
+    now = datetime.now(LOCAL_TZ)
+    card = session.scalar(select(ServiceType.id).where(ServiceType.name == "社保卡申领"))
+    notice = session.scalar(select(News.id).where(News.pinned).order_by(News.id).limit(1))
+    day = timedelta(days=1)
+    for i, (title, kind, target, start, end) in enumerate(
+        [
+            ("第三代社保卡申领指南", "service", str(card), now - day, now + 30 * day),
+            ("社会保险缴费基数调整", "news", str(notice), now - day, None),
+            ("中国政府网", "url", "https://www.gov.cn/", now - day, None),
+            ("国庆假期办事提示（已结束）", "none", "", now - 60 * day, now - 30 * day),
+            ("元旦假期办事提示（未开始）", "none", "", now + 20 * day, None),
+        ]
+    ):
+        stored = media.store_image(session, _banner(i))
+        session.add(
+            Poster(
+                title=title,
+                media_sha256=stored["sha256"],
+                link_kind=kind,
+                link_target=target,
+                active_from=start,
+                active_until=end,
+                sort_order=i,
+                updated_at=now,
+            )
+        )
 
 
 def _albums(session):
@@ -127,6 +177,7 @@ def load(session):
     _news(session)
     _albums(session)
     session.flush()
+    _posters(session)
     search.reindex(session)
     session.commit()
     return {

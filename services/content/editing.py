@@ -10,7 +10,17 @@ from libs.auth import can
 from libs.errors import NotFound, ValidationError
 from libs.schemas import validate
 from services.content import catalogue, media, schemas, search
-from services.content.models import Album, Department, Leader, News, Photo, ServiceType, Version, Window
+from services.content.models import (
+    Album,
+    Department,
+    Leader,
+    News,
+    Photo,
+    Poster,
+    ServiceType,
+    Version,
+    Window,
+)
 
 
 def _field_error(field, message):
@@ -162,7 +172,7 @@ def _staff_view(session, item):
 
 
 def versions(session, actor, entity_type, entity_id):
-    models = {"department": Department, "service": ServiceType, "news": News, "album": Album}
+    models = {"department": Department, "service": ServiceType, "news": News, "album": Album, "poster": Poster}
     model = models.get(entity_type)
     item = session.get(model, entity_id) if model and catalogue._id(entity_id) else None
     department_id = None if item is None else item.id if entity_type == "department" else item.department_id
@@ -214,3 +224,35 @@ def add_photo(uow, album_id, data, image_bytes):
     snapshot = {"photos": [p.media_sha256 for p in album.photos], "captions": [p.caption for p in album.photos]}
     _announce(uow, "album", album.id, album.department_id, snapshot, "content.album_saved")
     return catalogue.album(session, album.id)
+
+
+def save_poster(uow, poster_id, data, image_bytes=None):
+    """Posters are the city's front page: changed by those who edit everything (admin), each change versioned."""
+    uow.require("content.edit")  # no department: only citywide editors
+    session = uow.session
+    clean = validate(schemas.PosterIn, data)
+    targets = {"service": ServiceType, "news": News}
+    if clean.link_kind in targets and session.get(targets[clean.link_kind], int(clean.link_target)) is None:
+        raise _field_error("link_target", "链接的服务事项或政务信息不存在")
+    now = datetime.now(UTC)
+    if poster_id is None:
+        if not image_bytes:
+            raise _field_error("file", "请选择海报图片")
+        item = Poster()
+    else:
+        item = _locked(session, Poster, poster_id, ("poster_not_found", "海报不存在"))
+    if image_bytes:
+        item.media_sha256 = media.store_image(session, image_bytes)["sha256"]
+    item.title, item.link_kind, item.link_target = clean.title, clean.link_kind, clean.link_target
+    item.active_from = clean.active_from or (item.active_from if item.id else now)
+    item.active_until, item.sort_order, item.updated_at = clean.active_until, clean.sort_order, now
+    if item.id is None:
+        session.add(item)
+    session.flush()
+    snapshot = {
+        **clean.model_dump(mode="json"),
+        "media": item.media_sha256,
+        "active_from": item.active_from.isoformat(),
+    }
+    _announce(uow, "poster", item.id, None, snapshot, "content.poster_saved")
+    return catalogue.poster_view(item)

@@ -4,7 +4,7 @@ from libs.events import EventData
 
 
 class ContentChanged(EventData):
-    entity_type: str  # department | service | news | window | album
+    entity_type: str  # department | service | news | window | album | poster
     entity_id: int
     department_id: int | None  # the department it belongs to, if any
     version: int

@@ -103,6 +103,22 @@ class Media(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class Poster(Base):
+    """服务海报: a campaign image shown on the home page between its start and end, in order, linking somewhere."""
+
+    __tablename__ = "posters"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(64))
+    media_sha256: Mapped[str] = mapped_column(ForeignKey("content.media.sha256"))
+    link_kind: Mapped[str] = mapped_column(String(16), default="none")  # none | service | news | url
+    link_target: Mapped[str] = mapped_column(String(512), default="")
+    active_from: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    active_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Album(Base):
     """政务相册: a photo album of government activity."""
 

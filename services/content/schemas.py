@@ -4,7 +4,7 @@ catalogue as each reader gets it, and the shape of a service type's online form 
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic import AfterValidator, BeforeValidator, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from libs.clock import LOCAL_TZ
@@ -93,13 +93,17 @@ def _beijing(value):
     return value.replace(tzinfo=LOCAL_TZ) if value is not None and value.tzinfo is None else value
 
 
+# a time typed in a form: empty means none; without a zone it is Beijing time
+LocalDateTime = Annotated[datetime | None, BeforeValidator(lambda v: None if v == "" else v), AfterValidator(_beijing)]
+
+
 class NewsIn(Input):
     title: Text("标题", 100)
     summary: Text("摘要", 200, min_len=0) = ""
     body_html: Annotated[str, BeforeValidator(_sanitised)] = Field("", max_length=50_000, title="正文")
     department_id: OptionalId("发布部门", MAX_INT) = None
     status: Choice("状态", "draft", "published") = "draft"
-    publish_at: Annotated[datetime | None, AfterValidator(_beijing)] = Field(None, title="发布时间")  # empty: now
+    publish_at: LocalDateTime = Field(None, title="发布时间")  # empty: now
     pinned: bool = False
 
 
@@ -167,6 +171,36 @@ class SearchHit(View):
     id: int
     title: str
     summary: str
+
+
+class PosterView(View):
+    id: int
+    title: str
+    media: str
+    link_kind: str
+    link_target: str
+    active_from: datetime
+    active_until: datetime | None
+    sort_order: int
+
+
+class PosterIn(Input):
+    title: Text("海报标题", 64)
+    link_kind: Choice("链接类型", "none", "service", "news", "url") = "none"
+    link_target: Text("链接目标", 512, min_len=0) = ""
+    active_from: LocalDateTime = Field(None, title="开始展示")
+    active_until: LocalDateTime = Field(None, title="结束展示")
+    sort_order: int = Field(0, ge=0, le=999, title="排序")
+
+    @model_validator(mode="after")
+    def _target_and_window(self):
+        if self.link_kind in ("service", "news") and not self.link_target.isdigit():
+            raise PydanticCustomError("link_target", "a service or news id")
+        if self.link_kind == "url" and not (self.link_target.startswith("https://") and " " not in self.link_target):
+            raise PydanticCustomError("link_url", "https only")
+        if self.active_from and self.active_until and self.active_until <= self.active_from:
+            raise PydanticCustomError("window", "ends before it starts")
+        return self
 
 
 class PhotoView(View):

@@ -101,7 +101,7 @@ def _news_fields(n):
 
 
 def _documents(session, kind=None, item_id=None):
-    if kind == "album":  # albums are browsed, not searched
+    if kind in ("album", "poster"):  # browsed, not searched
         return
 
     def rows(model):

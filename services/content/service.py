@@ -3,9 +3,18 @@ in later steps. Reads are public; writes need content.edit (editing.py) and anno
 
 import base64
 
+from libs.auth import require
 from libs.service import PublishesEvents, ServiceBase, rpc
 from services.content import catalogue, editing, events, media
 from services.content.models import audit_log, outbox
+
+
+def _image(image_base64):
+    """Uploaded bytes cross the bus as base64 (JSON); anything else is no image (media.py says so)."""
+    try:
+        return base64.b64decode(image_base64 or "", validate=True)
+    except (ValueError, TypeError):
+        return b""
 
 
 class ContentService(PublishesEvents, ServiceBase):
@@ -52,6 +61,25 @@ class ContentService(PublishesEvents, ServiceBase):
         return catalogue.news_item(self.db, news_id)
 
     @rpc
+    def list_posters(self):
+        """The posters showing now."""
+        return catalogue.posters(self.db)
+
+    @rpc
+    def all_posters(self):
+        self.actor_may_edit_everything()
+        return catalogue.all_posters(self.db)
+
+    @rpc
+    def save_poster(self, poster_id, data, image_base64=None):
+        image = _image(image_base64) if image_base64 else None
+        with self.unit_of_work() as uow:
+            return editing.save_poster(uow, poster_id, data, image)
+
+    def actor_may_edit_everything(self):
+        require(self.actor, "content.edit")
+
+    @rpc
     def list_albums(self):
         return catalogue.albums(self.db)
 
@@ -93,12 +121,8 @@ class ContentService(PublishesEvents, ServiceBase):
 
     @rpc
     def add_photo(self, album_id, data, image_base64):
-        try:
-            image = base64.b64decode(image_base64 or "", validate=True)
-        except (ValueError, TypeError):
-            image = b""
         with self.unit_of_work() as uow:
-            return editing.add_photo(uow, album_id, data, image)
+            return editing.add_photo(uow, album_id, data, _image(image_base64))
 
     @rpc
     def staff_news(self):

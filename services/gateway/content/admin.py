@@ -5,6 +5,7 @@ Lists are typed one per line (materials; leaders and FAQ as "a | b | c"); conten
 """
 
 import functools
+from datetime import UTC, datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
@@ -296,3 +297,29 @@ def photo_add(album_id):
     data, image = upload()
     back = url_for("content_admin.album", album_id=album_id)
     return _save(lambda: client.add_photo(album_id, data, image), lambda _r: back, data)
+
+
+# -- posters (citywide editors) ----------------------------------------------------------------------------
+@bp.get("/posters")
+@staff_page
+def posters():
+    notice = _notice()
+    return render_template(
+        "admin/content_posters.html",
+        posters=client.all_posters(),
+        form=notice.get("form") or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        now=datetime.now(UTC).isoformat(),
+    )
+
+
+@bp.post("/posters")
+@allows_upload
+@staff_page
+def poster_create():
+    from services.gateway.content.api import upload_with_fields
+
+    data, image = upload_with_fields(("title", "link_kind", "link_target", "active_from", "active_until", "sort_order"))
+    back = url_for("content_admin.posters")
+    return _save(lambda: client.save_poster(None, data, image), lambda _r: back, data)

@@ -307,3 +307,58 @@ def upload():
     file = request.files.get("file")
     image = file.read(UPLOAD_LIMIT + 1) if file else b""
     return {"caption": request.form.get("caption", "")}, image
+
+
+@openapi.route(
+    bp,
+    "/posters",
+    "GET",
+    summary="The service posters showing now, in order",
+    response=[schemas.PosterView],
+    errors=(),
+    auth=False,
+)
+@cached
+def posters():
+    return jsonify(client.posters())
+
+
+class PosterForm(schemas.PosterIn):
+    """multipart/form-data: these fields, and `file` (the image)."""
+
+
+@openapi.route(
+    bp,
+    "/posters",
+    "POST",
+    summary="Create a poster (multipart/form-data: file and the fields; admin)",
+    body=PosterForm,
+    response=schemas.PosterView,
+    status=201,
+    errors=(400, 401, 403, 413),
+)
+@staff_api
+def create_poster():
+    data, image = upload_with_fields(schemas.PosterIn.model_fields)
+    return jsonify(client.save_poster(None, data, image)), 201
+
+
+@openapi.route(
+    bp,
+    "/posters/<id:poster_id>",
+    "PUT",
+    summary="Change a poster's title, link, dates or order (admin)",
+    body=schemas.PosterIn,
+    response=schemas.PosterView,
+    **STAFF,
+)
+@staff_api
+def update_poster(poster_id):
+    return jsonify(client.save_poster(poster_id, json_body()))
+
+
+def upload_with_fields(fields):
+    request.max_content_length = UPLOAD_LIMIT
+    file = request.files.get("file")
+    image = file.read(UPLOAD_LIMIT + 1) if file else b""
+    return {name: request.form[name] for name in fields if name in request.form}, image

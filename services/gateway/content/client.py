@@ -67,6 +67,21 @@ def versions(entity_type, entity_id):
     return call("content", "versions", entity_type, entity_id)
 
 
+def posters():
+    return call("content", "list_posters")
+
+
+def all_posters():
+    return call("content", "all_posters")
+
+
+def save_poster(poster_id, data, image_bytes=None):
+    import base64
+
+    image = base64.b64encode(image_bytes).decode() if image_bytes else None
+    return _written(call("content", "save_poster", poster_id, data, image))
+
+
 def albums():
     return call("content", "list_albums")
 

@@ -1,6 +1,6 @@
 """/h5 for the catalogue (微官网): departments, service windows and service types. Public: no login needed."""
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template, request, url_for
 
 from libs.errors import ValidationError
 from services.gateway.content import client
@@ -26,10 +26,23 @@ def home():
     services = client.service_types()
     return render_template(
         "h5/home.html",
+        posters=client.posters(),
         windows=client.windows(),
         popular=[s for s in services if s["bookable"]][:6],
         news=client.news(limit=5),
     )
+
+
+@bp.app_template_global()
+def poster_link(poster):
+    """Where a poster leads: one of our pages, or (https only) an outside page."""
+    if poster["link_kind"] == "service":
+        return url_for("content_h5.service_type", service_type_id=int(poster["link_target"]))
+    if poster["link_kind"] == "news":
+        return url_for("content_h5.news_item", news_id=int(poster["link_target"]))
+    if poster["link_kind"] == "url" and poster["link_target"].startswith("https://"):
+        return poster["link_target"]
+    return None
 
 
 @bp.get("/services")
