@@ -26,6 +26,7 @@ ACTION_LABELS = {
     "content.news_saved": "保存政务信息",
     "content.album_saved": "保存相册",
     "content.poster_saved": "保存海报",
+    "content.window_saved": "保存服务窗口",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

@@ -250,3 +250,16 @@ def test_posters_on_the_home_page(system, spec):
         ).status_code
         == 403
     )
+
+
+def test_windows_through_the_api(system, spec):
+    admin, base = system.staff_session("admin"), f"{system.gateway}/api/v1"
+    created = admin.post(f"{base}/windows", json={"name": f"测试窗口{uuid.uuid4().hex[:6]}", "description": "测试"})
+    conforms(spec, "/api/v1/windows", "post", created)
+    assert created.status_code == 201
+    changed = admin.put(
+        f"{base}/windows/{created.json()['id']}", json={"name": created.json()["name"], "sort_order": 99}
+    )
+    conforms(spec, "/api/v1/windows/{window_id}", "put", changed)
+    refused = system.staff_session("renshe").put(f"{base}/windows/{created.json()['id']}", json={"name": "改名"})
+    assert refused.status_code == 403

@@ -172,7 +172,14 @@ def _staff_view(session, item):
 
 
 def versions(session, actor, entity_type, entity_id):
-    models = {"department": Department, "service": ServiceType, "news": News, "album": Album, "poster": Poster}
+    models = {
+        "department": Department,
+        "service": ServiceType,
+        "news": News,
+        "album": Album,
+        "poster": Poster,
+        "window": Window,
+    }
     model = models.get(entity_type)
     item = session.get(model, entity_id) if model and catalogue._id(entity_id) else None
     department_id = None if item is None else item.id if entity_type == "department" else item.department_id
@@ -256,3 +263,25 @@ def save_poster(uow, poster_id, data, image_bytes=None):
     }
     _announce(uow, "poster", item.id, None, snapshot, "content.poster_saved")
     return catalogue.poster_view(item)
+
+
+def save_window(uow, window_id, data):
+    """Windows group every department's services: changed by citywide editors; renaming one re-indexes its services
+    (their search documents carry the window's name)."""
+    uow.require("content.edit")
+    session = uow.session
+    clean = validate(schemas.WindowIn, data)
+    item = (
+        Window() if window_id is None else _locked(session, Window, window_id, ("window_not_found", "服务窗口不存在"))
+    )
+    same_name = session.scalar(select(Window.id).where(Window.name == clean.name))
+    if same_name is not None and same_name != item.id:
+        raise _field_error("name", "已有同名的服务窗口")
+    item.name, item.description, item.sort_order = clean.name, clean.description, clean.sort_order
+    if item.id is None:
+        session.add(item)
+    session.flush()
+    if _announce(uow, "window", item.id, None, clean.model_dump(mode="json"), "content.window_saved"):
+        for service in session.scalars(select(ServiceType.id).where(ServiceType.window_id == item.id)):
+            search.index_item(session, "service", service)
+    return catalogue.window(session, item.id)

@@ -173,6 +173,12 @@ class SearchHit(View):
     summary: str
 
 
+class WindowIn(Input):
+    name: Text("窗口名称", 64)
+    description: Text("窗口说明", 500, min_len=0) = ""
+    sort_order: int = Field(0, ge=0, le=999, title="排序")
+
+
 class PosterView(View):
     id: int
     title: str

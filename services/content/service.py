@@ -115,6 +115,11 @@ class ContentService(PublishesEvents, ServiceBase):
             return editing.save_news(uow, news_id, data)
 
     @rpc
+    def save_window(self, window_id, data):
+        with self.unit_of_work() as uow:
+            return editing.save_window(uow, window_id, data)
+
+    @rpc
     def create_album(self, data):
         with self.unit_of_work() as uow:
             return editing.create_album(uow, data)

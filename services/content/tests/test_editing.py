@@ -148,3 +148,21 @@ def test_news_drafts_stay_with_staff_until_published(as_, db_session):
     )
     assert public.get_news(published["id"])["title"] == "草稿通知"
     assert [v["version"] for v in editor.versions("news", draft["id"])] == [2, 1]
+
+
+def test_windows_are_changed_by_citywide_editors_and_renaming_reindexes_their_services(as_, db_session):
+    admin = as_(ADMIN)
+    name = f"测试窗口{uuid.uuid4().hex[:6]}"
+    window = admin.save_window(None, {"name": name, "description": "说明"})
+    admin.save_service_type(None, service(name=f"窗口内事项{uuid.uuid4().hex[:6]}", window_id=window["id"]))
+    renamed = f"青岚便民窗口{uuid.uuid4().hex[:4]}"
+    admin.save_window(window["id"], {"name": renamed, "description": "说明", "sort_order": 3})
+    hits = as_(Actor.anonymous()).search(renamed[:6])
+    assert any(h["kind"] == "service" for h in hits)  # found through its window's new name
+    with pytest.raises(Forbidden):
+        as_(EDITOR_OF[7001]).save_window(window["id"], {"name": "改名"})
+    with pytest.raises(ValidationError) as err:
+        admin.save_window(None, {"name": renamed})
+    assert err.value.details["fields"]["name"] == "已有同名的服务窗口"
+    with pytest.raises(ValidationError):
+        admin.save_window(None, {"name": "排序错误", "sort_order": "abc"})

@@ -99,7 +99,11 @@ def index():
         raise Forbidden("forbidden", "没有权限执行此操作", {"permission": "content.edit"})
     services = [s for s in client.service_types() if can(g.actor, "content.edit", s["department_id"])]
     return render_template(
-        "admin/content_index.html", departments=departments, services=services, news=client.staff_news()
+        "admin/content_index.html",
+        departments=departments,
+        services=services,
+        news=client.staff_news(),
+        windows=client.windows() if can(g.actor, "content.edit") else [],
     )
 
 
@@ -323,3 +327,36 @@ def poster_create():
     data, image = upload_with_fields(("title", "link_kind", "link_target", "active_from", "active_until", "sort_order"))
     back = url_for("content_admin.posters")
     return _save(lambda: client.save_poster(None, data, image), lambda _r: back, data)
+
+
+# -- windows (citywide editors) ----------------------------------------------------------------------------
+@bp.get("/windows/new", defaults={"window_id": None})
+@bp.get("/windows/<id:window_id>")
+@staff_page
+def window(window_id):
+    _may_edit(None)
+    notice = _notice()
+    current = client.window(window_id) if window_id else None
+    return render_template(
+        "admin/content_window.html",
+        window=current,
+        form=notice.get("form") or current or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        versions=client.versions("window", window_id) if current else [],
+    )
+
+
+@bp.post("/windows/new", defaults={"window_id": None})
+@bp.post("/windows/<id:window_id>")
+@staff_page
+def window_save(window_id):
+    form = request.form.to_dict()
+    data = {k: form.get(k, "") for k in ("name", "description")}
+    data["sort_order"] = form.get("sort_order") or 0
+
+    def back(result):
+        saved = (result or {}).get("id") or window_id
+        return url_for("content_admin.window", window_id=saved)
+
+    return _save(lambda: client.save_window(window_id, data), back, form)

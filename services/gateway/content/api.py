@@ -362,3 +362,32 @@ def upload_with_fields(fields):
     file = request.files.get("file")
     image = file.read(UPLOAD_LIMIT + 1) if file else b""
     return {name: request.form[name] for name in fields if name in request.form}, image
+
+
+@openapi.route(
+    bp,
+    "/windows",
+    "POST",
+    summary="Create a service window (citywide editors)",
+    body=schemas.WindowIn,
+    response=schemas.WindowDetail,
+    status=201,
+    **STAFF,
+)
+@staff_api
+def create_window():
+    return jsonify(client.save_window(None, json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/windows/<id:window_id>",
+    "PUT",
+    summary="Change a service window (citywide editors)",
+    body=schemas.WindowIn,
+    response=schemas.WindowDetail,
+    **STAFF,
+)
+@staff_api
+def update_window(window_id):
+    return jsonify(client.save_window(window_id, json_body()))

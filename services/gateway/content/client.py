@@ -67,6 +67,10 @@ def versions(entity_type, entity_id):
     return call("content", "versions", entity_type, entity_id)
 
 
+def save_window(window_id, data):
+    return _written(call("content", "save_window", window_id, data))
+
+
 def posters():
     return call("content", "list_posters")
 
