@@ -208,6 +208,14 @@ def test_a_citizen_finds_what_to_bring_for_unemployment_benefits(system, phone):
     assert phone.inner_text("#department-phone").startswith("0")
     shot(phone, "h5-department")
     labels = phone.eval_on_selector_all(".weui-form-preview__label", "els => els.map(e => e.getClientRects().length)")
+    # back home: the latest notice, then the photo album
+    phone.goto(f"{system.gateway}/h5/")
+    phone.locator("#latest-news a").first.click()
+    phone.wait_for_selector("#news-body p")
+    shot(phone, "h5-news")
+    phone.goto(f"{system.gateway}/h5/albums")
+    phone.locator("#albums a").first.click()
+    phone.wait_for_selector("#photos img")
     # or, typing what they would call it
     phone.goto(f"{system.gateway}/h5/services")
     shot(phone, "h5-services")
