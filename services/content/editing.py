@@ -17,6 +17,7 @@ from services.content.models import (
     News,
     Photo,
     Poster,
+    ScheduleClock,
     ServiceType,
     Version,
     Window,
@@ -285,3 +286,39 @@ def save_window(uow, window_id, data):
         for service in session.scalars(select(ServiceType.id).where(ServiceType.window_id == item.id)):
             search.index_item(session, "service", service)
     return catalogue.window(session, item.id)
+
+
+def announce_schedule(uow, now=None):
+    """News whose time has come and posters that start or end are changes nobody saves: announce them, so cached
+    pages drop them in time. The clock row is locked (SKIP LOCKED): one replica at a time does it, and each moment
+    is covered once. Returns how many changes were announced."""
+    session = uow.session
+    now = now or datetime.now(UTC)
+    clock = session.scalar(select(ScheduleClock).with_for_update(skip_locked=True).where(ScheduleClock.id == 1))
+    if clock is None:
+        if session.get(ScheduleClock, 1) is not None:
+            return 0  # another replica is on it
+        session.add(ScheduleClock(id=1, checked_at=now))
+        return 0
+    since = clock.checked_at
+    due = [
+        ("news", n.id, n.department_id)
+        for n in session.scalars(
+            select(News).where(News.status == "published", News.publish_at > since, News.publish_at <= now)
+        )
+    ] + [
+        ("poster", p.id, None)
+        for p in session.scalars(
+            select(Poster).where(
+                ((Poster.active_from > since) & (Poster.active_from <= now))
+                | ((Poster.active_until > since) & (Poster.active_until <= now))
+            )
+        )
+    ]
+    for entity_type, entity_id, department_id in due:
+        uow.publish(
+            "content_changed",
+            {"entity_type": entity_type, "entity_id": entity_id, "department_id": department_id, "version": 0},
+        )
+    clock.checked_at = now
+    return len(due)

@@ -166,6 +166,15 @@ class Version(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class ScheduleClock(Base):
+    """Up to when scheduled changes (news going out, posters starting or ending) have been announced."""
+
+    __tablename__ = "schedule_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    checked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class SearchTerm(Base):
     """The search index (search.py): one row per token of an item, with its weight."""
 

@@ -3,10 +3,14 @@ in later steps. Reads are public; writes need content.edit (editing.py) and anno
 
 import base64
 
+from nameko.timer import timer
+
 from libs.auth import require
 from libs.service import PublishesEvents, ServiceBase, rpc
 from services.content import catalogue, editing, events, media
 from services.content.models import audit_log, outbox
+
+SCHEDULE_CHECK = 20  # seconds
 
 
 def _image(image_base64):
@@ -59,6 +63,12 @@ class ContentService(PublishesEvents, ServiceBase):
     @rpc
     def get_news(self, news_id):
         return catalogue.news_item(self.db, news_id)
+
+    @timer(interval=SCHEDULE_CHECK)
+    def announce_schedule(self):
+        """Scheduled news and posters reach the page caches within SCHEDULE_CHECK seconds of their time."""
+        with self.unit_of_work() as uow:
+            editing.announce_schedule(uow)
 
     @rpc
     def list_posters(self):

@@ -63,3 +63,52 @@ def test_posters_are_for_citywide_editors_and_need_an_image(worker):
     with pytest.raises(ValidationError) as err:
         worker(ContentService, ADMIN).save_poster(None, {"title": "没有图片"})
     assert "file" in err.value.details["fields"]
+
+
+def test_scheduled_moments_are_announced_once(db_session):
+    """A notice going out or a poster starting/ending is a change nobody saves: the timer announces it (once)."""
+    import uuid
+
+    from sqlalchemy import select
+
+    from libs.unit_of_work import UnitOfWork
+    from services.content import editing, events
+    from services.content.models import News, ScheduleClock, outbox
+
+    def uow():
+        return UnitOfWork(db_session, Actor.system("content"), outbox=outbox, contract=events.PUBLISHES)
+
+    start = datetime.now(UTC) + timedelta(days=400)  # a moment of its own, far from other tests' rows
+    clock = db_session.get(ScheduleClock, 1)
+    if clock is None:
+        with uow() as work:
+            assert editing.announce_schedule(work) == 0  # the first run only starts the clock
+        clock = db_session.get(ScheduleClock, 1)
+    clock.checked_at = start
+    title = f"定时通知{uuid.uuid4().hex[:6]}"
+    db_session.add(
+        News(
+            title=title,
+            summary="",
+            body_html="",
+            status="published",
+            publish_at=start + timedelta(seconds=10),
+            pinned=False,
+            created_at=start,
+            updated_at=start,
+        )
+    )
+    db_session.commit()
+    with uow() as work:
+        assert editing.announce_schedule(work, now=start + timedelta(seconds=20)) == 1
+    with uow() as work:
+        assert editing.announce_schedule(work, now=start + timedelta(seconds=40)) == 0  # not twice
+    news_id = db_session.scalar(select(News.id).where(News.title == title))
+    announced = [
+        r.payload["data"]
+        for r in db_session.execute(select(outbox)).all()
+        if r.payload["data"].get("entity_type") == "news" and r.payload["data"].get("entity_id") == news_id
+    ]
+    assert announced == [{"entity_type": "news", "entity_id": news_id, "department_id": None, "version": 0}]
+    db_session.get(ScheduleClock, 1).checked_at = datetime.now(UTC)  # leave the clock where the timer expects it
+    db_session.commit()
