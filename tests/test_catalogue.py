@@ -263,3 +263,41 @@ def test_windows_through_the_api(system, spec):
     conforms(spec, "/api/v1/windows/{window_id}", "put", changed)
     refused = system.staff_session("renshe").put(f"{base}/windows/{created.json()['id']}", json={"name": "改名"})
     assert refused.status_code == 403
+
+
+def test_a_service_types_form_fields_are_edited_as_lines_in_the_admin(system):
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": "renshe", "password": "demo12345"})
+    page = http.get(f"{system.gateway}/admin/content/services/new")
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+    name = f"表单测试事项{uuid.uuid4().hex[:6]}"
+    form = {
+        "csrf": csrf,
+        "name": name,
+        "department_id": "1",
+        "summary": "测试",
+        "keywords": "测试词、另一个词",
+        "materials": "身份证\n户口本",
+        "form_fields": "unit | 用人单位 | 文本 | 必填\nkind | 补贴类别 | 单选 | 选填 | a:失业保险金，b:医疗补助金",
+    }
+    saved = http.post(f"{system.gateway}/admin/content/services/new", data=form)
+    assert saved.status_code == 200 and "已保存" in saved.text
+    hits = requests.get(f"{system.gateway}/api/v1/search", params={"q": name}).json()
+    detail = requests.get(f"{system.gateway}/api/v1/service-types/{hits[0]['id']}").json()
+    assert detail["materials"] == ["身份证", "户口本"]
+    assert [(f["code"], f["datatype"], f["required"]) for f in detail["form_fields"]] == [
+        ("unit", "string", True),
+        ("kind", "singlevaluelist", False),
+    ]
+    assert detail["form_fields"][1]["options"] == [
+        {"key": "a", "name": "失业保险金"},
+        {"key": "b", "name": "医疗补助金"},
+    ]
+    bad = http.post(
+        f"{system.gateway}/admin/content/services/{detail['id']}",
+        data={**form, "form_fields": "photo | 照片 | 图片 | 必填"},
+    )
+    assert bad.status_code == 200 and 'data-field="form_fields"' in bad.text
+    again = requests.get(f"{system.gateway}/api/v1/service-types/{detail['id']}").json()
+    assert len(again["form_fields"]) == 2  # the refused change stored nothing

@@ -5,6 +5,7 @@ Lists are typed one per line (materials; leaders and FAQ as "a | b | c"); conten
 """
 
 import functools
+import re
 from datetime import UTC, datetime
 
 from flask import Blueprint, g, redirect, render_template, request, url_for
@@ -139,6 +140,45 @@ def department_save(department_id):
 
 
 # -- service types -----------------------------------------------------------------------------------------
+# online form fields, one per line: 代码 | 名称 | 类型 | 必填或选填 | 选项（代码:名称，…）
+DATATYPE_NAMES = {
+    "string": "文本",
+    "text": "多行文本",
+    "number": "数字",
+    "date": "日期",
+    "singlevaluelist": "单选",
+    "multivaluelist": "多选",
+}
+DATATYPES = {v: k for k, v in DATATYPE_NAMES.items()}
+
+
+def field_line(f):
+    options = "，".join(f"{o['key']}:{o['name']}" for o in f["options"])
+    parts = [
+        f["code"],
+        f["label"],
+        DATATYPE_NAMES.get(f["datatype"], f["datatype"]),
+        "必填" if f["required"] else "选填",
+    ]
+    return " | ".join(parts + ([options] if options else []))
+
+
+def parse_field(line):
+    parts = [p.strip() for p in line.split("|")] + [""] * 5
+    options = []
+    for item in parts[4].replace(",", "，").split("，"):
+        if item.strip():
+            key, _, name = item.strip().partition(":")
+            options.append({"key": key.strip(), "name": name.strip() or key.strip()})
+    return {
+        "code": parts[0],
+        "label": parts[1],
+        "datatype": DATATYPES.get(parts[2], parts[2]),
+        "required": parts[3] == "必填",
+        "options": options,
+    }
+
+
 SERVICE_TEXT = ("name", "summary", "description", "eligibility", "fees", "time_limit", "location", "hours")
 
 
@@ -155,7 +195,9 @@ def service(service_type_id):
             **current,
             "materials": "\n".join(current["materials"]),
             "faq": "\n".join(f"{x['q']} | {x['a']}" for x in current["faq"]),
+            "form_fields": "\n".join(field_line(f) for f in current["form_fields"]),
             "bookable": "1" if current["bookable"] else "",
+            "keywords": "、".join(current.get("keywords", [])),
         }
     return render_template(
         "admin/content_service.html",
@@ -174,7 +216,6 @@ def service(service_type_id):
 @staff_page
 def service_save(service_type_id):
     form = request.form.to_dict()
-    current = client.service_type(service_type_id) if service_type_id else None
     data = {k: form.get(k, "") for k in SERVICE_TEXT}
     data.update(
         window_id=form.get("window_id", ""),
@@ -182,9 +223,8 @@ def service_save(service_type_id):
         bookable=form.get("bookable") == "1",
         materials=_lines(form.get("materials")),
         faq=[_parts(line, ("q", "a")) for line in _lines(form.get("faq"))],
-        # what the page does not edit is kept as it was (keywords and form fields are edited through the API)
-        keywords=(current or {}).get("keywords", []),
-        form_fields=(current or {}).get("form_fields", []),
+        keywords=[k for k in re.split(r"[\s,，、]+", form.get("keywords", "")) if k],
+        form_fields=[parse_field(line) for line in _lines(form.get("form_fields"))],
     )
 
     def back(result):
