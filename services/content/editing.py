@@ -87,10 +87,35 @@ def update_department(uow, department_id, data):
     clean = validate(schemas.DepartmentIn, data)
     for key in ("remit", "description", "phone", "address", "hours"):
         setattr(d, key, getattr(clean, key))
+    photos = {x.name: x.photo_sha256 for x in d.leaders}  # a leader keeps their photo when the list is edited
     for leader in list(d.leaders):
         uow.session.delete(leader)
-    d.leaders = [Leader(sort_order=i, **x.model_dump()) for i, x in enumerate(clean.leaders)]
-    _announce(uow, "department", d.id, d.id, clean.model_dump(mode="json"), "content.department_updated")
+    uow.session.flush()
+    d.leaders = [
+        Leader(sort_order=i, photo_sha256=photos.get(x.name), **x.model_dump()) for i, x in enumerate(clean.leaders)
+    ]
+    _announce(uow, "department", d.id, d.id, _department_snapshot(d), "content.department_updated")
+    return catalogue.department_detail(uow.session, d.id)
+
+
+def _department_snapshot(d):
+    return {
+        **{k: getattr(d, k) for k in ("remit", "description", "phone", "address", "hours")},
+        "leaders": [{"name": x.name, "title": x.title, "duties": x.duties} for x in d.leaders],
+        "photos": {x.name: x.photo_sha256 for x in d.leaders if x.photo_sha256},
+    }
+
+
+def set_leader_photo(uow, department_id, leader_name, image_bytes):
+    """A leader's photo (a thumbnail of what was uploaded, checked by media.py)."""
+    d = _locked(uow.session, Department, department_id, ("department_not_found", "部门不存在"))
+    uow.require("content.edit", d.id)
+    leader = next((x for x in d.leaders if x.name == leader_name), None)
+    if leader is None:
+        raise _field_error("leader", "没有这位领导，请先在领导班子中添加")
+    leader.photo_sha256 = media.store_image(uow.session, image_bytes)["thumb"]
+    uow.session.flush()
+    _announce(uow, "department", d.id, d.id, _department_snapshot(d), "content.department_updated")
     return catalogue.department_detail(uow.session, d.id)
 
 

@@ -52,6 +52,7 @@ class Leader(Base):
     name: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(32))
     duties: Mapped[str] = mapped_column(Text, default="")
+    photo_sha256: Mapped[str | None] = mapped_column(ForeignKey("content.media.sha256"))
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -111,6 +111,7 @@ class Leader(View):
     name: str
     title: str
     duties: str
+    photo: str | None = Field(None, validation_alias="photo_sha256")  # its thumbnail's SHA-256, served at /media/
 
 
 class Department(View):

@@ -115,6 +115,11 @@ class ContentService(PublishesEvents, ServiceBase):
             return editing.update_department(uow, department_id, data)
 
     @rpc
+    def set_leader_photo(self, department_id, leader_name, image_base64):
+        with self.unit_of_work() as uow:
+            return editing.set_leader_photo(uow, department_id, leader_name, _image(image_base64))
+
+    @rpc
     def save_service_type(self, service_type_id, data):
         with self.unit_of_work() as uow:
             return editing.save_service_type(uow, service_type_id, data)

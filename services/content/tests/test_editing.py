@@ -166,3 +166,25 @@ def test_windows_are_changed_by_citywide_editors_and_renaming_reindexes_their_se
     assert err.value.details["fields"]["name"] == "已有同名的服务窗口"
     with pytest.raises(ValidationError):
         admin.save_window(None, {"name": "排序错误", "sort_order": "abc"})
+
+
+def test_a_leaders_photo_survives_edits_of_the_list(as_, db_session):
+    import base64
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (300, 400), (120, 120, 120)).save(out, "PNG")
+    editor = as_(EDITOR_OF[7001])
+    editor.update_department(7001, PROFILE)
+    detail = editor.set_leader_photo(7001, "赵刚", base64.b64encode(out.getvalue()).decode())
+    photo = detail["leaders"][0]["photo"]
+    assert photo and len(photo) == 64
+    reordered = {**PROFILE, "leaders": [{"name": "钱丽", "title": "副局长", "duties": "分管业务"}, *PROFILE["leaders"]]}
+    after = editor.update_department(7001, reordered)
+    assert [(x["name"], x["photo"]) for x in after["leaders"]] == [("钱丽", None), ("赵刚", photo)]
+    with pytest.raises(ValidationError):
+        editor.set_leader_photo(7001, "不存在的人", base64.b64encode(out.getvalue()).decode())
+    with pytest.raises(Forbidden):
+        as_(EDITOR_OF[7002]).set_leader_photo(7001, "赵刚", base64.b64encode(out.getvalue()).decode())

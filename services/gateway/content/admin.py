@@ -400,3 +400,13 @@ def window_save(window_id):
         return url_for("content_admin.window", window_id=saved)
 
     return _save(lambda: client.save_window(window_id, data), back, form)
+
+
+@bp.post("/departments/<id:department_id>/leader-photo")
+@allows_upload
+@staff_page
+def leader_photo(department_id):
+    _data, image = upload()
+    leader = request.form.get("leader", "")
+    back = url_for("content_admin.department", department_id=department_id)
+    return _save(lambda: client.set_leader_photo(department_id, leader, image), lambda _r: back, {"leader": leader})

@@ -67,6 +67,14 @@ def versions(entity_type, entity_id):
     return call("content", "versions", entity_type, entity_id)
 
 
+def set_leader_photo(department_id, leader_name, image_bytes):
+    import base64
+
+    return _written(
+        call("content", "set_leader_photo", department_id, leader_name, base64.b64encode(image_bytes).decode())
+    )
+
+
 def save_window(window_id, data):
     return _written(call("content", "save_window", window_id, data))
 
