@@ -301,3 +301,22 @@ def test_a_service_types_form_fields_are_edited_as_lines_in_the_admin(system):
     assert bad.status_code == 200 and 'data-field="form_fields"' in bad.text
     again = requests.get(f"{system.gateway}/api/v1/service-types/{detail['id']}").json()
     assert len(again["form_fields"]) == 2  # the refused change stored nothing
+
+
+def test_a_complaint_filed_from_a_service_page(system):
+    from tests.test_slice import complaint, h5_login, submit
+
+    services = requests.get(f"{system.gateway}/api/v1/service-types").json()
+    labour = next(s for s in services if s["name"] == "劳动仲裁")
+    service_page = requests.get(f"{system.gateway}/h5/services/{labour['id']}").text
+    assert f"/h5/complaints/new?service_type_id={labour['id']}" in service_page
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    form = http.get(f"{system.gateway}/h5/complaints/new", params={"service_type_id": labour["id"]}).text
+    assert 'id="about-service"' in form and "劳动仲裁" in form
+    resp = submit(system, http, complaint(request_id, department_id="", service_type_id=str(labour["id"])))
+    assert resp.status_code == 303
+    row = system.sql("SELECT department_id, service_type_name FROM cases.cases WHERE request_id = :r", r=request_id)[0]
+    assert (row.department_id, row.service_type_name) == (labour["department_id"], "劳动仲裁")
+    bad = submit(system, http, complaint(uuid.uuid4().hex, service_type_id="999999"))
+    assert bad.status_code == 400

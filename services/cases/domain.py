@@ -25,13 +25,24 @@ def _no_such_department():
     return ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
 
 
-def create_case(uow, data, request_id, department_exists):
-    """File a case for the citizen acting. Returns (case, created); a repeated request_id returns the first case."""
+def create_case(uow, data, request_id, department_exists, service_type=None):
+    """File a case for the citizen acting. Returns (case, created); a repeated request_id returns the first case.
+
+    Filed from a service type's page, the case names it (`service_type(id)` asks content: {"name",
+    "department_id"} or None) and, if the citizen chose no department, goes to the service's own department."""
     actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
     check_request_id(request_id)
     clean = schemas.validate_new_case(data)
+    service = None
+    if clean.service_type_id is not None:
+        service = service_type(clean.service_type_id) if service_type else None
+        if service is None:
+            raise ValidationError(
+                "invalid_fields", "请检查填写的内容", {"fields": {"service_type_id": "服务事项不存在"}}
+            )
+    department_id = clean.department_id if clean.department_id is not None else (service or {}).get("department_id")
     if clean.department_id is not None and not department_exists(clean.department_id):
         raise _no_such_department()
     session = uow.session
@@ -53,7 +64,9 @@ def create_case(uow, data, request_id, department_exists):
         status="submitted",
         openid=actor.id,
         request_id=request_id,
-        department_id=clean.department_id,
+        department_id=department_id,
+        service_type_id=clean.service_type_id,
+        service_type_name=(service or {}).get("name", ""),
         accused=clean.accused,
         content=clean.content,
         occurred_on=clean.occurred_on,

@@ -34,6 +34,9 @@ class Case(Base):
     # the client's id for this submission: a repeated form post returns the first case instead of a second one
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
     department_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    # filed from a service type's page: which one (content owns it; the name is kept as it was when filed)
+    service_type_id: Mapped[int | None] = mapped_column(Integer)
+    service_type_name: Mapped[str] = mapped_column(String(64), default="")
     accused: Mapped[str] = mapped_column(String(100), default="")
     content: Mapped[str] = mapped_column(Text)
     occurred_on: Mapped[datetime | None] = mapped_column(Date)

@@ -22,6 +22,7 @@ class NewCase(Input):
     contact_name: Text("联系人", 32, min_len=0) = ""
     contact_phone: Phone("联系电话")
     department_id: OptionalId("部门", MAX_INT) = None
+    service_type_id: OptionalId("服务事项", MAX_INT) = None
     occurred_on: PastDate("发生日期") = None
 
 
@@ -93,6 +94,8 @@ class OwnerCase(PublicCase):
 
     id: int
     department_id: int | None
+    service_type_id: int | None
+    service_type_name: str
     accused: str
     content: str
     occurred_on: date | None
@@ -120,6 +123,8 @@ class StaffCase(PublicCase):
 
     id: int
     department_id: int | None
+    service_type_id: int | None
+    service_type_name: str
     accused: str
     content: str
     occurred_on: date | None
@@ -152,7 +157,7 @@ def _fields(case, *names):
 
 
 PUBLIC = ("number", "kind", "status", "created_at", "updated_at")
-DETAIL = (*PUBLIC, "id", "department_id", "accused", "content", "occurred_on")
+DETAIL = (*PUBLIC, "id", "department_id", "service_type_id", "service_type_name", "accused", "content", "occurred_on")
 
 
 def public_view(case):

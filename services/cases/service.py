@@ -5,6 +5,7 @@ The acting citizen or staff member arrives with each call (libs.service.CurrentA
 
 from nameko.rpc import RpcProxy
 
+from libs.errors import NotFound
 from libs.service import PublishesEvents, ServiceBase, rpc
 from services.cases import domain, events, schemas
 from services.cases.departments import KnownDepartments
@@ -24,10 +25,16 @@ class CasesService(PublishesEvents, ServiceBase):
     def _department_exists(self, department_id):
         return departments.exists(department_id, self.content.list_departments)
 
+    def _service_type(self, service_type_id):
+        try:
+            return self.content.get_service_type(service_type_id)
+        except NotFound:
+            return None
+
     @rpc
     def create_case(self, data, request_id):
         with self.unit_of_work() as uow:
-            case, created = domain.create_case(uow, data, request_id, self._department_exists)
+            case, created = domain.create_case(uow, data, request_id, self._department_exists, self._service_type)
         return schemas.owner_view(case, created=created)
 
     @rpc

@@ -327,3 +327,22 @@ def test_a_citizen_filing_too_often_is_slowed_down(as_, db_session, citizen):
     assert "12345" in err.value.message
     db_session.rollback()
     assert db_session.scalar(select(Case).where(Case.request_id == request_id)) is None
+
+
+def test_a_complaint_about_a_service_goes_to_its_department(worker, db_session, citizen):
+    content = MagicMock()
+    content.list_departments.return_value = DEPARTMENTS
+    content.get_service_type.side_effect = lambda i: (
+        {"id": 7, "name": "失业人员各项补贴", "department_id": 1}
+        if i == 7
+        else (_ for _ in ()).throw(NotFound("x", "y"))
+    )
+    cases = worker(CasesService, citizen, content=content)
+    filed = cases.create_case(complaint(department_id=None, service_type_id="7"), uuid.uuid4().hex)
+    assert (filed["department_id"], filed["service_type_id"], filed["service_type_name"]) == (1, 7, "失业人员各项补贴")
+    chosen = cases.create_case(complaint(department_id=3, service_type_id=7), uuid.uuid4().hex)
+    assert chosen["department_id"] == 3  # the citizen's own choice wins
+    for bad in (8, True, 0, "x"):
+        with pytest.raises(ValidationError) as err:
+            cases.create_case(complaint(service_type_id=bad), uuid.uuid4().hex)
+        assert "service_type_id" in err.value.details["fields"]

@@ -10,13 +10,13 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from libs.errors import DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
-from services.gateway.content.client import departments
+from services.gateway.content.client import departments, service_type
 from services.gateway.core.auth import citizen_csrf_token, citizen_page
 from services.gateway.messaging.client import follows
 
 bp = Blueprint("cases_h5", __name__, url_prefix="/h5")
 CONTENT_MAX = 2000
-FORM_FIELDS = ("accused", "content", "contact_name", "contact_phone", "department_id", "occurred_on")
+FORM_FIELDS = ("accused", "content", "contact_name", "contact_phone", "department_id", "service_type_id", "occurred_on")
 
 
 @functools.lru_cache(maxsize=4)
@@ -33,11 +33,23 @@ def _departments_if_up():
         return []
 
 
+def _service(form):
+    """The service type a complaint is about (from its page), if the form names one that exists."""
+    value = str(form.get("service_type_id") or "")
+    if not value.isdigit() or len(value) > 9:
+        return None
+    try:
+        return service_type(int(value))
+    except (NotFound, RpcTimeout, UnknownService, DeadlineExceeded):
+        return None
+
+
 def _form(form, errors, request_id, status=200):
     return render_template(
         "h5/complaint_form.html",
         form=form,
         errors=errors,
+        service=_service(form),
         departments=departments() if status == 200 else _departments_if_up(),
         request_id=request_id,
         content_max=CONTENT_MAX,
@@ -48,9 +60,9 @@ def _form(form, errors, request_id, status=200):
 @bp.get("/complaints/new")
 @citizen_page
 def complaint_form():
-    # a service type's page links here with its department filled in
-    department = request.args.get("department_id", "")
-    return _form({"department_id": department} if department.isdigit() else {}, {}, uuid.uuid4().hex)
+    # a service type's page links here: the complaint is about that service, and goes to its department
+    service = request.args.get("service_type_id", "")
+    return _form({"service_type_id": service} if service.isdigit() else {}, {}, uuid.uuid4().hex)
 
 
 @bp.post("/complaints")
