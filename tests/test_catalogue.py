@@ -320,3 +320,19 @@ def test_a_complaint_filed_from_a_service_page(system):
     assert (row.department_id, row.service_type_name) == (labour["department_id"], "劳动仲裁")
     bad = submit(system, http, complaint(uuid.uuid4().hex, service_type_id="999999"))
     assert bad.status_code == 400
+
+
+def test_an_administrator_takes_a_poster_down_from_the_admin(system):
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
+    page = http.get(f"{system.gateway}/admin/content/posters")
+    assert page.status_code == 200 and "展示中" in page.text
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+    showing = requests.get(f"{system.gateway}/api/v1/posters").json()
+    target = next(p for p in showing if p["title"] == "中国政府网")
+    done = http.post(f"{system.gateway}/admin/content/posters/{target['id']}/end", data={"csrf": csrf})
+    assert done.status_code == 200 and "已保存" in done.text
+    assert target["id"] not in [p["id"] for p in requests.get(f"{system.gateway}/api/v1/posters").json()]
+    renshe = requests.Session()
+    renshe.post(f"{system.gateway}/admin/login", data={"username": "renshe", "password": "demo12345"})
+    assert renshe.get(f"{system.gateway}/admin/content/posters").status_code == 403

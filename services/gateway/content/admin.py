@@ -12,7 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can
-from libs.errors import DeadlineExceeded, Forbidden, ValidationError
+from libs.errors import DeadlineExceeded, Forbidden, NotFound, ValidationError
 from libs.logs import request_id_var
 from services.gateway.content import client
 from services.gateway.content.api import UPLOAD_LIMIT, upload
@@ -410,3 +410,16 @@ def leader_photo(department_id):
     leader = request.form.get("leader", "")
     back = url_for("content_admin.department", department_id=department_id)
     return _save(lambda: client.set_leader_photo(department_id, leader, image), lambda _r: back, {"leader": leader})
+
+
+@bp.post("/posters/<id:poster_id>/end")
+@staff_page
+def poster_end(poster_id):
+    """Take a poster down now (its history stays: a version, an audit row)."""
+    current = next((p for p in client.all_posters() if p["id"] == poster_id), None)
+    if current is None:
+        raise NotFound("poster_not_found", "海报不存在")
+    data = {k: current[k] for k in ("title", "link_kind", "link_target", "active_from", "sort_order")}
+    data["active_until"] = datetime.now(UTC).isoformat()
+    back = url_for("content_admin.posters")
+    return _save(lambda: client.save_poster(poster_id, data), lambda _r: back, {})
