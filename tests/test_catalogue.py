@@ -336,3 +336,35 @@ def test_an_administrator_takes_a_poster_down_from_the_admin(system):
     renshe = requests.Session()
     renshe.post(f"{system.gateway}/admin/login", data={"username": "renshe", "password": "demo12345"})
     assert renshe.get(f"{system.gateway}/admin/content/posters").status_code == 403
+
+
+def test_an_inquiry_asked_from_a_service_page(system):
+    from tests.test_slice import complaint, h5_login
+
+    services = requests.get(f"{system.gateway}/api/v1/service-types").json()
+    benefit = next(s for s in services if s["name"] == "失业人员各项补贴")
+    assert (
+        f"/h5/inquiries/new?service_type_id={benefit['id']}"
+        in requests.get(f"{system.gateway}/h5/services/{benefit['id']}").text
+    )
+    citizen = system.citizen()
+    http, _ = h5_login(system, citizen.openid)
+    form = http.get(f"{system.gateway}/h5/inquiries/new", params={"service_type_id": benefit["id"]}).text
+    assert "咨询求助" in form and 'name="accused"' not in form and 'name="occurred_on"' not in form
+    request_id = re.search(r'name="request_id" value="(\w+)"', form).group(1)
+    data = complaint(
+        request_id,
+        service_type_id=str(benefit["id"]),
+        department_id="",
+        content="请问领取失业保险金需要先办理失业登记吗？在哪里办？",
+    )
+    data.pop("accused")
+    resp = http.post(f"{system.gateway}/h5/inquiries", data={"csrf": http.csrf, **data}, allow_redirects=False)
+    assert resp.status_code == 303 and re.search(r"ZX\d{12}", resp.headers["Location"])
+    row = system.sql("SELECT kind, department_id FROM cases.cases WHERE request_id = :r", r=request_id)[0]
+    assert (row.kind, row.department_id) == ("inquiry", benefit["department_id"])
+    refused = http.post(
+        f"{system.gateway}/h5/inquiries",
+        data={"csrf": http.csrf, **data, "content": "太短", "request_id": uuid.uuid4().hex},
+    )
+    assert refused.status_code == 400 and "咨询求助" in refused.text and "至少需要10个字" in refused.text

@@ -44,9 +44,28 @@ def _service(form):
         return None
 
 
-def _form(form, errors, request_id, status=200):
+# 投诉举报 and 咨询求助 share one form; an inquiry has no accused party and no date
+KINDS = {
+    "complaint": {
+        "label": "投诉举报",
+        "noun": "投诉",
+        "form": "cases_h5.complaint_form",
+        "post": "cases_h5.complaint_submit",
+    },
+    "inquiry": {
+        "label": "咨询求助",
+        "noun": "咨询",
+        "form": "cases_h5.inquiry_form",
+        "post": "cases_h5.inquiry_submit",
+    },
+}
+
+
+def _form(form, errors, request_id, status=200, kind="complaint"):
     return render_template(
         "h5/complaint_form.html",
+        kind=kind,
+        labels=KINDS[kind],
         form=form,
         errors=errors,
         service=_service(form),
@@ -57,36 +76,64 @@ def _form(form, errors, request_id, status=200):
     ), status
 
 
-@bp.get("/complaints/new")
-@citizen_page
-def complaint_form():
-    # a service type's page links here: the complaint is about that service, and goes to its department
+def _new(kind):
+    # a service type's page links here: the case is about that service, and goes to its department
     service = request.args.get("service_type_id", "")
-    return _form({"service_type_id": service} if service.isdigit() else {}, {}, uuid.uuid4().hex)
+    return _form({"service_type_id": service} if service.isdigit() else {}, {}, uuid.uuid4().hex, kind=kind)
 
 
-@bp.post("/complaints")
-@citizen_page
-def complaint_submit():
+def _submit(kind):
     form = request.form.to_dict()
-    data = {k: form.get(k, "") for k in FORM_FIELDS} | {"kind": "complaint"}
+    fields = (
+        FORM_FIELDS if kind == "complaint" else tuple(f for f in FORM_FIELDS if f not in ("accused", "occurred_on"))
+    )
+    data = {k: form.get(k, "") for k in fields} | {"kind": kind}
     request_id = form.get("request_id", "")
     try:
         case = client.file_case(data, request_id)
     except (ValidationError, RateLimited) as exc:
         # the form comes back with its reasons and everything the citizen typed
         errors = exc.details.get("fields") or {"_": exc.message}
-        return _form(
-            form, errors, request_id if exc.code != "invalid_request_id" else uuid.uuid4().hex, exc.http_status
-        )
+        fresh = request_id if exc.code != "invalid_request_id" else uuid.uuid4().hex
+        return _form(form, errors, fresh, exc.http_status, kind)
     except (RpcTimeout, UnknownService, DeadlineExceeded):
         # nothing was filed (a late request is dropped by cases), and the same request_id makes a retry safe even
         # if it was: the form stays as typed, with the id to quote to the hotline
+        noun = KINDS[kind]["noun"]
         message = (
-            f"系统繁忙，您的投诉暂未提交成功，请稍后点击“提交”重试（内容已保留）。错误编号：{request_id_var.get()}"
+            f"系统繁忙，您的{noun}暂未提交成功，请稍后点击“提交”重试（内容已保留）。错误编号：{request_id_var.get()}"
         )
-        return _form(form, {"_": message}, request_id, 503)
+        return _form(form, {"_": message}, request_id, 503, kind)
     return redirect(url_for("cases_h5.case_detail", number=case["number"], created=1), code=303)
+
+
+@bp.get("/complaints/new")
+@citizen_page
+def complaint_form():
+    return _new("complaint")
+
+
+@bp.post("/complaints")
+@citizen_page
+def complaint_submit():
+    return _submit("complaint")
+
+
+@bp.get("/inquiries/new")
+@citizen_page
+def inquiry_form():
+    return _new("inquiry")
+
+
+@bp.post("/inquiries")
+@citizen_page
+def inquiry_submit():
+    return _submit("inquiry")
+
+
+@bp.get("/inquiries")
+def inquiries_get():
+    return redirect(url_for("cases_h5.inquiry_form"))
 
 
 @bp.get("/complaints")
