@@ -368,3 +368,37 @@ def test_an_inquiry_asked_from_a_service_page(system):
         data={"csrf": http.csrf, **data, "content": "太短", "request_id": uuid.uuid4().hex},
     )
     assert refused.status_code == 400 and "咨询求助" in refused.text and "至少需要10个字" in refused.text
+
+
+def test_made_up_query_strings_neither_bypass_nor_grow_the_cache(system):
+    requests.get(f"{system.gateway}/h5/departments")
+    for junk in ("a=1", f"x={uuid.uuid4().hex * 40}", "page=abc", "page=99999999", "limit=%C2%B2"):
+        assert requests.get(f"{system.gateway}/h5/departments?{junk}").headers["X-Cache"] == "hit", junk
+    requests.get(f"{system.gateway}/h5/news?page=2")
+    assert requests.get(f"{system.gateway}/h5/news?page=02&utm=x").headers["X-Cache"] == "hit"
+
+
+@pytest.mark.parametrize("value", ["%C2%B2", "%D9%A3", "99999999999999999999", "-1"])
+def test_digits_of_other_scripts_and_huge_numbers_in_queries(system, value):
+    for url in (f"/h5/news?page={value}", f"/api/v1/news?limit={value}", f"/api/v1/news?offset={value}"):
+        assert requests.get(f"{system.gateway}{url}").status_code == 200, url
+    from tests.test_slice import complaint, h5_login, submit
+
+    http, request_id = h5_login(system, system.citizen().openid)
+    assert http.get(f"{system.gateway}/h5/complaints/new?service_type_id={value}").status_code == 200
+    resp = submit(system, http, complaint(request_id, service_type_id=requests.utils.unquote(value)))
+    assert resp.status_code == 400
+
+
+def test_two_editors_creating_the_same_name_at_once(system):
+    import concurrent.futures
+
+    admin = system.staff_session("admin")
+    name = f"并发窗口{uuid.uuid4().hex[:6]}"
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        statuses = list(
+            pool.map(
+                lambda _: admin.post(f"{system.gateway}/api/v1/windows", json={"name": name}).status_code, range(8)
+            )
+        )
+    assert sorted(statuses) == [201] + [400] * 7

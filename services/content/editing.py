@@ -5,6 +5,8 @@ content_changed — in one unit of work. Entities are locked while they change, 
 from datetime import UTC, datetime
 
 from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.exc import IntegrityError
 
 from libs.auth import can
 from libs.errors import NotFound, ValidationError
@@ -71,6 +73,15 @@ def _announce(uow, entity_type, entity_id, department_id, data, action):
     uow.session.flush()
     search.index_item(uow.session, entity_type, entity_id)
     return version
+
+
+def _flush_unique(session, field, message):
+    """The name was free when checked, but two editors may create it at the same moment: the second is told why
+    (the unit of work then rolls everything back), not given a 500."""
+    try:
+        session.flush()
+    except IntegrityError:
+        raise _field_error(field, message) from None
 
 
 def _locked(session, model, entity_id, missing):
@@ -142,7 +153,7 @@ def save_service_type(uow, service_type_id, data):
     if item.id is None:
         item.sort_order = 1000
         session.add(item)
-    session.flush()
+    _flush_unique(session, "name", "已有同名的服务事项")
     _announce(uow, "service", item.id, item.department_id, values, "content.service_saved")
     return catalogue.service_type(session, item.id)
 
@@ -229,7 +240,7 @@ def create_album(uow, data):
         raise _field_error("title", "已有同名的相册")
     album = Album(**clean.model_dump(), sort_order=0, created_at=datetime.now(UTC))
     session.add(album)
-    session.flush()
+    _flush_unique(session, "title", "已有同名的相册")
     _announce(uow, "album", album.id, album.department_id, clean.model_dump(mode="json"), "content.album_saved")
     return catalogue.album(session, album.id)
 
@@ -306,7 +317,7 @@ def save_window(uow, window_id, data):
     item.name, item.description, item.sort_order = clean.name, clean.description, clean.sort_order
     if item.id is None:
         session.add(item)
-    session.flush()
+    _flush_unique(session, "name", "已有同名的服务窗口")
     if _announce(uow, "window", item.id, None, clean.model_dump(mode="json"), "content.window_saved"):
         for service in session.scalars(select(ServiceType.id).where(ServiceType.window_id == item.id)):
             search.index_item(session, "service", service)
@@ -321,9 +332,8 @@ def announce_schedule(uow, now=None):
     now = now or datetime.now(UTC)
     clock = session.scalar(select(ScheduleClock).with_for_update(skip_locked=True).where(ScheduleClock.id == 1))
     if clock is None:
-        if session.get(ScheduleClock, 1) is not None:
-            return 0  # another replica is on it
-        session.add(ScheduleClock(id=1, checked_at=now))
+        # the first tick ever (two replicas may take it together), or another replica is on it right now
+        session.execute(pg_insert(ScheduleClock).values(id=1, checked_at=now).on_conflict_do_nothing())
         return 0
     since = clock.checked_at
     due = [
@@ -341,6 +351,8 @@ def announce_schedule(uow, now=None):
         )
     ]
     for entity_type, entity_id, department_id in due:
+        if entity_type == "news":
+            search.index_item(session, "news", entity_id)  # found by search from the moment it is out
         uow.publish(
             "content_changed",
             {"entity_type": entity_type, "entity_id": entity_id, "department_id": department_id, "version": 0},

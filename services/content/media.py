@@ -22,6 +22,8 @@ MAX_BYTES = 8 * 1024 * 1024
 MAX_SIDE = 8000
 MAX_PIXELS = 40_000_000  # a 40-megapixel photo is the largest a phone takes; a bomb claims far more
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp", "GIF": "image/gif"}
+ACCEPTED = {*FORMATS, "MPO"}  # MPO: the multi-picture JPEG many phones write; its first picture is kept
+STORED_SIDE = 4096  # what citizens' phones need; also bounds what a re-encoded upload can weigh
 THUMB_SIDE = 480
 SHA = set("0123456789abcdef")
 
@@ -39,7 +41,7 @@ def _open(data):
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, do not just warn
             image = Image.open(io.BytesIO(data))
-            if image.format not in FORMATS:
+            if image.format not in ACCEPTED:
                 raise _refuse("只能上传 JPEG、PNG、WebP 或 GIF 图片")
             width, height = image.size  # read from the header: nothing is decoded yet
             if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
@@ -55,6 +57,7 @@ def _open(data):
 
 
 def _encode(image, fmt):
+    image.info = {}  # no comment, no ICC, no EXIF: nothing about the uploader's phone or person survives
     out = io.BytesIO()
     if fmt == "JPEG":
         image.convert("RGB").save(out, "JPEG", quality=85, optimize=True)
@@ -86,7 +89,10 @@ def store_image(session, data):
     image = _open(data)
     fmt = "PNG" if image.format in ("PNG", "GIF") else "JPEG"  # GIF and WebP are re-encoded as PNG/JPEG
     image = ImageOps.exif_transpose(image)  # the photo the right way up, then no EXIF is kept
+    image.thumbnail((STORED_SIDE, STORED_SIDE))
     original = _encode(image, fmt)
+    if len(original) > MAX_BYTES:
+        raise _refuse(f"图片压缩后仍超过{MAX_BYTES // 1024 // 1024}MB，请换一张")
     thumb = image.copy()
     thumb.thumbnail((THUMB_SIDE, THUMB_SIDE))
     thumb_bytes = _encode(thumb, "JPEG")

@@ -1,6 +1,7 @@
 """What crosses the bus for content (its published contract with the gateway and the other services): the
 catalogue as each reader gets it, and the shape of a service type's online form fields."""
 
+import re
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -201,7 +202,7 @@ class PosterIn(Input):
 
     @model_validator(mode="after")
     def _target_and_window(self):
-        if self.link_kind in ("service", "news") and not self.link_target.isdigit():
+        if self.link_kind in ("service", "news") and not re.fullmatch(r"[1-9][0-9]{0,8}", self.link_target):
             raise PydanticCustomError("link_target", "a service or news id")
         if self.link_kind == "url" and not (self.link_target.startswith("https://") and " " not in self.link_target):
             raise PydanticCustomError("link_url", "https only")

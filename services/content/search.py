@@ -15,6 +15,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
+from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects.postgresql import insert
@@ -119,8 +120,12 @@ def _documents(session, kind=None, item_id=None):
         for w in rows(Window):
             yield "window", w.id, {"name": w.name, "summary": w.description, "body": ""}
     if kind in (None, "news"):
+        # drafts and scheduled notices are not in the index at all (not even their words' counts): the schedule
+        # timer indexes a notice when its time comes
+        now = datetime.now(UTC)
         for n in rows(News):
-            yield "news", n.id, _news_fields(n)
+            if n.status == "published" and n.publish_at <= now:
+                yield "news", n.id, _news_fields(n)
 
 
 def reindex(session):

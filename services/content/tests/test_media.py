@@ -100,3 +100,15 @@ def test_albums_get_photos_from_their_editors_only(worker, db_session):
     for bad in ("0" * 64, "../etc/passwd", 42, "A" * 64):
         with pytest.raises(NotFound):
             admin.get_media(bad)
+
+
+def test_comments_do_not_survive_and_huge_photos_are_stored_at_a_phones_size(db_session):
+    out = io.BytesIO()
+    Image.new("RGB", (64, 64), (1, 2, 3)).save(out, "JPEG", comment=b"Owner: Zhang San 13800000000")
+    kept = db_session.get(Media, media.store_image(db_session, out.getvalue())["sha256"])
+    assert b"Zhang San" not in kept.data and b"13800000000" not in kept.data
+    big = io.BytesIO()
+    Image.new("RGB", (6000, 3000), (9, 9, 9)).save(big, "PNG")
+    stored = media.store_image(db_session, big.getvalue())
+    assert (stored["width"], stored["height"]) == (4096, 2048)
+    db_session.rollback()

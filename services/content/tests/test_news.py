@@ -77,3 +77,19 @@ def test_rich_text_is_sanitised(dirty, clean):
 
 def test_plain_text_becomes_safe_paragraphs():
     assert richtext.from_plain("第一段<b>\n继续\n\n第二段") == "<p>第一段&lt;b&gt;<br>继续</p><p>第二段</p>"
+
+
+def test_drafts_leave_no_trace_in_search(content, db_session):
+    """Not even a count: a draft's words are not in the index until it is out."""
+    from services.content import search
+
+    secret = add(db_session, title="内部草稿", body_html="<p>青藤路拆迁补偿方案</p>", status="draft")
+    search.index_item(db_session, "news", secret.id)
+    db_session.commit()
+    assert content.search("青藤路拆迁") == []
+    from services.content.models import SearchTerm
+
+    assert (
+        db_session.query(SearchTerm).filter(SearchTerm.item_type == "news", SearchTerm.item_id == secret.id).count()
+        == 0
+    )

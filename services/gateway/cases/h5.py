@@ -36,7 +36,7 @@ def _departments_if_up():
 def _service(form):
     """The service type a complaint is about (from its page), if the form names one that exists."""
     value = str(form.get("service_type_id") or "")
-    if not value.isdigit() or len(value) > 9:
+    if not (value.isascii() and value.isdigit()) or len(value) > 9:
         return None
     try:
         return service_type(int(value))
@@ -79,7 +79,8 @@ def _form(form, errors, request_id, status=200, kind="complaint"):
 def _new(kind):
     # a service type's page links here: the case is about that service, and goes to its department
     service = request.args.get("service_type_id", "")
-    return _form({"service_type_id": service} if service.isdigit() else {}, {}, uuid.uuid4().hex, kind=kind)
+    wanted = service.isascii() and service.isdigit() and len(service) <= 9
+    return _form({"service_type_id": service} if wanted else {}, {}, uuid.uuid4().hex, kind=kind)
 
 
 def _submit(kind):

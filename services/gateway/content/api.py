@@ -58,7 +58,11 @@ def department(department_id):
 @cached
 def news():
     limit, offset = request.args.get("limit", "20"), request.args.get("offset", "0")
-    return jsonify(client.news(int(limit) if limit.isdigit() else 20, int(offset) if offset.isdigit() else 0))
+    return jsonify(client.news(_number(limit, 20), _number(offset, 0)))
+
+
+def _number(text, default):
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
 
 
 @openapi.route(

@@ -83,7 +83,7 @@ def search():
 @cached
 def news():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and 0 < int(page) <= 200 else 1
+    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page[:4]) <= 200 else 1
     items = client.news(limit=PAGE + 1, offset=(page - 1) * PAGE)
     return render_template("h5/news_list.html", items=items[:PAGE], page=page, more=len(items) > PAGE)
 

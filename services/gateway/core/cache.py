@@ -64,11 +64,27 @@ def drop_cached_pages():
         log.warning("page cache unavailable: %s", exc)
 
 
+# the query parameters cached views read, with the values they accept; anything else changes nothing in the page, so
+# it must not make a new entry either (or anyone could fill Redis, and bypass the cache, with ?random)
+NUMBERS = (("page", 1, 200), ("limit", 1, 50), ("offset", 0, 10_000))
+
+
+def page_key():
+    kept = []
+    for name, low, high in NUMBERS:
+        value = request.args.get(name, "")
+        if value.isascii() and value.isdigit() and len(value) <= 5 and low <= int(value) <= high:
+            kept.append(f"{name}={int(value)}")
+    if request.args.get("standalone") == "true":
+        kept.append("standalone=true")
+    return request.path + ("?" + "&".join(kept) if kept else "")
+
+
 def cached(view):
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         cache = current_app.extensions.get("page_cache")
-        page = request.full_path
+        page = page_key()
         generation = None
         if cache is not None:
             try:
