@@ -402,3 +402,27 @@ def test_two_editors_creating_the_same_name_at_once(system):
             )
         )
     assert sorted(statuses) == [201] + [400] * 7
+
+
+def test_two_editors_on_one_page_the_second_is_told(system):
+    def open_page(who):
+        http = requests.Session()
+        http.post(f"{system.gateway}/admin/login", data={"username": who, "password": "demo12345"})
+        page = http.get(f"{system.gateway}/admin/content/departments/4").text
+        fields = dict(re.findall(r'name="(csrf|base_version)" value="(\w*)"', page))
+        return http, fields
+
+    first, first_fields = open_page("admin")
+    second, second_fields = open_page("admin")
+    current = requests.get(f"{system.gateway}/api/v1/departments/4").json()
+    form = {k: current[k] for k in ("remit", "description", "phone", "address", "hours")}
+    form["leaders"] = "\n".join(f"{x['name']} | {x['title']} | {x['duties']}" for x in current["leaders"])
+    saved = first.post(
+        f"{system.gateway}/admin/content/departments/4", data={**form, **first_fields, "hours": "先保存的时间"}
+    )
+    assert "已保存" in saved.text
+    late = second.post(
+        f"{system.gateway}/admin/content/departments/4", data={**form, **second_fields, "hours": "后保存的时间"}
+    )
+    assert "已被他人修改" in late.text and "后保存的时间" in late.text  # told, and what they typed is kept
+    assert requests.get(f"{system.gateway}/h5/departments/4").text.count("先保存的时间") == 1

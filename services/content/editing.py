@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from libs.auth import can
-from libs.errors import NotFound, ValidationError
+from libs.errors import Conflict, NotFound, ValidationError
 from libs.schemas import validate
 from services.content import catalogue, media, schemas, search
 from services.content.models import (
@@ -56,6 +56,19 @@ def _version(uow, entity_type, entity_id, data):
     return version
 
 
+def _check_base(session, entity_type, entity_id, base_version):
+    if base_version is None:
+        return
+    latest = session.scalar(
+        select(Version.version)
+        .where(Version.entity_type == entity_type, Version.entity_id == entity_id)
+        .order_by(Version.version.desc())
+        .limit(1)
+    )
+    if (latest or 0) != base_version:
+        raise Conflict("edited_meanwhile", "这条内容已被他人修改：请刷新页面，在最新内容上重新修改", {"latest": latest})
+
+
 def _announce(uow, entity_type, entity_id, department_id, data, action):
     version = _version(uow, entity_type, entity_id, data)
     if version is None:
@@ -96,6 +109,7 @@ def update_department(uow, department_id, data):
     d = _locked(uow.session, Department, department_id, ("department_not_found", "部门不存在"))
     uow.require("content.edit", d.id)
     clean = validate(schemas.DepartmentIn, data)
+    _check_base(uow.session, "department", d.id, clean.base_version)
     for key in ("remit", "description", "phone", "address", "hours"):
         setattr(d, key, getattr(clean, key))
     photos = {x.name: x.photo_sha256 for x in d.leaders}  # a leader keeps their photo when the list is edited
@@ -140,6 +154,8 @@ def save_service_type(uow, service_type_id, data):
         uow.require("content.edit", item.department_id)  # the department it belongs to now...
     clean = validate(schemas.ServiceTypeIn, data)
     uow.require("content.edit", clean.department_id)  # ...and the one it is given to
+    if item.id is not None:
+        _check_base(session, "service", item.id, clean.base_version)
     if clean.window_id is not None and session.get(Window, clean.window_id) is None:
         raise _field_error("window_id", "服务窗口不存在")
     if clean.department_id is not None and session.get(Department, clean.department_id) is None:
@@ -169,6 +185,8 @@ def save_news(uow, news_id, data):
         uow.require("content.edit", item.department_id)
     clean = validate(schemas.NewsIn, data)
     uow.require("content.edit", clean.department_id)
+    if item.id is not None:
+        _check_base(session, "news", item.id, clean.base_version)
     if clean.department_id is not None and session.get(Department, clean.department_id) is None:
         raise _field_error("department_id", "部门不存在")
     for key in ("title", "summary", "body_html", "department_id", "status", "pinned"):
@@ -311,6 +329,8 @@ def save_window(uow, window_id, data):
     item = (
         Window() if window_id is None else _locked(session, Window, window_id, ("window_not_found", "服务窗口不存在"))
     )
+    if item.id is not None:
+        _check_base(session, "window", item.id, clean.base_version)
     same_name = session.scalar(select(Window.id).where(Window.name == clean.name))
     if same_name is not None and same_name != item.id:
         raise _field_error("name", "已有同名的服务窗口")

@@ -61,6 +61,10 @@ class LeaderIn(Input):
 
 
 class DepartmentIn(Input):
+    # the version the editor started from (the admin forms send it): a save on top of someone else's newer one is
+    # refused instead of silently undoing it
+    base_version: int | None = Field(None, ge=0, exclude=True)
+
     remit: Text("职责简介", 100)
     description: Text("部门介绍", 2000, min_len=0) = ""
     phone: Text("电话", 32)
@@ -70,6 +74,10 @@ class DepartmentIn(Input):
 
 
 class ServiceTypeIn(Input):
+    # the version the editor started from (the admin forms send it): a save on top of someone else's newer one is
+    # refused instead of silently undoing it
+    base_version: int | None = Field(None, ge=0, exclude=True)
+
     name: Text("事项名称", 64)
     window_id: OptionalId("服务窗口", MAX_INT) = None
     department_id: OptionalId("办理部门", MAX_INT) = None
@@ -99,6 +107,10 @@ LocalDateTime = Annotated[datetime | None, BeforeValidator(lambda v: None if v =
 
 
 class NewsIn(Input):
+    # the version the editor started from (the admin forms send it): a save on top of someone else's newer one is
+    # refused instead of silently undoing it
+    base_version: int | None = Field(None, ge=0, exclude=True)
+
     title: Text("标题", 100)
     summary: Text("摘要", 200, min_len=0) = ""
     body_html: Annotated[str, BeforeValidator(_sanitised)] = Field("", max_length=50_000, title="正文")
@@ -176,6 +188,10 @@ class SearchHit(View):
 
 
 class WindowIn(Input):
+    # the version the editor started from (the admin forms send it): a save on top of someone else's newer one is
+    # refused instead of silently undoing it
+    base_version: int | None = Field(None, ge=0, exclude=True)
+
     name: Text("窗口名称", 64)
     description: Text("窗口说明", 500, min_len=0) = ""
     sort_order: int = Field(0, ge=0, le=999, title="排序")

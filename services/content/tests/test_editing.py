@@ -188,3 +188,16 @@ def test_a_leaders_photo_survives_edits_of_the_list(as_, db_session):
         editor.set_leader_photo(7001, "不存在的人", base64.b64encode(out.getvalue()).decode())
     with pytest.raises(Forbidden):
         as_(EDITOR_OF[7002]).set_leader_photo(7001, "赵刚", base64.b64encode(out.getvalue()).decode())
+
+
+def test_a_save_on_top_of_someone_elses_newer_version_is_refused(as_):
+    from libs.errors import Conflict
+
+    editor = as_(EDITOR_OF[7002])
+    editor.update_department(7002, PROFILE)
+    latest = editor.versions("department", 7002)[0]["version"]
+    editor.update_department(7002, {**PROFILE, "phone": "0571-1111111", "base_version": latest})  # A saves
+    with pytest.raises(Conflict) as err:  # B started from the same version: told, not silently overwritten
+        editor.update_department(7002, {**PROFILE, "phone": "0571-2222222", "base_version": latest})
+    assert err.value.code == "edited_meanwhile"
+    assert editor.department_detail(7002)["phone"] == "0571-1111111"

@@ -12,7 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can
-from libs.errors import DeadlineExceeded, Forbidden, NotFound, ValidationError
+from libs.errors import Conflict, DeadlineExceeded, Forbidden, NotFound, ValidationError
 from libs.logs import request_id_var
 from services.gateway.content import client
 from services.gateway.content.api import UPLOAD_LIMIT, upload
@@ -84,7 +84,7 @@ def _save(action, back, form):
     try:
         result = action()
         payload, target = {"message": "已保存。市民页面在一分钟内更新。"}, back(result)
-    except (ValidationError, Forbidden) as exc:
+    except (ValidationError, Forbidden, Conflict) as exc:
         payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
     except (RpcTimeout, UnknownService, DeadlineExceeded):
         busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"
@@ -134,6 +134,7 @@ def department(department_id):
 def department_save(department_id):
     form = request.form.to_dict()
     data = {k: form.get(k, "") for k in ("remit", "description", "phone", "address", "hours")}
+    data["base_version"] = form.get("base_version") or None
     data["leaders"] = [_parts(line, ("name", "title", "duties")) for line in _lines(form.get("leaders"))]
     back = url_for("content_admin.department", department_id=department_id)
     return _save(lambda: client.update_department(department_id, data), lambda _r: back, form)
@@ -220,6 +221,7 @@ def service_save(service_type_id):
     data.update(
         window_id=form.get("window_id", ""),
         department_id=form.get("department_id", ""),
+        base_version=form.get("base_version") or None,
         bookable=form.get("bookable") == "1",
         materials=_lines(form.get("materials")),
         faq=[_parts(line, ("q", "a")) for line in _lines(form.get("faq"))],
@@ -263,6 +265,7 @@ def news(news_id):
 def news_save(news_id):
     form = request.form.to_dict()
     data = {k: form.get(k, "") for k in ("title", "summary", "body_html", "department_id")}
+    data["base_version"] = form.get("base_version") or None
     data.update(
         status="published" if form.get("action") == "publish" else "draft",
         pinned=form.get("pinned") == "1",
@@ -394,6 +397,7 @@ def window_save(window_id):
     form = request.form.to_dict()
     data = {k: form.get(k, "") for k in ("name", "description")}
     data["sort_order"] = form.get("sort_order") or 0
+    data["base_version"] = form.get("base_version") or None
 
     def back(result):
         saved = (result or {}).get("id") or window_id

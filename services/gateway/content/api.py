@@ -141,7 +141,7 @@ def service_type(service_type_id):
 
 
 # -- editing (staff with content.edit; department editors on their own department's entries) ------------------
-STAFF = {"errors": (400, 401, 403, 404)}
+STAFF = {"errors": (400, 401, 403, 404, 409)}
 
 
 @openapi.route(
