@@ -62,6 +62,11 @@ def Text(label, max_len, min_len=1):  # noqa: N802 - reads as a type in model de
     return Annotated[str, BeforeValidator(_text), Field(title=label, max_length=max_len, min_length=min_len)]
 
 
+def is_id(value, maximum=MAX_BIGINT):
+    """Whether an id that arrived over the bus can be looked up: an int (not a bool) in the column's range."""
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= maximum
+
+
 def _id(value, maximum):
     if value is None or value == "":
         raise PydanticCustomError("id_missing", "no id")

@@ -100,7 +100,7 @@ class OutboxRelay(DependencyProvider):
     """Sends the service's outbox events to RabbitMQ.
 
     A worker that committed events calls `relay_soon()`: they go out on a green thread of their own once the
-    worker has ended, so the caller's reply does not wait for the broker. A timer calls `relay_now()` for
+    worker has ended, so the caller's reply does not wait for the broker. A timer calls `relay()` for
     anything a failed relay left behind. The request id travels as the same header nameko's own
     EventDispatcher would set, taken from the event's envelope.
     """

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from libs import audit
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
-from libs.schemas import MAX_BIGINT, check_request_id, validate
+from libs.schemas import check_request_id, is_id, validate
 from services.cases import schemas
 from services.cases.models import Case, Reply, audit_log
 from services.cases.numbering import next_number
@@ -143,8 +143,7 @@ def staff_list(session, actor: Actor, query=None, limit=100):
 
 
 def _staff_case(session, actor, case_id, permission):
-    valid_id = isinstance(case_id, int) and not isinstance(case_id, bool) and 1 <= case_id <= MAX_BIGINT
-    case = session.get(Case, case_id) if valid_id else None
+    case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None or not can(actor, "case.read", case.department_id):
         # another department's case: say it is not there rather than confirm it exists
         raise NotFound("case_not_found", "案件不存在")

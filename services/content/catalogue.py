@@ -5,13 +5,13 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from libs.errors import NotFound, ValidationError
-from libs.schemas import CONTROL_CHARS, MAX_INT
+from libs.schemas import CONTROL_CHARS, MAX_INT, is_id
 from services.content import schemas, search
 from services.content.models import Album, Department, News, Poster, ServiceType, Window
 
 
 def _id(value):
-    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_INT
+    return is_id(value, MAX_INT)
 
 
 def departments(session):
@@ -82,7 +82,7 @@ def find(session, query, limit=20):
         raise ValidationError(
             "invalid_fields", "请检查填写的内容", {"fields": {"q": f"搜索内容不能超过{search.MAX_QUERY}个字"}}
         )
-    ranked = search.search(session, query, limit=min(int(limit), 50))
+    ranked = search.search(session, query, limit=min(limit, 50) if is_id(limit) else 20)
     items = {}
     for kind, model in MODELS.items():  # one query per kind, not one per hit
         ids = [item_id for k, item_id, _ in ranked if k == kind]
@@ -109,8 +109,8 @@ def _published(now=None):
 
 def news(session, limit=20, offset=0):
     """Published news, pinned first, newest first; drafts and scheduled items stay with staff."""
-    limit = max(1, min(int(limit), 50)) if isinstance(limit, int) and not isinstance(limit, bool) else 20
-    offset = max(0, min(int(offset), 10_000)) if isinstance(offset, int) and not isinstance(offset, bool) else 0
+    limit = min(limit, 50) if is_id(limit) else 20
+    offset = min(offset, 10_000) if is_id(offset) else 0
     rows = session.scalars(
         select(News)
         .where(_published())

@@ -15,7 +15,7 @@ from libs.auth import can
 from libs.errors import Conflict, DeadlineExceeded, Forbidden, NotFound, ValidationError
 from libs.logs import request_id_var
 from services.gateway.content import client
-from services.gateway.content.api import UPLOAD_LIMIT, upload
+from services.gateway.content.api import POSTER_FIELDS, UPLOAD_LIMIT, upload
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.core.rpc import db
@@ -365,9 +365,7 @@ def posters():
 @allows_upload
 @staff_page
 def poster_create():
-    from services.gateway.content.api import upload_with_fields
-
-    data, image = upload_with_fields(("title", "link_kind", "link_target", "active_from", "active_until", "sort_order"))
+    data, image = upload(POSTER_FIELDS)
     back = url_for("content_admin.posters")
     return _save(lambda: client.save_poster(None, data, image), lambda _r: back, data)
 

@@ -305,12 +305,13 @@ def add_photo(album_id):
     return jsonify(client.add_photo(album_id, data, image)), 201
 
 
-def upload():
-    """The multipart upload of a photo: this route alone accepts a body that large."""
+def upload(fields=("caption",)):
+    """A multipart upload: (the named form fields that were sent, the file's bytes). Only upload routes accept a
+    body this large."""
     request.max_content_length = UPLOAD_LIMIT
     file = request.files.get("file")
     image = file.read(UPLOAD_LIMIT + 1) if file else b""
-    return {"caption": request.form.get("caption", "")}, image
+    return {name: request.form[name] for name in fields if name in request.form}, image
 
 
 @openapi.route(
@@ -325,6 +326,9 @@ def upload():
 @cached
 def posters():
     return jsonify(client.posters())
+
+
+POSTER_FIELDS = ("title", "link_kind", "link_target", "active_from", "active_until", "sort_order")
 
 
 class PosterForm(schemas.PosterIn):
@@ -343,7 +347,7 @@ class PosterForm(schemas.PosterIn):
 )
 @staff_api
 def create_poster():
-    data, image = upload_with_fields(schemas.PosterIn.model_fields)
+    data, image = upload(POSTER_FIELDS)
     return jsonify(client.save_poster(None, data, image)), 201
 
 
@@ -359,13 +363,6 @@ def create_poster():
 @staff_api
 def update_poster(poster_id):
     return jsonify(client.save_poster(poster_id, json_body()))
-
-
-def upload_with_fields(fields):
-    request.max_content_length = UPLOAD_LIMIT
-    file = request.files.get("file")
-    image = file.read(UPLOAD_LIMIT + 1) if file else b""
-    return {name: request.form[name] for name in fields if name in request.form}, image
 
 
 @openapi.route(

@@ -1,5 +1,7 @@
 """The gateway's door to the content service: the public catalogue."""
 
+import base64
+
 from services.gateway.core.cache import drop_cached_pages
 from services.gateway.core.rpc import call
 
@@ -68,8 +70,6 @@ def versions(entity_type, entity_id):
 
 
 def set_leader_photo(department_id, leader_name, image_bytes):
-    import base64
-
     return _written(
         call("content", "set_leader_photo", department_id, leader_name, base64.b64encode(image_bytes).decode())
     )
@@ -88,8 +88,6 @@ def all_posters():
 
 
 def save_poster(poster_id, data, image_bytes=None):
-    import base64
-
     image = base64.b64encode(image_bytes).decode() if image_bytes else None
     return _written(call("content", "save_poster", poster_id, data, image))
 
@@ -111,8 +109,6 @@ def create_album(data):
 
 
 def add_photo(album_id, data, image_bytes):
-    import base64
-
     return _written(call("content", "add_photo", album_id, data, base64.b64encode(image_bytes).decode()))
 
 
