@@ -227,6 +227,7 @@ def validate(model: type[BaseModel], data: Any):
     except PydanticValidationError as exc:
         fields = {}
         for error in exc.errors(include_url=False, include_input=False):
-            key = ".".join(str(p) for p in error["loc"]) or "_"
+            # a check across fields names the field to show it at in its context ("field"), else it is the form's
+            key = ".".join(str(p) for p in error["loc"]) or (error.get("ctx") or {}).get("field") or "_"
             fields.setdefault(key, _message(error, _field_label(model, error["loc"])))
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields}) from None

@@ -426,3 +426,80 @@ def test_two_editors_on_one_page_the_second_is_told(system):
     )
     assert "已被他人修改" in late.text and "后保存的时间" in late.text  # told, and what they typed is kept
     assert requests.get(f"{system.gateway}/h5/departments/4").text.count("先保存的时间") == 1
+
+
+def _admin_form(system, username, path):
+    """A logged-in staff session, the page at `path` and its CSRF token."""
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": username, "password": "demo12345"})
+    page = http.get(f"{system.gateway}{path}")
+    return http, page, re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+
+
+def test_an_administrator_edits_a_posters_fields_and_keeps_its_image(system):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", (1200, 500), (20, 120, 80)).save(out, "JPEG")
+    admin = system.staff_session("admin")
+    title = f"编辑前{uuid.uuid4().hex[:6]}"
+    created = admin.post(
+        f"{system.gateway}/api/v1/posters", files={"file": ("p.jpg", out.getvalue())}, data={"title": title}
+    )
+    poster = created.json()
+    http, page, csrf = _admin_form(system, "admin", f"/admin/content/posters/{poster['id']}")
+    assert page.status_code == 200 and f'value="{title}"' in page.text and "更换图片" in page.text
+    form = {"csrf": csrf, "title": "编辑后的海报", "link_kind": "url", "link_target": "https://www.gov.cn/zhengce/"}
+    form |= {"active_from": "2026-01-01T08:00", "active_until": "", "sort_order": "7"}
+    saved = http.post(f"{system.gateway}/admin/content/posters/{poster['id']}", data=form)
+    assert saved.status_code == 200 and "已保存" in saved.text
+    after = next(p for p in admin.get(f"{system.gateway}/api/v1/posters").json() if p["id"] == poster["id"])
+    assert (after["title"], after["link_target"], after["sort_order"]) == (
+        "编辑后的海报",
+        "https://www.gov.cn/zhengce/",
+        7,
+    )
+    assert after["media"] == poster["media"]  # no new file chosen: the image stays
+    assert after["active_from"].startswith("2026-01-01T00:00")  # 08:00 Beijing time
+    refused = http.post(
+        f"{system.gateway}/admin/content/posters/{poster['id']}", data=form | {"link_target": "javascript:x"}
+    )
+    assert refused.status_code == 200 and 'data-field="link_target"' in refused.text and "javascript:x" in refused.text
+    assert http.get(f"{system.gateway}/admin/content/posters/999999").status_code == 404
+
+
+def test_photo_captions_are_edited_and_photos_removed(system, spec):
+    import io
+
+    from PIL import Image
+
+    admin, base = system.staff_session("admin"), f"{system.gateway}/api/v1"
+    album = admin.post(f"{base}/albums", json={"title": f"说明测试{uuid.uuid4().hex[:6]}"}).json()
+    for colour in ((200, 0, 0), (0, 200, 0)):
+        out = io.BytesIO()
+        Image.new("RGB", (64, 48), colour).save(out, "PNG")
+        photos = admin.post(f"{base}/albums/{album['id']}/photos", files={"file": ("a.png", out.getvalue())}).json()
+    first, second = photos["photos"]
+    changed = admin.put(f"{base}/photos/{first['id']}", json={"caption": "新的说明"})
+    conforms(spec, "/api/v1/photos/{photo_id}", "put", changed)
+    assert [p["caption"] for p in changed.json()["photos"]] == ["新的说明", ""]
+    too_long = admin.put(f"{base}/photos/{first['id']}", json={"caption": "长" * 201})
+    assert too_long.status_code == 400 and "caption" in too_long.json()["error"]["details"]["fields"]
+    conforms(spec, "/api/v1/photos/{photo_id}", "put", too_long)
+    editor = system.staff_session("renshe")  # one department's editor; this album is citywide
+    assert editor.put(f"{base}/photos/{first['id']}", json={"caption": "越权"}).status_code == 403
+    assert editor.delete(f"{base}/photos/{first['id']}").status_code == 403
+    assert admin.put(f"{base}/photos/999999", json={"caption": "x"}).status_code == 404
+
+    http, page, csrf = _admin_form(system, "admin", f"/admin/content/albums/{album['id']}")
+    assert 'value="新的说明"' in page.text
+    form = {"csrf": csrf, "album_id": str(album["id"]), "caption": "页面上改的"}
+    assert "已保存" in http.post(f"{system.gateway}/admin/content/photos/{second['id']}", data=form).text
+    removed = http.post(f"{system.gateway}/admin/content/photos/{first['id']}", data=form | {"remove": "1"})
+    assert removed.status_code == 200 and "已保存" in removed.text
+    left = requests.get(f"{base}/albums/{album['id']}").json()["photos"]
+    assert [(p["id"], p["caption"]) for p in left] == [(second["id"], "页面上改的")]
+    versions = admin.get(f"{base}/content/album/{album['id']}/versions").json()
+    assert len(versions) == 6  # created, two photos, two captions, one removal: each a version

@@ -237,7 +237,8 @@ def versions(session, actor, entity_type, entity_id):
     }
     model = models.get(entity_type)
     item = session.get(model, entity_id) if model and catalogue._id(entity_id) else None
-    department_id = None if item is None else item.id if entity_type == "department" else item.department_id
+    # posters and windows belong to no department: only citywide editors see their history
+    department_id = item.id if entity_type == "department" else getattr(item, "department_id", None)
     if item is None or not can(actor, "content.edit", department_id):
         raise NotFound("not_found", "内容不存在")
     rows = session.scalars(
@@ -283,9 +284,43 @@ def add_photo(uow, album_id, data, image_bytes):
     )
     session.flush()
     session.refresh(album)
-    snapshot = {"photos": [p.media_sha256 for p in album.photos], "captions": [p.caption for p in album.photos]}
-    _announce(uow, "album", album.id, album.department_id, snapshot, "content.album_saved")
+    _announce(uow, "album", album.id, album.department_id, _album_snapshot(album), "content.album_saved")
     return catalogue.album(session, album.id)
+
+
+def _album_snapshot(album):
+    return {"photos": [p.media_sha256 for p in album.photos], "captions": [p.caption for p in album.photos]}
+
+
+def _photo_in_album(uow, photo_id):
+    """The photo and its album, the album row locked: edits of one album's photos take turns (its version)."""
+    session = uow.session
+    photo = session.get(Photo, photo_id) if catalogue._id(photo_id) else None
+    if photo is None:
+        raise NotFound("photo_not_found", "照片不存在")
+    album = _locked(session, Album, photo.album_id, ("photo_not_found", "照片不存在"))
+    uow.require("content.edit", album.department_id)
+    return photo, album
+
+
+def update_photo(uow, photo_id, data):
+    """A photo's caption, changed by the album's editors (versioned with the album)."""
+    photo, album = _photo_in_album(uow, photo_id)
+    photo.caption = validate(schemas.PhotoIn, data or {}).caption
+    uow.session.flush()
+    uow.session.refresh(album)
+    _announce(uow, "album", album.id, album.department_id, _album_snapshot(album), "content.album_saved")
+    return catalogue.album(uow.session, album.id)
+
+
+def remove_photo(uow, photo_id):
+    """Take a photo out of its album; the image stays stored (earlier versions and other entries may name it)."""
+    photo, album = _photo_in_album(uow, photo_id)
+    uow.session.delete(photo)
+    uow.session.flush()
+    uow.session.refresh(album)
+    _announce(uow, "album", album.id, album.department_id, _album_snapshot(album), "content.album_saved")
+    return catalogue.album(uow.session, album.id)
 
 
 def save_poster(uow, poster_id, data, image_bytes=None):

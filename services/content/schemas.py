@@ -219,11 +219,11 @@ class PosterIn(Input):
     @model_validator(mode="after")
     def _target_and_window(self):
         if self.link_kind in ("service", "news") and not re.fullmatch(r"[1-9][0-9]{0,8}", self.link_target):
-            raise PydanticCustomError("link_target", "a service or news id")
+            raise PydanticCustomError("link_target", "a service or news id", {"field": "link_target"})
         if self.link_kind == "url" and not (self.link_target.startswith("https://") and " " not in self.link_target):
-            raise PydanticCustomError("link_url", "https only")
+            raise PydanticCustomError("link_url", "https only", {"field": "link_target"})
         if self.active_from and self.active_until and self.active_until <= self.active_from:
-            raise PydanticCustomError("window", "ends before it starts")
+            raise PydanticCustomError("window", "ends before it starts", {"field": "active_until"})
         return self
 
 

@@ -145,6 +145,16 @@ class ContentService(PublishesEvents, ServiceBase):
             return editing.add_photo(uow, album_id, data, _image(image_base64))
 
     @rpc
+    def update_photo(self, photo_id, data):
+        with self.unit_of_work() as uow:
+            return editing.update_photo(uow, photo_id, data)
+
+    @rpc
+    def remove_photo(self, photo_id):
+        with self.unit_of_work() as uow:
+            return editing.remove_photo(uow, photo_id)
+
+    @rpc
     def staff_news(self):
         return editing.staff_news(self.db, self.actor)
 

@@ -12,6 +12,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can
+from libs.clock import local_minute
 from libs.errors import Conflict, DeadlineExceeded, Forbidden, NotFound, ValidationError
 from libs.logs import request_id_var
 from services.gateway.content import client
@@ -346,28 +347,58 @@ def photo_add(album_id):
     return _save(lambda: client.add_photo(album_id, data, image), lambda _r: back, data)
 
 
-# -- posters (citywide editors) ----------------------------------------------------------------------------
-@bp.get("/posters")
+@bp.post("/photos/<id:photo_id>")
 @staff_page
-def posters():
+def photo_save(photo_id):
+    """A photo's caption changed, or (`remove`) the photo taken out of the album."""
+    album_id = request.form.get("album_id", "")
+    back = url_for("content_admin.album", album_id=album_id) if album_id.isascii() and album_id.isdigit() else None
+    if request.form.get("remove"):
+        action = functools.partial(client.remove_photo, photo_id)
+    else:
+        action = functools.partial(client.update_photo, photo_id, {"caption": request.form.get("caption", "")})
+    return _save(action, lambda r: url_for("content_admin.album", album_id=r["id"]) if r else back, {})
+
+
+# -- posters (citywide editors) ----------------------------------------------------------------------------
+def _local_input(value):
+    """An ISO time as the datetime-local field shows it (Beijing time, to the minute)."""
+    return local_minute(value).replace(" ", "T") if value else ""
+
+
+@bp.get("/posters", defaults={"poster_id": None})
+@bp.get("/posters/<id:poster_id>")
+@staff_page
+def posters(poster_id):
     notice = _notice()
+    every = client.all_posters()
+    editing = next((p for p in every if p["id"] == poster_id), None) if poster_id else None
+    if poster_id and editing is None:
+        raise NotFound("poster_not_found", "海报不存在")
+    loaded = {}
+    if editing:
+        loaded = {k: editing[k] for k in ("title", "link_kind", "link_target", "sort_order")}
+        loaded |= {k: _local_input(editing[k]) for k in ("active_from", "active_until")}
     return render_template(
         "admin/content_posters.html",
-        posters=client.all_posters(),
-        form=notice.get("form") or {},
+        posters=every,
+        editing=editing,
+        form=notice.get("form") or loaded,
         errors=notice.get("errors") or {},
         notice=notice.get("message"),
         now=datetime.now(UTC).isoformat(),
     )
 
 
-@bp.post("/posters")
+@bp.post("/posters", defaults={"poster_id": None})
+@bp.post("/posters/<id:poster_id>")
 @allows_upload
 @staff_page
-def poster_create():
+def poster_save(poster_id):
+    """A new poster, or an existing one's fields (and, if a file is chosen, its image)."""
     data, image = upload(POSTER_FIELDS)
-    back = url_for("content_admin.posters")
-    return _save(lambda: client.save_poster(None, data, image), lambda _r: back, data)
+    back = url_for("content_admin.posters", poster_id=poster_id)
+    return _save(lambda: client.save_poster(poster_id, data, image or None), lambda _r: back, data)
 
 
 # -- windows (citywide editors) ----------------------------------------------------------------------------

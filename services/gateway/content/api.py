@@ -244,7 +244,7 @@ def update_news(news_id):
 
 @openapi.route(
     bp,
-    "/content/<any(department, service, news):entity_type>/<id:entity_id>/versions",
+    "/content/<any(department, service, news, album, poster, window):entity_type>/<id:entity_id>/versions",
     "GET",
     summary="The versions of an entry: who changed what, when",
     response=[schemas.VersionView],
@@ -303,6 +303,33 @@ def create_album():
 def add_photo(album_id):
     data, image = upload()
     return jsonify(client.add_photo(album_id, data, image)), 201
+
+
+@openapi.route(
+    bp,
+    "/photos/<id:photo_id>",
+    "PUT",
+    summary="Change a photo's caption (the album's editors)",
+    body=schemas.PhotoIn,
+    response=schemas.AlbumDetail,
+    **STAFF,
+)
+@staff_api
+def update_photo(photo_id):
+    return jsonify(client.update_photo(photo_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/photos/<id:photo_id>",
+    "DELETE",
+    summary="Take a photo out of its album (the album's editors)",
+    response=schemas.AlbumDetail,
+    **STAFF,
+)
+@staff_api
+def remove_photo(photo_id):
+    return jsonify(client.remove_photo(photo_id))
 
 
 def upload(fields=("caption",)):

@@ -112,6 +112,14 @@ def add_photo(album_id, data, image_bytes):
     return _written(call("content", "add_photo", album_id, data, base64.b64encode(image_bytes).decode()))
 
 
+def update_photo(photo_id, data):
+    return _written(call("content", "update_photo", photo_id, data))
+
+
+def remove_photo(photo_id):
+    return _written(call("content", "remove_photo", photo_id))
+
+
 def search(query):
     return call("content", "search", query)
 
