@@ -20,13 +20,15 @@ PERMISSIONS = {
     "audit.read": "查看审计记录",
     "ops.events": "查看并重放处理失败的事件（运维）",
     "content.edit": "编辑部门简介、服务事项和政务信息（部门编辑仅限本部门）",
+    "appointment.manage": "查看本部门的预约、为到场市民签到",
+    "appointment.rules": "设置各窗口的预约时段和节假日安排",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
 ROLES = {
     "admin": (set(PERMISSIONS), "all"),
-    "dispatcher": ({"case.read", "case.reply", "case.read_contact", "case.assign"}, "all"),
-    "handler": ({"case.read", "case.reply", "case.read_contact"}, "own"),
+    "dispatcher": ({"case.read", "case.reply", "case.read_contact", "case.assign", "appointment.manage"}, "all"),
+    "handler": ({"case.read", "case.reply", "case.read_contact", "appointment.manage"}, "own"),
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
 }

@@ -176,6 +176,15 @@ MESSAGES = {
     "model_attributes_type": "{label}格式不正确",
     "list_type": "{label}格式不正确",
     "dict_type": "{label}格式不正确",
+    "tuple_type": "{label}格式不正确",
+    "date_parsing": "{label}格式不正确（应为 年-月-日）",
+    "date_type": "{label}格式不正确（应为 年-月-日）",
+    "greater_than_equal": "{label}不能小于{ge}",
+    "less_than_equal": "{label}不能大于{le}",
+    "periods": "{label}应为“开始-结束”，如 09:00-12:00，结束晚于开始",
+    "periods_overlap": "{label}不能相互重叠",
+    "days_ahead": "最远提前天数不能小于最早提前天数",
+    "slot_too_long": "每个时段的分钟数超过了所有开放时段的长度",
 }
 
 

@@ -1,7 +1,7 @@
 """What cases announces (its published contract; other services declare what they read of it in their own
 events.py, and tests/test_shape.py checks the two agree)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from libs.events import EventData
 
@@ -33,5 +33,37 @@ class CaseAssigned(CaseFacts):
     previous_department_id: int | None
 
 
-PUBLISHES = {"case_created": CaseCreated, "case_replied": CaseReplied, "case_assigned": CaseAssigned}
+class AppointmentFacts(EventData):
+    """Where a booking (服务预约) stands; times are Beijing time ("09:30"), as the citizen chose them."""
+
+    id: int
+    number: str
+    openid: str
+    status: str
+    status_label: str
+    service_type_name: str
+    window_name: str
+    location: str
+    department_id: int | None
+    day: date
+    starts_at: str
+    ends_at: str
+    updated_at: datetime
+
+
+class AppointmentNoShow(AppointmentFacts):
+    no_show_count: int  # in the last 90 days, this one included
+    no_show_limit: int  # at this many, online booking pauses for 30 days
+
+
+PUBLISHES = {
+    "case_created": CaseCreated,
+    "case_replied": CaseReplied,
+    "case_assigned": CaseAssigned,
+    "appointment_booked": AppointmentFacts,
+    "appointment_cancelled": AppointmentFacts,
+    "appointment_reminder": AppointmentFacts,
+    "appointment_checked_in": AppointmentFacts,
+    "appointment_no_show": AppointmentNoShow,
+}
 CONSUMES = {}

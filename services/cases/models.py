@@ -1,14 +1,18 @@
-from datetime import datetime
+from datetime import date, datetime, time
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
+    CheckConstraint,
     Date,
     DateTime,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     String,
     Text,
+    Time,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -70,3 +74,77 @@ class CaseCounter(Base):
     kind: Mapped[str] = mapped_column(String(16))
     day: Mapped[datetime] = mapped_column(Date)
     last: Mapped[int] = mapped_column(Integer)
+
+
+class CalendarDay(Base):
+    """A day that is not what its weekday says: a public holiday, or a weekend day worked instead (调休)."""
+
+    __tablename__ = "calendar_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))  # holiday | workday
+    name: Mapped[str] = mapped_column(String(32), default="")
+
+
+class BookingRule(Base):
+    """When a window takes appointments for its bookable service types (服务预约)."""
+
+    __tablename__ = "booking_rules"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    window_id: Mapped[int] = mapped_column(Integer, unique=True)  # content's window
+    weekdays: Mapped[str] = mapped_column(String(7))  # ISO weekdays open, e.g. "12345"
+    periods: Mapped[list] = mapped_column(JSON)  # [["09:00", "12:00"], ["13:30", "17:00"]], local time
+    slot_minutes: Mapped[int] = mapped_column(Integer)
+    counters: Mapped[int] = mapped_column(Integer)  # citizens served at once: the places in each slot
+    min_days_ahead: Mapped[int] = mapped_column(Integer)
+    max_days_ahead: Mapped[int] = mapped_column(Integer)
+    closed_dates: Mapped[list] = mapped_column(JSON)  # ISO dates closed besides the calendar's holidays
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AppointmentSlot(Base):
+    """The places of one slot, created when first booked; `booked < capacity` is checked and raised in one
+    UPDATE, so two replicas booking the last place at once cannot both get it."""
+
+    __tablename__ = "appointment_slots"
+    __table_args__ = (
+        UniqueConstraint("window_id", "day", "starts_at"),
+        CheckConstraint("booked >= 0 AND booked <= capacity", name="places"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    window_id: Mapped[int] = mapped_column(Integer)
+    day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[time] = mapped_column(Time)
+    capacity: Mapped[int] = mapped_column(Integer)
+    booked: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    # the clock's two sweeps (reminders, no-shows) look for booked appointments by day
+    __table_args__ = (Index("ix_appointments_status_day", "status", "day"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    openid: Mapped[str] = mapped_column(String(64), index=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16))  # booked | cancelled | checked_in | no_show
+    service_type_id: Mapped[int] = mapped_column(Integer)
+    service_type_name: Mapped[str] = mapped_column(String(64))
+    department_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    window_id: Mapped[int] = mapped_column(Integer)
+    window_name: Mapped[str] = mapped_column(String(64))
+    location: Mapped[str] = mapped_column(String(200), default="")
+    slot_id: Mapped[int] = mapped_column(ForeignKey("cases.appointment_slots.id"))
+    day: Mapped[date] = mapped_column(Date)
+    starts_at: Mapped[time] = mapped_column(Time)
+    ends_at: Mapped[time] = mapped_column(Time)
+    contact_name: Mapped[str] = mapped_column(String(32))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    checked_in_by: Mapped[str] = mapped_column(String(64), default="")

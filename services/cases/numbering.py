@@ -10,6 +10,7 @@ from libs.clock import today
 from services.cases.models import CaseCounter
 
 PREFIX = {"complaint": "TS", "inquiry": "ZX", "suggestion": "JY"}
+APPOINTMENT_PREFIX = "YY"  # 服务预约: numbered the same way, but not a case
 
 
 def next_number(session, kind, day=None):
@@ -19,4 +20,5 @@ def next_number(session, kind, day=None):
         CaseCounter.last
     )
     seq = session.execute(stmt).scalar_one()
-    return f"{PREFIX[kind]}{day:%Y%m%d}{seq:04d}"
+    prefix = APPOINTMENT_PREFIX if kind == "appointment" else PREFIX[kind]
+    return f"{prefix}{day:%Y%m%d}{seq:04d}"

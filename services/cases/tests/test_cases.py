@@ -68,7 +68,9 @@ def test_filing_numbers_audits_and_stages_a_declared_event(as_, db_session, citi
     staged = db_session.execute(select(outbox).where(outbox.c.event_type == "case_created")).all()
     (payload,) = [row.payload for row in staged if row.payload["data"]["number"] == result["number"]]
     events.CaseCreated.model_validate(payload["data"])  # what was staged is what the contract declares
-    filed = db_session.execute(select(audit_log).where(audit_log.c.target_id == str(case.id))).all()
+    filed = db_session.execute(
+        select(audit_log).where(audit_log.c.target_type == "case", audit_log.c.target_id == str(case.id))
+    ).all()
     assert [(a.action, a.actor_kind, a.actor_id) for a in filed] == [("case.filed", "citizen", citizen.id)]
 
 
