@@ -241,7 +241,7 @@ class System:
 
 def load_demo(sys_):
     env = sys_.env()
-    for module in ("services.content.demo", "services.gateway.demo"):
+    for module in ("services.content.demo", "services.cases.demo", "services.gateway.demo"):
         subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)
 
 

@@ -153,3 +153,16 @@ class CalendarDayView(View):
     day: date
     kind: str
     name: str
+
+
+class AppointmentList(View):
+    appointments: list[StaffAppointment]
+    counts: dict[str, int]  # the day's appointments per status, whatever the status filter
+
+
+class SlotQuery(Input):
+    day: date = Field(title="日期")
+
+
+class CalendarQuery(Input):
+    year: int = Field(ge=2000, le=2100, title="年份")

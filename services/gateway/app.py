@@ -89,6 +89,9 @@ def create_app(config=None):
     def openapi_document():
         return jsonify(openapi.document())
 
+    from services.gateway.appointments import admin as appointments_admin
+    from services.gateway.appointments import api as appointments_api
+    from services.gateway.appointments import h5 as appointments_h5
     from services.gateway.cases import admin as cases_admin
     from services.gateway.cases import api as cases_api
     from services.gateway.cases import h5 as cases_h5
@@ -107,6 +110,9 @@ def create_app(config=None):
         cases_h5,
         cases_admin,
         cases_api,
+        appointments_h5,
+        appointments_admin,
+        appointments_api,
         content_h5,
         content_admin,
         media,

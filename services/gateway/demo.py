@@ -15,6 +15,7 @@ DEMO_STAFF = [
     ("shichang", "市场监管局 赵磊", "demo12345", ["handler"], 3),
     ("admin", "系统管理员", "demo12345", ["admin"], None),
     ("renshe", "人社局 周敏", "demo12345", ["editor"], 1),
+    ("chuangkou", "人社局窗口 王芳", "demo12345", ["handler"], 1),
 ]
 
 

@@ -1,6 +1,6 @@
 """What messaging announces, and what it reads of other services' events (only the fields it uses)."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from libs.events import ConsumedEvent, EventData
 
@@ -43,7 +43,30 @@ class CaseReplyNotice(CaseNotice):
     reply: str
 
 
+class AppointmentNotice(ConsumedEvent):
+    """What messaging needs of a booking (服务预约) to tell the citizen about it."""
+
+    number: str
+    openid: str
+    status_label: str
+    service_type_name: str
+    window_name: str
+    location: str
+    day: date
+    starts_at: str
+    ends_at: str
+
+
+class AppointmentNoShowNotice(AppointmentNotice):
+    no_show_count: int
+    no_show_limit: int
+
+
 CONSUMES = {
     ("cases", "case_created"): CaseNotice,
     ("cases", "case_replied"): CaseReplyNotice,
+    ("cases", "appointment_booked"): AppointmentNotice,
+    ("cases", "appointment_cancelled"): AppointmentNotice,
+    ("cases", "appointment_reminder"): AppointmentNotice,
+    ("cases", "appointment_no_show"): AppointmentNoShowNotice,
 }

@@ -147,3 +147,56 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             uow.session, uow.checkpoint, self.wechat, case.openid, text, template, delivery.event_id
         )
         log.info("case %s: %s told by %s", case.number, case.openid, channel)
+
+    # -- 服务预约 ----------------------------------------------------------------------------------------------
+    def _appointment_text(self, a, headline, closing):
+        """Labelled lines a citizen reads without opening anything else."""
+        weekday = "一二三四五六日"[a.day.weekday()]
+        place = f"{a.window_name}（{a.location}）" if a.location else a.window_name
+        return (
+            f"{headline}\n预约编号：{a.number}\n办理事项：{a.service_type_name}\n"
+            f"预约时间：{a.day:%Y-%m-%d} 周{weekday} {a.starts_at}-{a.ends_at}\n办理地点：{place}\n"
+            f"{closing}\n"
+            f'<a href="{self._base()}/h5/appointments/{a.number}">查看预约</a>'
+        )
+
+    def _tell_appointment(self, uow, delivery, headline, closing):
+        a = delivery.data
+        template = {
+            "template_id": self.config["WECHAT"]["APPOINTMENT_TEMPLATE_ID"],
+            "url": f"{self._base()}/h5/appointments/{a.number}",
+            "data": {
+                "first": headline,
+                "keyword1": a.number,
+                "keyword2": a.service_type_name,
+                "keyword3": f"{a.day:%m-%d} {a.starts_at}-{a.ends_at}",
+                "keyword4": a.window_name,
+                "remark": closing,
+            },
+        }
+        text = self._appointment_text(a, headline, closing)
+        channel = domain.notify(uow.session, uow.checkpoint, self.wechat, a.openid, text, template, delivery.event_id)
+        log.info("appointment %s: %s told by %s", a.number, a.openid, channel)
+
+    @handles("cases", "appointment_booked", events.AppointmentNotice)
+    def handle_appointment_booked(self, uow, delivery):
+        self._tell_appointment(uow, delivery, "您已预约成功。", "请带齐材料按时到场；不能前往请提前取消。")
+
+    @handles("cases", "appointment_cancelled", events.AppointmentNotice)
+    def handle_appointment_cancelled(self, uow, delivery):
+        self._tell_appointment(uow, delivery, "您的预约已取消。", "该时段已释放，如需办理可重新预约。")
+
+    @handles("cases", "appointment_reminder", events.AppointmentNotice)
+    def handle_appointment_reminder(self, uow, delivery):
+        self._tell_appointment(
+            uow, delivery, "预约提醒：您明天有一个预约。", "请带齐材料按时到场；不能前往请提前取消。"
+        )
+
+    @handles("cases", "appointment_no_show", events.AppointmentNoShowNotice)
+    def handle_appointment_no_show(self, uow, delivery):
+        a = delivery.data
+        closing = (
+            f"您未在预约时段到场，预约已失效。近90天内未到{a.no_show_count}次，"
+            f"满{a.no_show_limit}次将暂停网上预约30天。"
+        )
+        self._tell_appointment(uow, delivery, "预约未到提醒", closing)

@@ -8,18 +8,15 @@ import functools
 import re
 from datetime import UTC, datetime
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
-from nameko.exceptions import RpcTimeout, UnknownService
+from flask import Blueprint, g, render_template, request, url_for
 
 from libs.auth import can
 from libs.clock import local_minute
-from libs.errors import Conflict, DeadlineExceeded, Forbidden, NotFound, ValidationError
-from libs.logs import request_id_var
+from libs.errors import Forbidden, NotFound
 from services.gateway.content import client
 from services.gateway.content.api import POSTER_FIELDS, UPLOAD_LIMIT, upload
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
-from services.gateway.core.rpc import db
 
 bp = Blueprint("content_admin", __name__, url_prefix="/admin/content")
 # how the version history names what changed
@@ -77,20 +74,12 @@ def _may_edit(department_id, any_department=False):
 
 
 def _notice():
-    return notices.get(db(), g.actor.id, request.args.get("notice", ""))
+    return notices.shown()
 
 
 def _save(action, back, form):
     """Run a save; back to the edit page (its URL for the saved item) with a notice either way."""
-    try:
-        result = action()
-        payload, target = {"message": "已保存。市民页面在一分钟内更新。"}, back(result)
-    except (ValidationError, Forbidden, Conflict) as exc:
-        payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
-    except (RpcTimeout, UnknownService, DeadlineExceeded):
-        busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"
-        payload, target = {"errors": {"_": busy}, "form": form}, back(None)
-    return redirect(f"{target}?notice={notices.put(db(), g.actor.id, payload)}", code=303)
+    return notices.after_post(action, back, form, "已保存。市民页面在一分钟内更新。")
 
 
 @bp.get("/")

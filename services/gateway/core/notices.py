@@ -9,9 +9,14 @@ import re
 import secrets
 from datetime import UTC, datetime, timedelta
 
+from flask import g, redirect, request
+from nameko.exceptions import RpcTimeout, UnknownService
 from sqlalchemy import delete, select
 
+from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
+from libs.logs import request_id_var
 from libs.unit_of_work import UnitOfWork
+from services.gateway.core.rpc import db
 from services.gateway.models import PageNotice
 from services.gateway.staff.accounts import GATEWAY
 
@@ -39,3 +44,24 @@ def get(session, owner, key):
         )
     )
     return row.payload if row else {}
+
+
+def after_post(action, back, form, done="已保存。"):
+    """Run a staff form's `action()`; redirect to `back(result)` (result None when refused) with `done`, or with
+    the errors and what was typed (`form`) so the page shows them again."""
+    try:
+        result = action()
+        payload, target = {"message": done}, back(result)
+    except (ValidationError, Forbidden, Conflict) as exc:
+        payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
+    except (RpcTimeout, UnknownService, DeadlineExceeded):
+        busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"
+        payload, target = {"errors": {"_": busy}, "form": form}, back(None)
+    path, hash_, fragment = target.partition("#")
+    separator = "&" if "?" in path else "?"
+    return redirect(f"{path}{separator}notice={put(db(), g.actor.id, payload)}{hash_}{fragment}", code=303)
+
+
+def shown(session=None):
+    """What the page at hand must say: the notice its redirect named, for the staff member signed in."""
+    return get(session or db(), g.actor.id, request.args.get("notice", ""))
