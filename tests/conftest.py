@@ -10,6 +10,7 @@ import os
 import uuid
 
 import pytest
+import requests
 
 from libs.auth import Actor
 from libs.rpc_pool import RpcPool
@@ -28,6 +29,12 @@ def rpc(system):
     pool = RpcPool({"AMQP_URI": system.amqp_uri}, size=12, timeout=10)
     yield pool
     pool.close()
+
+
+@pytest.fixture(scope="session")
+def spec(system):
+    """The gateway's OpenAPI document, to check real responses against (tests/test_api_contract.py: conforms)."""
+    return requests.get(f"{system.gateway}/api/openapi.json").json()
 
 
 @pytest.fixture

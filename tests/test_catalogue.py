@@ -12,11 +12,6 @@ from libs.auth import Actor
 from tests.test_api_contract import conforms
 
 
-@pytest.fixture(scope="module")
-def spec(system):
-    return requests.get(f"{system.gateway}/api/openapi.json").json()
-
-
 def test_windows_services_and_departments_through_the_api(system, spec):
     base = f"{system.gateway}/api/v1"
     windows = requests.get(f"{base}/windows")
