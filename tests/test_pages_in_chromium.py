@@ -282,3 +282,64 @@ def test_the_photo_album_on_a_phone(system, phone):
     loaded = phone.eval_on_selector_all("#photos img", "imgs => imgs.map(i => i.complete && i.naturalWidth > 0)")
     assert loaded and all(loaded)
     shot(phone, "h5-album")
+
+
+def test_a_citizen_books_an_appointment_on_the_phone_and_the_window_sees_it(system, phone, browser):
+    """微官网 → 社保卡申领 → 预约办理 → a day → a slot → booked; then the window's list at laptop size."""
+    sign_in_as_citizen(system, phone)
+    phone.goto(f"{system.gateway}/h5/search?q=社保卡")
+    phone.click("text=社保卡申领")
+    phone.click("#book")
+    phone.wait_for_selector("#days")
+    shot(phone, "h5-booking-days")
+    phone.locator("#days a.day").first.click()
+    phone.wait_for_selector("#booking-form")
+    phone.locator("label.weui-check__label").first.click()
+    phone.fill("#contact_name", "李华")
+    phone.fill("#contact_phone", "13612345678")
+    shot(phone, "h5-booking-form")
+    phone.click("#submit")
+    phone.wait_for_selector("text=预约成功")
+    number = phone.inner_text("#number")
+    assert re.fullmatch(r"YY\d{12}", number) and "社会保障窗口" in phone.inner_text("body")
+    # a phone width must not push the page sideways, and labels such as 预约时间 stay on one line
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    assert phone.locator("text=预约时间").bounding_box()["height"] < 30
+    shot(phone, "h5-booked")
+    phone.goto(f"{system.gateway}/h5/appointments")
+    assert "社保卡申领" in phone.inner_text("#appointment-list")
+
+    staff = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+    staff.goto(f"{system.gateway}/admin/login")
+    staff.fill("input[name=username]", "chuangkou")
+    staff.fill("input[name=password]", "demo12345")
+    staff.click("button[type=submit]")
+    staff.goto(f"{system.gateway}/admin/appointments?q={number}")
+    row = staff.locator(f"tr[data-number='{number}']")
+    assert "李*" in row.inner_text() and "136****5678" in row.inner_text() and "李华" not in row.inner_text()
+    shot(staff, "admin-appointments")
+    staff.context.close()
+
+
+def test_an_administrator_sets_a_windows_booking_rule(system, page):
+    page.set_viewport_size(LAPTOP)
+    page.goto(f"{system.gateway}/admin/login")
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", "demo12345")
+    page.click("button[type=submit]")
+    page.goto(f"{system.gateway}/admin/appointments/rules")
+    form = page.locator("form:has(h3:has-text('环境保护窗口'))")
+    form.locator("textarea[name=periods]").fill("09:00-12:00\n11:00-13:00")  # overlapping: refused, kept as typed
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("[data-field=periods]")
+    assert "重叠" in page.inner_text("[data-field=periods]")
+    form = page.locator("form:has(h3:has-text('环境保护窗口'))")
+    assert "11:00-13:00" in form.locator("textarea[name=periods]").input_value()
+    form.locator("textarea[name=periods]").fill("09:00-11:30")
+    form.locator("input[name=counters]").fill("2")
+    form.locator("button[type=submit]").click()
+    page.wait_for_selector("#notice")
+    shot(page, "admin-booking-rules")
+    page.goto(f"{system.gateway}/admin/appointments/calendar?year=2026")
+    assert "国庆节调休上班" in page.inner_text("#calendar")
+    shot(page, "admin-calendar")
