@@ -16,7 +16,10 @@ PERMISSIONS = {
     "case.read": "查看本部门的案件",
     "case.reply": "答复案件",
     "case.read_contact": "查看案件当事人的联系方式（每次访问都记入审计）",
-    "case.assign": "分派案件到部门",
+    "case.assign": "受理、分派、退回、合并案件，不予受理",
+    "case.close": "审核答复并办结案件，重新启动已办结的案件",
+    "case.extend": "批准或驳回延期申请",
+    "case.supervise": "查看超期督办清单",
     "audit.read": "查看审计记录",
     "ops.events": "查看并重放处理失败的事件（运维）",
     "content.edit": "编辑部门简介、服务事项和政务信息（部门编辑仅限本部门）",
@@ -27,7 +30,17 @@ PERMISSIONS = {
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
 ROLES = {
     "admin": (set(PERMISSIONS), "all"),
-    "dispatcher": ({"case.read", "case.reply", "case.read_contact", "case.assign", "appointment.manage"}, "all"),
+    "dispatcher": (
+        {"case.read", "case.reply", "case.read_contact", "case.assign", "case.close", "appointment.manage"},
+        "all",
+    ),
+    # 督办: follows every department's overdue cases and decides extensions; reads, never handles
+    "supervisor": ({"case.read", "case.supervise", "case.extend"}, "all"),
+    # 部门负责人: the department's overdue cases escalate to them; they decide its extensions
+    "head": (
+        {"case.read", "case.reply", "case.read_contact", "case.supervise", "case.extend", "appointment.manage"},
+        "own",
+    ),
     "handler": ({"case.read", "case.reply", "case.read_contact", "appointment.manage"}, "own"),
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
@@ -39,6 +52,8 @@ ROLE_LABELS = {
     "handler": "部门办理人",
     "auditor": "审计员",
     "editor": "部门信息编辑",
+    "supervisor": "督办",
+    "head": "部门负责人",
 }
 
 

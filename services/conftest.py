@@ -66,6 +66,7 @@ def worker(db_session):
     from libs.unit_of_work import UnitOfWork
 
     def make(service_cls, actor, **dependencies):
+        dependencies.setdefault("config", load_config(TEST_CONFIG))  # the real settings, not a mock's
         instance = worker_factory(service_cls, db=db_session, actor=actor, **dependencies)
 
         def unit_of_work(as_actor=None):

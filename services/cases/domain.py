@@ -1,4 +1,5 @@
-"""Case rules: filing, reading (who sees what), replying, dispatching, revealing contact details.
+"""Case rules: filing, reading (who sees what), replying, revealing contact details; the desk's queues. The
+workflow's other steps (受理, 派单, 退单, 办结 …) and deadlines are in workflow.py.
 
 Writes take a UnitOfWork (libs/unit_of_work.py) and never commit: the service's RPC method opens it, and it
 commits the change, its audit row and its events together. Reads take the worker's session.
@@ -6,15 +7,15 @@ commits the change, its audit row and its events together. Reads take the worker
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import and_, func, or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from libs import audit
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import check_request_id, is_id, validate
-from services.cases import schemas
-from services.cases.models import Case, Reply, audit_log
+from services.cases import calendar, schemas, workflow
+from services.cases.models import Case, CaseNote, ExtensionRequest, Reply, audit_log
 from services.cases.numbering import next_number
 
 # generous for a person, a wall for a script filling the queue
@@ -25,11 +26,13 @@ def _no_such_department():
     return ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
 
 
-def create_case(uow, data, request_id, department_exists, service_type=None):
+def create_case(uow, data, request_id, department_name, service_type=None, deadlines=None):
     """File a case for the citizen acting. Returns (case, created); a repeated request_id returns the first case.
 
-    Filed from a service type's page, the case names it (`service_type(id)` asks content: {"name",
-    "department_id"} or None) and, if the citizen chose no department, goes to the service's own department."""
+    `department_name(id)` answers content's name for a department (None: no such department). Filed from a service
+    type's page, the case names it (`service_type(id)` asks content: {"name", "department_id"} or None) and, if
+    the citizen chose no department, goes to the service's own department. Its deadline counts from today in
+    working days (`deadlines`: days per kind, from the config)."""
     actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
@@ -43,7 +46,8 @@ def create_case(uow, data, request_id, department_exists, service_type=None):
                 "invalid_fields", "请检查填写的内容", {"fields": {"service_type_id": "服务事项不存在"}}
             )
     department_id = clean.department_id if clean.department_id is not None else (service or {}).get("department_id")
-    if clean.department_id is not None and not department_exists(clean.department_id):
+    named = department_name(department_id) if department_id is not None else ""
+    if clean.department_id is not None and named is None:
         raise _no_such_department()
     session = uow.session
     # one filing at a time per citizen, across every replica, until this transaction ends: the request-id check
@@ -73,8 +77,15 @@ def create_case(uow, data, request_id, department_exists, service_type=None):
         contact_name=clean.contact_name,
         contact_phone=clean.contact_phone,
         replies=[],  # a new case has none: spares the lazy load when it is returned
+        steps=[],
         created_at=now,
         updated_at=now,
+        department_name=named or "",
+        due_on=workflow.due_from(
+            session,
+            workflow.local_today(now),
+            workflow.working_days_for(session, clean.kind, clean.service_type_id, deadlines),
+        ),
     )
     session.add(case)
     try:
@@ -83,8 +94,11 @@ def create_case(uow, data, request_id, department_exists, service_type=None):
         # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
         # the unit of work rolls back everything, the number included
         raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
+    workflow.record_step(session, case, "file", "", actor)
     uow.audit("case.filed", "case", case.id, detail={"number": case.number})
     uow.publish("case_created", schemas.facts(case))
+    session.flush()
+    session.refresh(case)
     return case, True
 
 
@@ -117,17 +131,47 @@ def citizen_cases(session, actor: Actor, limit=50):
     return [schemas.public_view(c) for c in rows]
 
 
-def staff_list(session, actor: Actor, query=None, limit=100):
-    """Cases the actor may see, newest first; `q` is a case number or words from the accused or content."""
+def _visible(actor):
+    """Which cases a staff member's list may show: all of them with citywide reach, else their department's."""
     if not actor.is_staff:
         raise Forbidden("staff_only", "仅限工作人员")
+    if can(actor, "case.read"):
+        return None
+    require(actor, "case.read", actor.department_id)
+    return Case.department_id == actor.department_id
+
+
+def _queue(name, actor, today, soon):
+    open_ = Case.status.in_(schemas.OPEN_STATUSES)
+    return {
+        "new": Case.status.in_(("submitted", "accepted")),
+        "returned": Case.status == "returned",
+        "department": and_(open_, Case.department_id == actor.department_id),
+        "mine": and_(open_, Case.handler_id == actor.id),
+        "due_soon": and_(open_, Case.due_on >= today, Case.due_on <= soon),
+        "overdue": and_(open_, Case.due_on < today),
+        "all": None,
+    }[name]
+
+
+def staff_list(session, actor: Actor, query=None):
+    """A queue of the cases the actor may see (newest first, a page at a time), with how many each queue holds.
+
+    `q` is a case number or words from the accused or content."""
+    scope = _visible(actor)
     filters = schemas.filters(query)
-    stmt = select(Case).order_by(Case.id.desc()).limit(limit)
-    if not can(actor, "case.read"):  # no all-department reach: only the actor's own department
-        require(actor, "case.read", actor.department_id)
-        stmt = stmt.where(Case.department_id == actor.department_id)
+    today = workflow.local_today()
+    cal = calendar.load(session, today)
+    soon = cal.add_working_days(today, workflow.DUE_SOON)
+    stmt = select(Case)
+    if scope is not None:
+        stmt = stmt.where(scope)
     if filters.status:
         stmt = stmt.where(Case.status == filters.status)
+    if filters.kind:
+        stmt = stmt.where(Case.kind == filters.kind)
+    if filters.department_id:
+        stmt = stmt.where(Case.department_id == filters.department_id)
     if filters.q:
         number = schemas.normalize_number(filters.q)
         if number:
@@ -139,7 +183,24 @@ def staff_list(session, actor: Actor, query=None, limit=100):
                     Case.content.icontains(filters.q, autoescape=True),
                 )
             )
-    return [schemas.summary(c) for c in session.scalars(stmt)]
+    counts = {}
+    for name in schemas.QUEUES:
+        condition = _queue(name, actor, today, soon)
+        counted = stmt if condition is None else stmt.where(condition)
+        counts[name] = session.scalar(counted.with_only_columns(func.count()).order_by(None))
+    chosen = _queue(filters.queue or "all", actor, today, soon)
+    if chosen is not None:
+        stmt = stmt.where(chosen)
+    total = counts[filters.queue or "all"]
+    pages = max((total + schemas.PAGE_SIZE - 1) // schemas.PAGE_SIZE, 1)
+    order = (Case.due_on.asc().nulls_last(), Case.id) if filters.queue in ("due_soon", "overdue") else (Case.id.desc(),)
+    rows = session.scalars(
+        stmt.order_by(*order).offset((filters.page - 1) * schemas.PAGE_SIZE).limit(schemas.PAGE_SIZE)
+    )
+    cases = [schemas.summary(c, workflow.flags(c, cal, today)) for c in rows]
+    return schemas.CasePage(cases=cases, total=total, page=filters.page, pages=pages, counts=counts).model_dump(
+        mode="json"
+    )
 
 
 def _staff_case(session, actor, case_id, permission):
@@ -151,10 +212,27 @@ def _staff_case(session, actor, case_id, permission):
     return case
 
 
-def staff_detail(session, actor: Actor, case_id):
+def staff_detail(session, actor: Actor, case_id, **extra):
     """A case for staff, without contact details (see reveal_contact): reading a case is not reading them."""
     case = _staff_case(session, actor, case_id, "case.read")
-    return schemas.staff_view(case, can(actor, "case.read_contact", case.department_id))
+    return staff_case_view(session, actor, case, **extra)
+
+
+def staff_case_view(session, actor, case, **extra):
+    today = workflow.local_today()
+    notes = session.scalars(select(CaseNote).where(CaseNote.case_id == case.id).order_by(CaseNote.id))
+    extensions = session.scalars(
+        select(ExtensionRequest).where(ExtensionRequest.case_id == case.id).order_by(ExtensionRequest.id)
+    )
+    return schemas.staff_view(
+        case,
+        can(actor, "case.read_contact", case.department_id),
+        actions=workflow.allowed_actions(actor, case),
+        notes=notes,
+        extensions=extensions,
+        flags=workflow.flags(case, calendar.load(session, today), today),
+        **extra,
+    )
 
 
 def reveal_contact(uow, case_id, data):
@@ -171,6 +249,9 @@ def reply(uow, case_id, data, request_id):
     case = _staff_case(session, actor, case_id, "case.reply")
     clean = validate(schemas.ReplyIn, data)
     check_request_id(request_id)
+    if case.status not in workflow.REPLYABLE:
+        label = schemas.STATUS_LABELS[case.status]
+        raise Conflict("invalid_transition", f"案件当前为“{label}”，不能答复")
     earlier = session.scalar(select(Reply).where(Reply.request_id == request_id))
     if earlier is not None:
         if earlier.case_id != case.id or earlier.body != clean.body:
@@ -185,6 +266,8 @@ def reply(uow, case_id, data, request_id):
                     request_id=request_id,
                     staff_id=actor.id,
                     staff_name=actor.name,
+                    # the office that answered, as the citizen reads it: the department, or the center itself
+                    department_name=case.department_name or "12345受理中心",
                     body=clean.body,
                     created_at=now,
                 )
@@ -192,8 +275,9 @@ def reply(uow, case_id, data, request_id):
             session.flush()
     except IntegrityError:  # the same request, concurrently, on another worker: it replied
         return case, False
-    case.status = "replied"
-    case.updated_at = now
+    before = case.status
+    case.status, case.updated_at, case.replied_at = "replied", now, now
+    workflow.record_step(session, case, "reply", before, actor)
     uow.audit("case.replied", "case", case.id, detail={"body": clean.body})
     uow.publish("case_replied", schemas.facts(case, reply=clean.body))
     session.flush()
@@ -201,24 +285,72 @@ def reply(uow, case_id, data, request_id):
     return case, True
 
 
-def assign(uow, case_id, data, department_exists):
-    """Hand a case to a department (受理中心 dispatching). `department_exists(id)` asks content, which owns them."""
-    case = _staff_case(uow.session, uow.actor, case_id, "case.assign")
-    clean = validate(schemas.AssignmentIn, data)
-    if not department_exists(clean.department_id):
-        raise _no_such_department()
-    if case.department_id == clean.department_id:
-        return case, False
-    previous, case.department_id, case.updated_at = case.department_id, clean.department_id, datetime.now(UTC)
-    uow.audit(
-        "case.assigned",
-        "case",
-        case.id,
-        reason=clean.reason,
-        detail={"from": previous, "to": clean.department_id},
+def act(uow, case_id, action, data, department_name):
+    """A workflow step on a case the actor can see (workflow.ACTIONS). Returns (case, changed)."""
+    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    changed = workflow.act(uow, case, action, data, department_name)
+    return case, changed
+
+
+def assign(uow, case_id, data, department_name):
+    """Hand a case to a department (受理中心 dispatching): the 派单 step."""
+    return act(uow, case_id, "assign", data, department_name)
+
+
+def bulk_assign(uow, data, department_name):
+    """Several cases to one department at once; all or none (a case that cannot be dispatched stops the lot)."""
+    uow.require("case.assign")
+    clean = validate(schemas.BulkAssignIn, data)
+    step = {"department_id": clean.department_id, "reason": clean.reason}
+    changed = 0
+    for case_id in dict.fromkeys(clean.case_ids):
+        changed += act(uow, case_id, "assign", step, department_name)[1]
+    return {"assigned": changed, "unchanged": len(set(clean.case_ids)) - changed}
+
+
+def add_note(uow, case_id, data):
+    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    uow.require("case.reply", case.department_id)
+    clean = validate(schemas.NoteIn, data)
+    actor = uow.actor
+    uow.session.add(
+        CaseNote(
+            case_id=case.id,
+            staff_id=actor.id,
+            staff_name=(actor.name or actor.id)[:64],
+            body=clean.body,
+            created_at=datetime.now(UTC),
+        )
     )
-    uow.publish("case_assigned", schemas.facts(case, previous_department_id=previous))
-    return case, True
+    uow.audit("case.noted", "case", case.id)
+    return case
+
+
+def request_extension(uow, case_id, data):
+    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    workflow.request_extension(uow, case, data)
+    return case
+
+
+def decide_extension(uow, case_id, extension_id, approve):
+    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    if not is_id(extension_id):
+        raise NotFound("extension_not_found", "延期申请不存在")
+    workflow.decide_extension(uow, case, extension_id, bool(approve))
+    return case
+
+
+def rate(uow, number, data):
+    """The filer rates the handling of their closed case."""
+    actor = uow.actor
+    case = find_by_number(uow.session, number)
+    if actor.kind != "citizen" or case.openid != actor.id:
+        raise NotFound("case_not_found", "没有找到该编号的案件，请核对后重试")
+    uow.session.refresh(case, with_for_update=True)
+    workflow.rate(uow, case, data)
+    uow.session.flush()
+    uow.session.refresh(case)
+    return case
 
 
 def audit_trail(session, actor: Actor, case_id):

@@ -17,6 +17,8 @@ class CaseFacts(EventData):
     status_label: str
     openid: str
     department_id: int | None
+    department_name: str
+    due_on: date | None  # the deadline, in working days from filing (services/cases/workflow.py)
     created_at: datetime
     updated_at: datetime
 
@@ -29,8 +31,24 @@ class CaseReplied(CaseFacts):
     reply: str
 
 
-class CaseAssigned(CaseFacts):
+class CaseStepped(CaseFacts):
+    """A workflow step (workflow.ACTIONS): which, and the note the citizen may read (empty for internal ones)."""
+
+    action: str
+    note: str
+
+
+class CaseAssigned(CaseStepped):
     previous_department_id: int | None
+
+
+class CaseMerged(CaseStepped):
+    merged_into: str
+
+
+class CaseRated(CaseFacts):
+    rating: str  # satisfied | basic | unsatisfied
+    comment: str
 
 
 class AppointmentFacts(EventData):
@@ -60,6 +78,16 @@ PUBLISHES = {
     "case_created": CaseCreated,
     "case_replied": CaseReplied,
     "case_assigned": CaseAssigned,
+    "case_accepted": CaseStepped,
+    "case_started": CaseStepped,
+    "case_returned": CaseStepped,
+    "case_rejected": CaseStepped,
+    "case_merged": CaseMerged,
+    "case_closed": CaseStepped,
+    "case_reopened": CaseStepped,
+    "case_escalated": CaseStepped,
+    "case_extended": CaseStepped,
+    "case_rated": CaseRated,
     "appointment_booked": AppointmentFacts,
     "appointment_cancelled": AppointmentFacts,
     "appointment_reminder": AppointmentFacts,

@@ -48,8 +48,80 @@ class Case(Base):
     contact_phone: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # the workflow (workflow.py): where it is, by when, and how the citizen judged it
+    department_name: Mapped[str] = mapped_column(String(64), default="")
+    # the department's staff member who took it on (签收): their "mine" queue
+    handler_id: Mapped[str] = mapped_column(String(64), default="")
+    handler_name: Mapped[str] = mapped_column(String(64), default="")
+    due_on: Mapped[date | None] = mapped_column(Date, index=True)
+    accepted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    replied_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    merged_into: Mapped[str] = mapped_column(String(24), default="")
+    reopen_count: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[str] = mapped_column(String(16), default="")
+    rating_comment: Mapped[str] = mapped_column(String(500), default="")
+    rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     replies: Mapped[list["Reply"]] = relationship(order_by="Reply.id", lazy="selectin")
+    steps: Mapped[list["CaseStep"]] = relationship(order_by="CaseStep.id", lazy="selectin")
+
+
+class CaseStep(Base):
+    """The case's timeline: every transition, who made it and what they said (the note the citizen may read)."""
+
+    __tablename__ = "case_steps"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.cases.id"), index=True)
+    action: Mapped[str] = mapped_column(String(16))
+    from_status: Mapped[str] = mapped_column(String(16))
+    to_status: Mapped[str] = mapped_column(String(16))
+    actor_kind: Mapped[str] = mapped_column(String(16))
+    actor_name: Mapped[str] = mapped_column(String(64))
+    department_name: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseNote(Base):
+    """Staff's internal notes on a case: never shown to the citizen, never in an event."""
+
+    __tablename__ = "case_notes"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.cases.id"), index=True)
+    staff_id: Mapped[str] = mapped_column(String(64))
+    staff_name: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ExtensionRequest(Base):
+    """A handler asks for more working days; a supervisor (or the department head) decides."""
+
+    __tablename__ = "extension_requests"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.cases.id"), index=True)
+    days: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(500))
+    status: Mapped[str] = mapped_column(String(16))  # pending | approved | denied
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class DeadlineOverride(Base):
+    """A service type whose cases of a kind get another number of working days than the kind's default."""
+
+    __tablename__ = "deadline_overrides"
+
+    service_type_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    working_days: Mapped[int] = mapped_column(Integer)
 
 
 class Reply(Base):
@@ -60,6 +132,7 @@ class Reply(Base):
     request_id: Mapped[str] = mapped_column(String(64), unique=True)
     staff_id: Mapped[str] = mapped_column(String(64))
     staff_name: Mapped[str] = mapped_column(String(64))
+    department_name: Mapped[str] = mapped_column(String(64), default="")  # the office that answered
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -4,11 +4,39 @@ kind of reader gets. Built on libs/schemas.py (pydantic)."""
 import re
 from datetime import date, datetime
 
-from libs.schemas import MAX_INT, Choice, Id, Input, OptionalChoice, OptionalId, PastDate, Phone, Text, View, validate
+from pydantic import Field
+
+from libs.schemas import (
+    MAX_BIGINT,
+    MAX_INT,
+    Choice,
+    Id,
+    Input,
+    OptionalChoice,
+    OptionalId,
+    PastDate,
+    Phone,
+    Text,
+    View,
+    validate,
+)
 from services.cases.numbering import PREFIX
 
 KIND_LABELS = {"complaint": "投诉举报", "inquiry": "咨询求助", "suggestion": "建议献策"}
-STATUS_LABELS = {"submitted": "已受理", "replied": "已答复", "closed": "已办结"}
+STATUS_LABELS = {
+    "submitted": "已提交",
+    "accepted": "已受理",
+    "assigned": "已派单",
+    "in_progress": "办理中",
+    "replied": "已答复",
+    "closed": "已办结",
+    "returned": "退回重派",
+    "rejected": "不予受理",
+    "merged": "已合并",
+    "reopened": "重新办理",
+}
+# still to be answered: what the deadline, the queues and the escalation watch
+OPEN_STATUSES = ("submitted", "accepted", "assigned", "in_progress", "returned", "reopened")
 NUMBER = re.compile(rf"^({'|'.join(PREFIX.values())})\d{{12,16}}$")
 KINDS = tuple(KIND_LABELS)
 STATUSES = tuple(STATUS_LABELS)
@@ -43,9 +71,58 @@ class ContactRevealIn(Input):
     reason: Text("查看原因", 100, min_len=0) = ""
 
 
+QUEUES = {
+    "new": "待受理",
+    "returned": "退回重派",
+    "department": "本部门",
+    "mine": "我签收的",
+    "due_soon": "即将到期",
+    "overdue": "超期督办",
+    "all": "全部",
+}
+RATING_LABELS = {"satisfied": "满意", "basic": "基本满意", "unsatisfied": "不满意"}
+PAGE_SIZE = 20
+
+
 class CaseFilters(Input):
     status: OptionalChoice("状态", *STATUSES) = None
     q: Text("搜索内容", 50, min_len=0) = ""
+    queue: OptionalChoice("队列", *QUEUES) = None
+    kind: OptionalChoice("类型", *KINDS) = None
+    department_id: OptionalId("部门", MAX_INT) = None
+    page: int = Field(1, ge=1, le=10_000, title="页码")
+
+
+class ActionIn(Input):
+    reason: Text("说明", 500, min_len=0) = ""
+    department_id: OptionalId("部门", MAX_INT) = None
+    target: Text("合并到的案件编号", 32, min_len=0) = ""
+
+
+class RatingIn(Input):
+    rating: Choice("评价", *RATING_LABELS)
+    comment: Text("评价内容", 500, min_len=0) = ""
+
+
+class ExtensionIn(Input):
+    days: int = Field(ge=1, le=30, title="延期工作日")
+    reason: Text("延期原因", 500, min_len=4)
+
+
+class DeadlineOverrideIn(Input):
+    service_type_id: Id("服务事项", MAX_INT)
+    kind: Choice("类型", *KINDS)
+    working_days: int = Field(ge=1, le=60, title="办理时限（工作日）")
+
+
+class NoteIn(Input):
+    body: Text("内部备注", 1000, min_len=2)
+
+
+class BulkAssignIn(Input):
+    case_ids: list[Id("案件", MAX_BIGINT)] = Field(min_length=1, max_length=100, title="案件")
+    department_id: Id("部门", MAX_INT)
+    reason: Text("分派说明", 200, min_len=0) = ""
 
 
 def validate_new_case(data):
@@ -81,7 +158,41 @@ class PublicCase(View):
 
 class OwnerReply(View):
     body: str
+    department_name: str  # which office answered
     created_at: datetime
+
+
+class PublicStep(View):
+    """A step of the case as its filer sees it: what happened, which office, when (internal notes stay inside)."""
+
+    action: str
+    label: str
+    department_name: str
+    note: str
+    created_at: datetime
+
+
+class StaffStep(PublicStep):
+    from_status: str
+    to_status: str
+    actor_name: str
+
+
+class StaffNote(View):
+    staff_name: str
+    body: str
+    created_at: datetime
+
+
+class Extension(View):
+    id: int
+    days: int
+    reason: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str
+    decided_at: datetime | None
 
 
 class StaffReply(OwnerReply):
@@ -100,6 +211,12 @@ class OwnerCase(PublicCase):
     content: str
     occurred_on: date | None
     replies: list[OwnerReply]
+    department_name: str
+    due_on: date | None
+    steps: list[PublicStep]
+    rating: str
+    rating_comment: str
+    can_rate: bool  # closed, and not yet rated since
 
 
 class CitizenCase(OwnerCase):
@@ -130,6 +247,20 @@ class StaffCase(PublicCase):
     occurred_on: date | None
     replies: list[StaffReply]
     contact_available: bool  # this staff member may reveal the contact details
+    department_name: str
+    handler_name: str
+    due_on: date | None
+    due_soon: bool
+    overdue: bool
+    escalated: bool
+    merged_into: str
+    reopen_count: int
+    rating: str
+    rating_comment: str
+    actions: list[str]  # what this staff member may do now
+    steps: list[StaffStep]
+    notes: list[StaffNote]
+    extensions: list[Extension]
 
 
 class StaffCaseChange(StaffCase):
@@ -139,13 +270,48 @@ class StaffCaseChange(StaffCase):
 class CaseSummary(PublicCase):
     id: int
     department_id: int | None
+    department_name: str
+    handler_name: str
     accused: str
     excerpt: str
+    due_on: date | None
+    due_soon: bool
+    overdue: bool
+    escalated: bool
+
+
+class CasePage(View):
+    cases: list[CaseSummary]
+    total: int
+    page: int
+    pages: int
+    counts: dict[str, int]  # cases per queue the staff member sees
 
 
 class Contact(View):
     contact_name: str
     contact_phone: str
+
+
+STEP_LABELS = {
+    "file": "提交",
+    "accept": "受理",
+    "assign": "派单",
+    "start": "签收办理",
+    "return": "退单",
+    "reply": "答复",
+    "close": "办结",
+    "reject": "不予受理",
+    "merge": "合并",
+    "reopen": "重新办理",
+    "rate": "评价",
+    "escalate": "超期督办",
+    "extend": "延期",
+}
+# what the filer sees of the timeline, and the steps whose note is meant for them (a dispatch instruction or a
+# return reason is between offices)
+CITIZEN_STEPS = {"file", "accept", "assign", "start", "reply", "close", "reject", "merge", "reopen", "rate", "extend"}
+CITIZEN_NOTES = {"reject", "merge", "reopen", "rate", "extend"}
 
 
 def _labels(case):
@@ -158,32 +324,88 @@ def _fields(case, *names):
 
 PUBLIC = ("number", "kind", "status", "created_at", "updated_at")
 DETAIL = (*PUBLIC, "id", "department_id", "service_type_id", "service_type_name", "accused", "content", "occurred_on")
+WORKFLOW = ("department_name", "due_on", "rating", "rating_comment")
 
 
 def public_view(case):
     return StrangerCase(**_fields(case, *PUBLIC), **_labels(case)).model_dump(mode="json")
 
 
+def _citizen_steps(case):
+    return [
+        PublicStep(
+            action=s.action,
+            label=STEP_LABELS[s.action],
+            department_name=s.department_name,
+            note=s.note if s.action in CITIZEN_NOTES else "",
+            created_at=s.created_at,
+        )
+        for s in case.steps
+        if s.action in CITIZEN_STEPS
+    ]
+
+
+def can_rate(case):
+    return case.status == "closed" and (case.rated_at is None or (case.closed_at and case.rated_at < case.closed_at))
+
+
 def owner_view(case, **extra):
     replies = [OwnerReply.model_validate(r) for r in case.replies]
     model = FiledCase if "created" in extra else CitizenCase
-    return model(**_fields(case, *DETAIL), **_labels(case), replies=replies, **extra).model_dump(mode="json")
-
-
-def staff_view(case, contact_available, **extra):
-    replies = [StaffReply.model_validate(r) for r in case.replies]
-    model = StaffCaseChange if "changed" in extra else StaffCase
     return model(
-        **_fields(case, *DETAIL), **_labels(case), replies=replies, contact_available=contact_available, **extra
+        **_fields(case, *DETAIL, *WORKFLOW),
+        **_labels(case),
+        replies=replies,
+        steps=_citizen_steps(case),
+        can_rate=can_rate(case),
+        **extra,
     ).model_dump(mode="json")
 
 
-def summary(case):
+def staff_view(case, contact_available, actions=(), notes=(), extensions=(), flags=(False, False), **extra):
+    replies = [StaffReply.model_validate(r) for r in case.replies]
+    steps = [
+        StaffStep(
+            action=s.action,
+            label=STEP_LABELS[s.action],
+            department_name=s.department_name,
+            note=s.note,
+            created_at=s.created_at,
+            from_status=s.from_status,
+            to_status=s.to_status,
+            actor_name=s.actor_name,
+        )
+        for s in case.steps
+    ]
+    model = StaffCaseChange if "changed" in extra else StaffCase
+    return model(
+        **_fields(case, *DETAIL, *WORKFLOW, "handler_name", "merged_into", "reopen_count"),
+        **_labels(case),
+        replies=replies,
+        contact_available=contact_available,
+        due_soon=flags[0],
+        overdue=flags[1],
+        escalated=case.escalated_at is not None,
+        actions=list(actions),
+        steps=steps,
+        notes=[StaffNote.model_validate(n) for n in notes],
+        extensions=[Extension.model_validate(e) for e in extensions],
+        **extra,
+    ).model_dump(mode="json")
+
+
+def summary(case, flags=(False, False)):
     return CaseSummary(
-        **_fields(case, *PUBLIC, "id", "department_id", "accused"), **_labels(case), excerpt=case.content[:60]
+        **_fields(case, *PUBLIC, "id", "department_id", "department_name", "handler_name", "accused", "due_on"),
+        **_labels(case),
+        excerpt=case.content[:60],
+        due_soon=flags[0],
+        overdue=flags[1],
+        escalated=case.escalated_at is not None,
     ).model_dump(mode="json")
 
 
 def facts(case, **extra):
     """The payload of case events (services/cases/events.py)."""
-    return {**_fields(case, *PUBLIC, "id", "openid", "department_id"), **_labels(case), **extra}
+    fields = _fields(case, *PUBLIC, "id", "openid", "department_id", "department_name")
+    return {**fields, "due_on": case.due_on.isoformat() if case.due_on else None, **_labels(case), **extra}

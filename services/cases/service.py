@@ -12,7 +12,7 @@ from nameko.timer import timer
 
 from libs.errors import NotFound
 from libs.service import PublishesEvents, ServiceBase, rpc
-from services.cases import appointments, domain, events, schemas
+from services.cases import appointments, domain, events, schemas, workflow
 from services.cases.departments import KnownDepartments
 from services.cases.models import audit_log, outbox
 
@@ -28,8 +28,11 @@ class CasesService(PublishesEvents, ServiceBase):
 
     content = RpcProxy("content")
 
-    def _department_exists(self, department_id):
-        return departments.exists(department_id, self.content.list_departments)
+    def _department_name(self, department_id):
+        return departments.name(department_id, self.content.list_departments)
+
+    def _deadlines(self):
+        return (self.config.get("CASES") or {}).get("DEADLINE_DAYS")
 
     def _service_type(self, service_type_id):
         try:
@@ -40,7 +43,9 @@ class CasesService(PublishesEvents, ServiceBase):
     @rpc
     def create_case(self, data, request_id):
         with self.unit_of_work() as uow:
-            case, created = domain.create_case(uow, data, request_id, self._department_exists, self._service_type)
+            case, created = domain.create_case(
+                uow, data, request_id, self._department_name, self._service_type, self._deadlines()
+            )
         return schemas.owner_view(case, created=created)
 
     @rpc
@@ -64,18 +69,73 @@ class CasesService(PublishesEvents, ServiceBase):
         with self.unit_of_work() as uow:
             return domain.reveal_contact(uow, case_id, data)
 
+    def _after(self, uow, case, changed):
+        # without contact details: acting on a case is not a reason to read them (and each read is audited)
+        uow.session.flush()
+        uow.session.refresh(case)
+        return domain.staff_case_view(uow.session, uow.actor, case, changed=changed)
+
     @rpc
     def reply_case(self, case_id, data, request_id):
         with self.unit_of_work() as uow:
             case, created = domain.reply(uow, case_id, data, request_id)
-            # without contact details: replying is not a reason to read them (and each read is audited)
-            return schemas.staff_view(case, contact_available=True, changed=created)
+            return self._after(uow, case, created)
 
     @rpc
     def assign_case(self, case_id, data):
         with self.unit_of_work() as uow:
-            case, changed = domain.assign(uow, case_id, data, self._department_exists)
-            return schemas.staff_view(case, contact_available=True, changed=changed)
+            case, changed = domain.assign(uow, case_id, data, self._department_name)
+            return self._after(uow, case, changed)
+
+    @rpc
+    def act_on_case(self, case_id, action, data=None):
+        """A workflow step: accept, assign, start, return, reject, merge, close, reopen (workflow.ACTIONS)."""
+        with self.unit_of_work() as uow:
+            case, changed = domain.act(uow, case_id, action, data, self._department_name)
+            return self._after(uow, case, changed)
+
+    @rpc
+    def bulk_assign(self, data):
+        with self.unit_of_work() as uow:
+            return domain.bulk_assign(uow, data, self._department_name)
+
+    @rpc
+    def add_case_note(self, case_id, data):
+        with self.unit_of_work() as uow:
+            return self._after(uow, domain.add_note(uow, case_id, data), True)
+
+    @rpc
+    def request_extension(self, case_id, data):
+        with self.unit_of_work() as uow:
+            return self._after(uow, domain.request_extension(uow, case_id, data), True)
+
+    @rpc
+    def decide_extension(self, case_id, extension_id, approve):
+        with self.unit_of_work() as uow:
+            return self._after(uow, domain.decide_extension(uow, case_id, extension_id, approve), True)
+
+    @rpc
+    def rate_case(self, number, data):
+        """The filer's 满意 / 基本满意 / 不满意 on a closed case (不满意 reopens it, once)."""
+        with self.unit_of_work() as uow:
+            return schemas.owner_view(domain.rate(uow, number, data))
+
+    @rpc
+    def set_deadline(self, data):
+        """Working days for one service type's cases of one kind (the kinds' defaults are in the config)."""
+        with self.unit_of_work() as uow:
+            return workflow.set_override(uow, data)
+
+    @timer(interval=60)
+    def case_clock(self):
+        """Overdue cases escalate (督办) within a minute of their deadline passing."""
+        try:
+            with self.unit_of_work() as uow:
+                escalated = workflow.escalate_overdue(uow)
+            if escalated:
+                log.info("cases: %d overdue cases escalated", escalated)
+        except Exception:
+            log.exception("the case clock failed; next round in 60 s")
 
     @rpc
     def audit_trail(self, case_id):
