@@ -31,6 +31,7 @@ ACTION_LABELS = {
     "case.extension_approved": "批准延期",
     "case.extension_denied": "驳回延期",
     "case.deadline_set": "设置办理时限",
+    "case.template_saved": "保存答复模板",
     "appointment.booked": "预约",
     "appointment.cancelled": "取消预约",
     "appointment.checked_in": "预约签到",

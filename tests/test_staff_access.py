@@ -103,9 +103,11 @@ def test_security_headers(system):
 def test_case_search_through_the_api(system, file_case):
     number = file_case(accused="搜索用的奶茶店", content="奶茶店占道经营，晚上噪音很大。")["number"]
     staff = system.staff_session("shouli")
-    found = staff.get(f"{system.gateway}/api/v1/cases", params={"q": number}).json()
+    found = staff.get(f"{system.gateway}/api/v1/cases", params={"q": number}).json()["cases"]
     assert [c["number"] for c in found] == [number]
-    assert number in [c["number"] for c in staff.get(f"{system.gateway}/api/v1/cases", params={"q": "奶茶店"}).json()]
+    assert number in [
+        c["number"] for c in staff.get(f"{system.gateway}/api/v1/cases", params={"q": "奶茶店"}).json()["cases"]
+    ]
     bad = staff.get(f"{system.gateway}/api/v1/cases", params={"status": "deleted"})
     assert bad.status_code == 400 and bad.json()["error"]["details"]["fields"]["status"] == "请选择正确的状态"
 

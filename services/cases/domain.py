@@ -203,7 +203,7 @@ def staff_list(session, actor: Actor, query=None):
     )
 
 
-def _staff_case(session, actor, case_id, permission):
+def staff_case(session, actor, case_id, permission):
     case = session.get(Case, case_id) if is_id(case_id) else None
     if case is None or not can(actor, "case.read", case.department_id):
         # another department's case: say it is not there rather than confirm it exists
@@ -214,7 +214,7 @@ def _staff_case(session, actor, case_id, permission):
 
 def staff_detail(session, actor: Actor, case_id, **extra):
     """A case for staff, without contact details (see reveal_contact): reading a case is not reading them."""
-    case = _staff_case(session, actor, case_id, "case.read")
+    case = staff_case(session, actor, case_id, "case.read")
     return staff_case_view(session, actor, case, **extra)
 
 
@@ -237,7 +237,7 @@ def staff_case_view(session, actor, case, **extra):
 
 def reveal_contact(uow, case_id, data):
     """The citizen's contact details, for the case's handlers only; every reveal is an audit row."""
-    case = _staff_case(uow.session, uow.actor, case_id, "case.read_contact")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read_contact")
     clean = validate(schemas.ContactRevealIn, data or {})
     uow.audit("case.contact_viewed", "case", case.id, reason=clean.reason)
     return schemas.Contact.model_validate(case).model_dump(mode="json")
@@ -246,7 +246,7 @@ def reveal_contact(uow, case_id, data):
 def reply(uow, case_id, data, request_id):
     """Answer a case. Returns (case, created); the same request_id twice records one reply."""
     session, actor = uow.session, uow.actor
-    case = _staff_case(session, actor, case_id, "case.reply")
+    case = staff_case(session, actor, case_id, "case.reply")
     clean = validate(schemas.ReplyIn, data)
     check_request_id(request_id)
     if case.status not in workflow.REPLYABLE:
@@ -287,7 +287,7 @@ def reply(uow, case_id, data, request_id):
 
 def act(uow, case_id, action, data, department_name):
     """A workflow step on a case the actor can see (workflow.ACTIONS). Returns (case, changed)."""
-    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read")
     changed = workflow.act(uow, case, action, data, department_name)
     return case, changed
 
@@ -309,7 +309,7 @@ def bulk_assign(uow, data, department_name):
 
 
 def add_note(uow, case_id, data):
-    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read")
     uow.require("case.reply", case.department_id)
     clean = validate(schemas.NoteIn, data)
     actor = uow.actor
@@ -327,13 +327,13 @@ def add_note(uow, case_id, data):
 
 
 def request_extension(uow, case_id, data):
-    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read")
     workflow.request_extension(uow, case, data)
     return case
 
 
 def decide_extension(uow, case_id, extension_id, approve):
-    case = _staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read")
     if not is_id(extension_id):
         raise NotFound("extension_not_found", "延期申请不存在")
     workflow.decide_extension(uow, case, extension_id, bool(approve))
@@ -354,5 +354,5 @@ def rate(uow, number, data):
 
 
 def audit_trail(session, actor: Actor, case_id):
-    case = _staff_case(session, actor, case_id, "case.read")
+    case = staff_case(session, actor, case_id, "case.read")
     return audit.entries(session, audit_log, "case", case.id)

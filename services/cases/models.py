@@ -114,6 +114,19 @@ class ExtensionRequest(Base):
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
+class ReplyTemplate(Base):
+    """A model answer staff start from: for a kind and/or a service type (neither: for every case)."""
+
+    __tablename__ = "reply_templates"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    service_type_id: Mapped[int | None] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(64))
+    body: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class DeadlineOverride(Base):
     """A service type whose cases of a kind get another number of working days than the kind's default."""
 

@@ -115,6 +115,17 @@ class DeadlineOverrideIn(Input):
     working_days: int = Field(ge=1, le=60, title="办理时限（工作日）")
 
 
+class ReplyTemplateIn(Input):
+    kind: OptionalChoice("类型", *KINDS) = None
+    service_type_id: OptionalId("服务事项", MAX_INT) = None
+    title: Text("模板名称", 64)
+    body: Text("答复内容", 2000, min_len=2)
+
+
+class ReplyTemplateView(ReplyTemplateIn):
+    id: int
+
+
 class NoteIn(Input):
     body: Text("内部备注", 1000, min_len=2)
 

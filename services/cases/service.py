@@ -126,6 +126,19 @@ class CasesService(PublishesEvents, ServiceBase):
         with self.unit_of_work() as uow:
             return workflow.set_override(uow, data)
 
+    @rpc
+    def reply_templates(self, case_id=None):
+        """The model answers that fit a case (all of them without one)."""
+        if case_id is None:
+            return workflow.all_templates(self.db, self.actor)
+        case = domain.staff_case(self.db, self.actor, case_id, "case.read")
+        return workflow.templates_for(self.db, case)
+
+    @rpc
+    def save_reply_template(self, template_id, data):
+        with self.unit_of_work() as uow:
+            return workflow.save_template(uow, template_id, data)
+
     @timer(interval=60)
     def case_clock(self):
         """Overdue cases escalate (督办) within a minute of their deadline passing."""

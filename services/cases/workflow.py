@@ -16,7 +16,7 @@ from libs.clock import LOCAL_TZ
 from libs.errors import Conflict, NotFound, ValidationError
 from libs.schemas import validate
 from services.cases import calendar, schemas
-from services.cases.models import Case, CaseStep, DeadlineOverride, ExtensionRequest
+from services.cases.models import Case, CaseStep, DeadlineOverride, ExtensionRequest, ReplyTemplate
 
 DEFAULT_DEADLINES = {"inquiry": 3, "complaint": 7, "suggestion": 15}  # working days; config CASES overrides
 DUE_SOON = 1  # working days left at which a case shows as due soon
@@ -304,3 +304,41 @@ def due_label(case, today: date):
     return (
         f"{case.due_on}（已超期）" if case.due_on < today and case.status in schemas.OPEN_STATUSES else str(case.due_on)
     )
+
+
+# -- reply templates -----------------------------------------------------------------------------------------
+def templates_for(session, case):
+    """The templates that fit a case: its service type's first, then its kind's, then the general ones."""
+    rows = session.scalars(
+        select(ReplyTemplate).where(
+            (ReplyTemplate.kind.is_(None)) | (ReplyTemplate.kind == case.kind),
+            (ReplyTemplate.service_type_id.is_(None)) | (ReplyTemplate.service_type_id == case.service_type_id),
+        )
+    ).all()
+    rows.sort(key=lambda t: (t.service_type_id is None, t.kind is None, t.title))
+    return [schemas.ReplyTemplateView.model_validate(t).model_dump(mode="json") for t in rows]
+
+
+def save_template(uow, template_id, data):
+    uow.require("case.close")  # the center keeps the model answers
+    clean = validate(schemas.ReplyTemplateIn, data)
+    if template_id is None:
+        row = ReplyTemplate()
+        uow.session.add(row)
+    else:
+        row = uow.session.get(ReplyTemplate, template_id) if isinstance(template_id, int) else None
+        if row is None:
+            raise NotFound("template_not_found", "模板不存在")
+    for key, value in clean.model_dump().items():
+        setattr(row, key, value)
+    row.updated_at = now_utc()
+    uow.session.flush()
+    uow.audit("case.template_saved", "reply_template", row.id, detail=clean.model_dump())
+    return schemas.ReplyTemplateView.model_validate(row).model_dump(mode="json")
+
+
+def all_templates(session, actor):
+    if not actor.is_staff:
+        raise NotFound("template_not_found", "模板不存在")
+    rows = session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.kind, ReplyTemplate.title))
+    return [schemas.ReplyTemplateView.model_validate(t).model_dump(mode="json") for t in rows]

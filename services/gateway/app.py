@@ -45,6 +45,10 @@ def create_app(config=None):
     )
     app.json.ensure_ascii = False
     app.add_template_filter(local_minute, "localtime")
+    # a list page's links keep its filters and change one (queue, page): {{ query | dict_merge({"page": 2}) }}
+    app.add_template_filter(
+        lambda base, over: {k: v for k, v in {**base, **over}.items() if v not in ("", None)}, "dict_merge"
+    )
 
     # a gunicorn process runs GATEWAY_THREADS requests at once, each holding at most one connection
     threads = int(gw.get("THREADS", 16))

@@ -43,6 +43,14 @@ class CaseReplyNotice(CaseNotice):
     reply: str
 
 
+class CaseStepNotice(CaseNotice):
+    """A workflow step the citizen is told about: which, where the case now is, and the note meant for them."""
+
+    action: str
+    note: str
+    department_name: str
+
+
 class AppointmentNotice(ConsumedEvent):
     """What messaging needs of a booking (服务预约) to tell the citizen about it."""
 
@@ -65,6 +73,13 @@ class AppointmentNoShowNotice(AppointmentNotice):
 CONSUMES = {
     ("cases", "case_created"): CaseNotice,
     ("cases", "case_replied"): CaseReplyNotice,
+    ("cases", "case_accepted"): CaseStepNotice,
+    ("cases", "case_assigned"): CaseStepNotice,
+    ("cases", "case_rejected"): CaseStepNotice,
+    ("cases", "case_merged"): CaseStepNotice,
+    ("cases", "case_closed"): CaseStepNotice,
+    ("cases", "case_reopened"): CaseStepNotice,
+    ("cases", "case_extended"): CaseStepNotice,
     ("cases", "appointment_booked"): AppointmentNotice,
     ("cases", "appointment_cancelled"): AppointmentNotice,
     ("cases", "appointment_reminder"): AppointmentNotice,

@@ -123,20 +123,65 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def handle_case_created(self, uow, delivery):
         case = delivery.data
         text = (
-            f"您的{case.kind_label}已受理。\n编号：{case.number}\n"
-            f"受理时间：{local_minute(case.created_at.isoformat())}\n"
+            f"您的{case.kind_label}已提交。\n编号：{case.number}\n"
+            f"提交时间：{local_minute(case.created_at.isoformat())}\n"
             f'发送编号可随时查询进度，或<a href="{self._case_link(case.number)}">点击查看</a>。'
         )
-        self._tell(uow, delivery, text, self._case_template(case, "已受理", "点击查看详情"))
+        self._tell(uow, delivery, text, self._case_template(case, "已提交", "点击查看详情"))
+
+    def _reply_text(self, kind_label, number, reply):
+        return f'您的{kind_label} {number} 有了新的答复：\n{reply}\n<a href="{self._case_link(number)}">查看详情</a>'
 
     @handles("cases", "case_replied", events.CaseReplyNotice)
     def handle_case_replied(self, uow, delivery):
         case = delivery.data
-        text = (
-            f"您的{case.kind_label} {case.number} 有了新的答复：\n{case.reply}\n"
-            f'<a href="{self._case_link(case.number)}">查看详情</a>'
-        )
+        text = self._reply_text(case.kind_label, case.number, case.reply)
         self._tell(uow, delivery, text, self._case_template(case, "有新答复", "点击查看答复内容"))
+
+    @rpc
+    def preview_reply(self, kind_label, number, reply):
+        """Exactly the message a reply becomes in WeChat (staff preview it before sending)."""
+        if not self.actor.is_staff:
+            raise errors.Forbidden("staff_only", "仅限工作人员")
+        return {"text": self._reply_text(str(kind_label)[:16], str(number)[:24], str(reply)[:2000])}
+
+    def _tell_step(self, uow, delivery, progress, closing="查看详情"):
+        """A workflow step in labelled lines: number, status, what happened, when; readable without opening it."""
+        case = delivery.data
+        text = (
+            f"【{case.kind_label}】{case.number}\n状态：{case.status_label}\n进展：{progress}\n"
+            f"时间：{local_minute(case.updated_at.isoformat())}\n"
+            f'<a href="{self._case_link(case.number)}">{closing}</a>'
+        )
+        self._tell(uow, delivery, text, self._case_template(case, case.status_label, progress))
+
+    @handles("cases", "case_accepted", events.CaseStepNotice)
+    def handle_case_accepted(self, uow, delivery):
+        self._tell_step(uow, delivery, "12345受理中心已受理，正在分派办理部门")
+
+    @handles("cases", "case_assigned", events.CaseStepNotice)
+    def handle_case_assigned(self, uow, delivery):
+        self._tell_step(uow, delivery, f"已转交{delivery.data.department_name}办理")
+
+    @handles("cases", "case_rejected", events.CaseStepNotice)
+    def handle_case_rejected(self, uow, delivery):
+        self._tell_step(uow, delivery, f"不予受理。原因：{delivery.data.note}")
+
+    @handles("cases", "case_merged", events.CaseStepNotice)
+    def handle_case_merged(self, uow, delivery):
+        self._tell_step(uow, delivery, delivery.data.note or "已与相同诉求合并办理")
+
+    @handles("cases", "case_closed", events.CaseStepNotice)
+    def handle_case_closed(self, uow, delivery):
+        self._tell_step(uow, delivery, "已办结。请对办理结果进行评价，不满意可申请重新办理一次", "去评价")
+
+    @handles("cases", "case_reopened", events.CaseStepNotice)
+    def handle_case_reopened(self, uow, delivery):
+        self._tell_step(uow, delivery, f"已重新交由{delivery.data.department_name or '办理部门'}办理")
+
+    @handles("cases", "case_extended", events.CaseStepNotice)
+    def handle_case_extended(self, uow, delivery):
+        self._tell_step(uow, delivery, delivery.data.note)
 
     def _tell(self, uow, delivery, text, template):
         case = delivery.data

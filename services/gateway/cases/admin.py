@@ -11,12 +11,14 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from libs.auth import can, holds
 from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
+from services.cases.schemas import KIND_LABELS, QUEUES, STATUS_LABELS, STEP_LABELS
 from services.gateway.cases import client
+from services.gateway.cases.api import case_query
 from services.gateway.content.client import department_names
 from services.gateway.core import notices
 from services.gateway.core.auth import current_staff, staff_page
 from services.gateway.core.rpc import db
-from services.gateway.core.web import clean_query
+from services.gateway.messaging.client import preview_reply
 
 bp = Blueprint("cases_admin", __name__, url_prefix="/admin")
 
@@ -25,7 +27,10 @@ bp = Blueprint("cases_admin", __name__, url_prefix="/admin")
 def inject():
     actor = current_staff()
     # only decides which buttons to show; cases enforces the permission itself
-    return {"can_assign": actor is not None and can(actor, "case.assign")}
+    return {
+        "can_assign": actor is not None and can(actor, "case.assign"),
+        "can_extend": actor is not None and holds(actor, "case.extend"),
+    }
 
 
 @bp.get("/")
@@ -37,32 +42,69 @@ def index():
     return redirect(url_for("cases_admin.cases"))
 
 
+def _default_queue(actor):
+    """Where a desk opens: the center on new cases, a department on its own, a supervisor on the overdue."""
+    if can(actor, "case.assign"):
+        return "new"
+    if holds(actor, "case.supervise"):
+        return "overdue"
+    return "department" if actor.department_id else "all"
+
+
 @bp.get("/cases")
 @staff_page
 def cases():
-    query = {"status": clean_query("status", 16), "q": clean_query("q", 100)}
+    query = case_query()
+    query["queue"] = query["queue"] or _default_queue(g.actor)
+    notice = notices.shown()
     try:
-        rows, errors = client.list_cases(query), {}
+        listed, errors = client.list_cases(query), notice.get("errors") or {}
     except ValidationError as exc:
-        rows, errors = [], exc.details.get("fields") or {"_": exc.message}
+        empty = {"cases": [], "total": 0, "page": 1, "pages": 1, "counts": {}}
+        listed, errors = empty, exc.details.get("fields") or {"_": exc.message}
     return render_template(
-        "admin/cases.html", cases=rows, query=query, errors=errors, departments=department_names()
-    ), 400 if errors else 200
+        "admin/cases.html",
+        listed=listed,
+        query=query,
+        queues=QUEUES,
+        errors=errors,
+        notice=notice.get("message"),
+        departments=department_names(),
+        kinds=KIND_LABELS,
+        statuses=STATUS_LABELS,
+    ), 400 if errors and not notice else 200
 
 
-def _detail(case_id, contact=None):
+@bp.post("/cases/bulk-assign")
+@staff_page
+def bulk_assign():
+    data = {
+        "case_ids": request.form.getlist("case_id"),
+        "department_id": request.form.get("department_id", ""),
+        "reason": request.form.get("reason", ""),
+    }
+    back = request.form.get("back", "")
+    target = back if back.startswith("/admin/cases") and "//" not in back else url_for("cases_admin.cases")
+    return notices.after_post(lambda: client.bulk_assign(data), lambda _r: target, {}, "已批量派单")
+
+
+def _detail(case_id, contact=None, preview=None, typed=None, refused=None):
     notice = notices.get(db(), g.actor.id, request.args.get("notice", ""))
+    case = client.get_case(case_id)
     return render_template(
         "admin/case_detail.html",
-        case=client.get_case(case_id),
+        case=case,
         trail=client.audit_trail(case_id),
         contact=contact,
         notice=notice.get("message"),
-        errors=notice.get("errors") or {},
-        form=notice.get("form") or {},
+        errors=refused or notice.get("errors") or {},
+        form=typed or notice.get("form") or {},
         departments=department_names(),
+        templates=client.reply_templates(case_id) if "reply" in case["actions"] else [],
+        preview=preview,
+        step_labels=STEP_LABELS,
         # a reply refused or lost on the bus keeps its id: sending it again cannot reply twice
-        request_id=notice.get("request_id") or uuid.uuid4().hex,
+        request_id=(typed or {}).get("request_id") or notice.get("request_id") or uuid.uuid4().hex,
     )
 
 
@@ -83,7 +125,7 @@ def reveal_contact(case_id):
     return _detail(case_id, contact)
 
 
-@bp.get("/cases/<id:case_id>/<any(contact, reply, assign):action>")
+@bp.get("/cases/<id:case_id>/<path:action>")
 @staff_page
 def back_to_case(case_id, action):
     """The address of a form post, opened again (a reload, a bookmark): the case page, not a 405."""
@@ -122,3 +164,51 @@ def reply(case_id):
 def assign(case_id):
     data = {k: request.form.get(k, "") for k in ("department_id", "reason")}
     return _post_and_redirect(case_id, lambda: client.assign(case_id, data), "已分派")
+
+
+@bp.post("/cases/<id:case_id>/preview")
+@staff_page
+def preview(case_id):
+    """The reply exactly as the citizen will get it in WeChat; the form below it sends it unchanged."""
+    typed = {"body": request.form.get("body", ""), "request_id": request.form.get("request_id", "")}
+    case = client.get_case(case_id)
+    errors = {}
+    text = None
+    if len(typed["body"].strip()) < 2:
+        errors = {"body": "请填写答复内容"}
+    else:
+        text = preview_reply(case["kind_label"], case["number"], typed["body"][:2000])
+    return _detail(case_id, preview=text, typed=typed, refused=errors), 400 if errors else 200
+
+
+@bp.post("/cases/<id:case_id>/steps/<any(accept, assign, start, return, reject, merge, close, reopen):action>")
+@staff_page
+def step(case_id, action):
+    data = {k: request.form.get(k, "") for k in ("reason", "department_id", "target") if k in request.form}
+    label = STEP_LABELS.get(action, action)
+    return _post_and_redirect(case_id, lambda: client.act(case_id, action, data), f"已{label}")
+
+
+@bp.post("/cases/<id:case_id>/note")
+@staff_page
+def note(case_id):
+    body = {"body": request.form.get("body", "")}
+    return _post_and_redirect(case_id, lambda: client.add_note(case_id, body), "备注已保存（仅工作人员可见）")
+
+
+@bp.post("/cases/<id:case_id>/extension")
+@staff_page
+def extension(case_id):
+    data = {"days": request.form.get("days", ""), "reason": request.form.get("extension_reason", "")}
+    return _post_and_redirect(case_id, lambda: client.request_extension(case_id, data), "延期申请已提交，等待审批")
+
+
+@bp.post("/cases/<id:case_id>/extension/<id:extension_id>")
+@staff_page
+def extension_decision(case_id, extension_id):
+    approve = request.form.get("approve") == "1"
+    return _post_and_redirect(
+        case_id,
+        lambda: client.decide_extension(case_id, extension_id, approve),
+        "已批准延期" if approve else "已驳回延期申请",
+    )

@@ -38,3 +38,39 @@ def assign(case_id, data):
 
 def audit_trail(case_id):
     return call("cases", "audit_trail", case_id)
+
+
+def act(case_id, action, data):
+    return call("cases", "act_on_case", case_id, action, data)
+
+
+def bulk_assign(data):
+    return call("cases", "bulk_assign", data)
+
+
+def add_note(case_id, data):
+    return call("cases", "add_case_note", case_id, data)
+
+
+def request_extension(case_id, data):
+    return call("cases", "request_extension", case_id, data)
+
+
+def decide_extension(case_id, extension_id, approve):
+    return call("cases", "decide_extension", case_id, extension_id, approve)
+
+
+def rate(number, data):
+    return call("cases", "rate_case", number, data)
+
+
+def set_deadline(data):
+    return call("cases", "set_deadline", data)
+
+
+def reply_templates(case_id=None):
+    return call("cases", "reply_templates", case_id)
+
+
+def save_reply_template(template_id, data):
+    return call("cases", "save_reply_template", template_id, data)

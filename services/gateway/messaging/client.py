@@ -10,3 +10,8 @@ def follows():
 
 def retry_failed_notifications():
     return call("messaging", "retry_failed_notifications")
+
+
+def preview_reply(kind_label, number, reply):
+    """The WeChat message a reply becomes, as messaging will send it."""
+    return call("messaging", "preview_reply", kind_label, number, reply)["text"]

@@ -30,7 +30,7 @@ def upgrade():
         sa.Column("rated_at", TZ),
     ):
         op.add_column("cases", column, schema=S)
-    op.create_index("ix_cases_due_on", "cases", ["due_on"], schema=S)
+    op.create_index("ix_cases_cases_due_on", "cases", ["due_on"], schema=S)
     op.add_column("replies", sa.Column("department_name", sa.String(64), nullable=False, server_default=""), schema=S)
     op.create_table(
         "case_steps",
@@ -70,6 +70,16 @@ def upgrade():
         schema=S,
     )
     op.create_table(
+        "reply_templates",
+        sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("kind", sa.String(16)),
+        sa.Column("service_type_id", sa.Integer),
+        sa.Column("title", sa.String(64), nullable=False),
+        sa.Column("body", sa.Text, nullable=False),
+        sa.Column("updated_at", TZ, nullable=False),
+        schema=S,
+    )
+    op.create_table(
         "deadline_overrides",
         sa.Column("service_type_id", sa.Integer, primary_key=True),
         sa.Column("kind", sa.String(16), primary_key=True),
@@ -79,10 +89,10 @@ def upgrade():
 
 
 def downgrade():
-    for table in ("deadline_overrides", "extension_requests", "case_notes", "case_steps"):
+    for table in ("deadline_overrides", "reply_templates", "extension_requests", "case_notes", "case_steps"):
         op.drop_table(table, schema=S)
     op.drop_column("replies", "department_name", schema=S)
-    op.drop_index("ix_cases_due_on", "cases", schema=S)
+    op.drop_index("ix_cases_cases_due_on", "cases", schema=S)
     for name in (
         "rated_at",
         "rating_comment",
