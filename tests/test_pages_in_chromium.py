@@ -125,6 +125,15 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     staff.reload()  # shown in place: a reload neither posts again nor shows the details again
     assert staff.locator("#contact-phone").count() == 0
     assert staff.evaluate("document.querySelector('#audit').innerText").count("查看联系方式") == 1
+    # the dispatcher moves it to another department: the form says what is missing, then it is done and audited
+    staff.select_option("#assign-form select", value="")
+    staff.click("#assign-form button")
+    assert staff.inner_text("#assign-error") == "请选择部门"
+    staff.select_option("#assign-form select", label="市市场监督管理局")
+    staff.fill("#assign-form input[name=reason]", "涉及电梯维保企业资质")
+    staff.click("#assign-form button")
+    staff.wait_for_selector("#audit:has-text('派单')")
+    assert "市市场监督管理局" in staff.inner_text("#department")
     staff.click("text=发送答复")  # empty reply: refused with a reason, on a page that reloads safely
     assert "请填写答复内容" in staff.inner_text("#reply-error")
     assert "/reply" not in staff.url
@@ -137,15 +146,6 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     assert staff.inner_text("#status") == "已答复"
     assert "答复" in staff.inner_text("#audit") and "case.replied" not in staff.inner_text("#audit")
     assert staff.locator("#contact-phone").count() == 0  # a new page: hidden again
-    # the dispatcher moves it to another department: the form says what is missing, then it is done and audited
-    staff.select_option("#assign-form select", value="")
-    staff.click("#assign-form button")
-    assert staff.inner_text("#assign-error") == "请选择部门"
-    staff.select_option("#assign-form select", label="市市场监督管理局")
-    staff.fill("#assign-form input[name=reason]", "涉及电梯维保企业资质")
-    staff.click("#assign-form button")
-    staff.wait_for_selector("#audit:has-text('分派')")
-    assert "市市场监督管理局" in staff.inner_text("#department")
     staff.set_viewport_size(LAPTOP)
     shot(staff, "admin-case")
 
@@ -343,3 +343,81 @@ def test_an_administrator_sets_a_windows_booking_rule(system, page):
     page.goto(f"{system.gateway}/admin/appointments/calendar?year=2026")
     assert "国庆节调休上班" in page.inner_text("#calendar")
     shot(page, "admin-calendar")
+
+
+def staff_login(browser, system, username):
+    staff = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+    staff.goto(f"{system.gateway}/admin/login")
+    staff.fill("input[name=username]", username)
+    staff.fill("input[name=password]", "demo12345")
+    staff.click("button[type=submit]")
+    return staff
+
+
+def test_a_desk_clerks_day_from_new_case_to_the_citizens_rating(system, phone, browser):
+    """受理 → 派单 → 签收 → 答复 (previewed) → 办结 → the citizen rates, each person on their own screen."""
+    sign_in_as_citizen(system, phone)
+    number = file_in_form(system, phone, "菜市场门口的垃圾桶满溢三天无人清运，气味很大，影响周边居民和摊贩。")
+
+    center = staff_login(browser, system, "shouli")
+    center.goto(f"{system.gateway}/admin/cases")  # the center's desk opens on the new cases
+    assert center.locator("#queues a.on").get_attribute("data-queue") == "new"
+    row = center.locator(f"tr[data-number='{number}']")
+    assert "待分派" in row.inner_text()
+    shot(center, "desk-new-cases")
+    row.locator("a").click()
+    center.click("#do-accept")
+    center.wait_for_selector("#notice:has-text('已受理')")
+    center.select_option("#assign-form select", label="市生态环境局")
+    center.fill("#assign-form input[name=reason]", "环境卫生，请现场处置")
+    center.click("#assign-form button")
+    center.wait_for_selector("#status:has-text('已派单')")
+    assert "市生态环境局" in center.inner_text("#department")
+
+    handler = staff_login(browser, system, "huanbao")
+    handler.goto(f"{system.gateway}/admin/cases")
+    assert handler.locator("#queues a.on").get_attribute("data-queue") == "department"
+    handler.locator(f"tr[data-number='{number}'] a").click()
+    handler.click("#do-start")
+    handler.wait_for_selector("#status:has-text('办理中')")
+    handler.fill("#note-form input[name=body]", "已联系街道环卫所，今天下午清运")
+    handler.click("#note-form button")
+    handler.wait_for_selector(".note:has-text('环卫所')")
+    handler.fill("#reply-body", "环卫所已于当日完成清运，并增加该点位清运频次为每日两次。")
+    handler.click("#preview-button")
+    handler.wait_for_selector("#preview-text")
+    preview = handler.inner_text("#preview-text")
+    assert preview.startswith(f"您的投诉举报 {number} 有了新的答复") and "每日两次" in preview
+    assert handler.input_value("#reply-body").endswith("每日两次。")  # the text stays for sending
+    shot(handler, "desk-reply-preview")
+    handler.click("#send-reply")
+    handler.wait_for_selector("#status:has-text('已答复')")
+
+    center.reload()
+    center.click("#do-close")
+    center.wait_for_selector("#status:has-text('已办结')")
+    assert [t.strip() for t in center.locator("#timeline li b").all_inner_texts()] == [
+        "提交",
+        "受理",
+        "派单",
+        "签收办理",
+        "答复",
+        "办结",
+    ]
+    shot(center, "desk-closed-case")
+
+    phone.goto(f"{system.gateway}/h5/cases/{number}")
+    assert "市生态环境局" in phone.inner_text("#department")
+    assert "市生态环境局" in phone.inner_text("#replies") and "每日两次" in phone.inner_text("#replies")
+    assert "环卫所已" in phone.inner_text("#replies") and "今天下午清运" not in phone.inner_text("body")  # notes stay
+    phone.click("#rate")  # nothing chosen: told so
+    phone.wait_for_selector(".err[data-field=rating]")
+    phone.click("label[for=r-satisfied]")
+    phone.fill("textarea[name=comment]", "处理很及时")
+    phone.click("#rate")
+    phone.wait_for_selector("#rated")
+    assert "满意" in phone.inner_text("#rated")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "h5-case-rated")
+    center.context.close()
+    handler.context.close()

@@ -7,7 +7,7 @@ import segno
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
-from libs.errors import DeadlineExceeded, NotFound, RateLimited, ValidationError
+from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import departments, service_type
@@ -165,7 +165,34 @@ def case_detail(number):
         case = client.citizen_view(number[:32])
     except NotFound as exc:
         return render_template("h5/not_found.html", number=number[:32], message=exc.message), 404
+    return _case_page(case, created=request.args.get("created") == "1", rated=request.args.get("rated") == "1")
+
+
+def _case_page(case, created=False, rated=False, rating_error=None, status=200):
     following = follows()
-    created = request.args.get("created") == "1"
     qr = None if following else follow_qr(current_app.config["WZW"]["WECHAT"]["FOLLOW_URL"])
-    return render_template("h5/case_detail.html", case=case, created=created, following=following, follow_qr=qr)
+    return render_template(
+        "h5/case_detail.html",
+        case=case,
+        created=created,
+        rated=rated,
+        following=following,
+        follow_qr=qr,
+        csrf=citizen_csrf_token(),
+        rating_error=rating_error,
+    ), status
+
+
+@bp.post("/cases/<number>/rating")
+@citizen_page
+def rate(number):
+    data = {"rating": request.form.get("rating", ""), "comment": request.form.get("comment", "")}
+    try:
+        client.rate(number[:32], data)
+    except NotFound as exc:
+        return render_template("h5/not_found.html", number=number[:32], message=exc.message), 404
+    except (ValidationError, Conflict) as exc:
+        fields = exc.details.get("fields") or {}
+        message = "请选择满意、基本满意或不满意" if "rating" in fields else (next(iter(fields.values()), exc.message))
+        return _case_page(client.citizen_view(number[:32]), rating_error=message, status=exc.http_status)
+    return redirect(url_for("cases_h5.case_detail", number=number[:32].upper(), rated=1), code=303)
