@@ -20,9 +20,11 @@ FACTS = {
     "kind": "complaint",
     "kind_label": "投诉举报",
     "status": "submitted",
-    "status_label": "已受理",
+    "status_label": "已提交",
     "openid": "o_x",
     "department_id": 2,
+    "department_name": "市生态环境局",
+    "due_on": "2026-12-08",
     "created_at": "2026-11-28T00:00:00+00:00",
     "updated_at": "2026-11-28T00:00:00+00:00",
 }
