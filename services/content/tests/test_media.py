@@ -6,6 +6,7 @@ import uuid
 import pytest
 from PIL import Image
 
+from libs import images
 from libs.auth import Actor
 from libs.errors import Forbidden, NotFound, ValidationError
 from services.content import media
@@ -47,7 +48,7 @@ def test_a_good_image_is_stored_once_with_a_thumbnail(db_session):
     again = media.store_image(db_session, data)
     assert first == again and (first["width"], first["height"]) == (1600, 1200)
     thumb = db_session.get(Media, first["thumb"])
-    assert max(thumb.width, thumb.height) == media.THUMB_SIDE and thumb.content_type == "image/jpeg"
+    assert max(thumb.width, thumb.height) == images.THUMB_SIDE and thumb.content_type == "image/jpeg"
     db_session.rollback()
 
 
@@ -73,7 +74,7 @@ def test_a_png_named_jpg_is_a_png_and_metadata_does_not_survive(db_session):
         (picture("BMP"), "只能上传"),
         (picture("PNG", size=(9000, 10)), "尺寸过大"),
         (bomb(), "尺寸"),
-        (b"\xff" * (media.MAX_BYTES + 1), "不能超过"),
+        (b"\xff" * (images.MAX_BYTES + 1), "不能超过"),
     ],
     ids=["empty", "text", "pdf", "fake-png", "truncated", "svg", "bmp", "too-wide", "bomb", "too-big"],
 )
