@@ -112,6 +112,11 @@ def Phone(label):  # noqa: N802
     return Annotated[str, BeforeValidator(normalize_phone), Field(title=label)]
 
 
+def OptionalPhone(label):  # noqa: N802
+    """A phone number or nothing ("")."""
+    return Annotated[str, BeforeValidator(lambda v: "" if v in (None, "") else normalize_phone(v)), Field(title=label)]
+
+
 def _past_date(value):
     if value in (None, ""):
         return None
@@ -237,6 +242,8 @@ def validate(model: type[BaseModel], data: Any):
         fields = {}
         for error in exc.errors(include_url=False, include_input=False):
             # a check across fields names the field to show it at in its context ("field"), else it is the form's
-            key = ".".join(str(p) for p in error["loc"]) or (error.get("ctx") or {}).get("field") or "_"
-            fields.setdefault(key, _message(error, _field_label(model, error["loc"])))
+            named = (error.get("ctx") or {}).get("field")
+            loc = error["loc"] or ((named,) if named else ())
+            key = ".".join(str(p) for p in loc) or "_"
+            fields.setdefault(key, _message(error, _field_label(model, loc)))
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields}) from None

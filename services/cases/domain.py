@@ -5,17 +5,19 @@ Writes take a UnitOfWork (libs/unit_of_work.py) and never commit: the service's 
 commits the change, its audit row and its events together. Reads take the worker's session.
 """
 
+import base64
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
-from libs import audit
+from libs import audit, images
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import check_request_id, is_id, validate
 from services.cases import calendar, schemas, workflow
-from services.cases.models import Case, CaseNote, ExtensionRequest, Reply, audit_log
+from services.cases.models import Case, CaseFile, CaseNote, CasePhoto, ExtensionRequest, Reply, audit_log
 from services.cases.numbering import next_number
 
 # generous for a person, a wall for a script filling the queue
@@ -26,7 +28,7 @@ def _no_such_department():
     return ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"department_id": "部门不存在"}})
 
 
-def create_case(uow, data, request_id, department_name, service_type=None, deadlines=None):
+def create_case(uow, data, request_id, department_name, service_type=None, deadlines=None, photos=(), channel="h5"):
     """File a case for the citizen acting. Returns (case, created); a repeated request_id returns the first case.
 
     `department_name(id)` answers content's name for a department (None: no such department). Filed from a service
@@ -36,8 +38,38 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
     actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
+    return _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, actor.id)
+
+
+def create_for_citizen(uow, data, request_id, department_name, service_type=None, deadlines=None):
+    """受理中心 enters a case a citizen phoned in or brought to the counter (channel "phone" / "walk_in").
+    No WeChat account is tied to it: the citizen follows it by its number, or is called back on their phone."""
+    uow.require("case.assign")
+    channel = data.get("channel") if isinstance(data, dict) else None
+    if channel not in ("phone", "walk_in"):
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"channel": "请选择来电或现场"}})
+    fields = {k: v for k, v in data.items() if k != "channel"}
+    case, created = _file(uow, fields, request_id, department_name, service_type, deadlines, (), channel, "")
+    if created:  # taken down by the center itself: accepted at once
+        before, case.status, case.accepted_at = case.status, "accepted", case.created_at
+        workflow.record_step(uow.session, case, "accept", before, uow.actor)
+        uow.audit("case.accepted", "case", case.id, detail={"from": before, "to": "accepted", "channel": channel})
+        uow.publish("case_accepted", schemas.facts(case, action="accept", note=""))
+        uow.session.flush()
+        uow.session.refresh(case)
+    return case, created
+
+
+MAX_PHOTOS = 3
+
+
+def _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, openid):
+    actor = uow.actor
     check_request_id(request_id)
     clean = schemas.validate_new_case(data)
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": f"最多上传{MAX_PHOTOS}张照片"}})
+    prepared = [images.prepare(p) for p in photos]  # every photo checked before anything is written
     service = None
     if clean.service_type_id is not None:
         service = service_type(clean.service_type_id) if service_type else None
@@ -55,18 +87,18 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"cases.file:{actor.id}"})
     existing = session.scalar(select(Case).where(Case.request_id == request_id))
     if existing is not None:
-        return _same_submitter(existing, actor), False
+        return _same_submitter(existing, openid), False
     now = datetime.now(UTC)
     recent = session.scalar(
         select(func.count()).where(Case.openid == actor.id, Case.created_at > now - timedelta(hours=1))
     )
-    if recent >= MAX_CASES_PER_HOUR:
+    if openid and recent >= MAX_CASES_PER_HOUR:
         raise RateLimited("too_many_cases", "您提交得太频繁了，请一小时后再试；紧急情况请拨打12345")
     case = Case(
         number=next_number(session, clean.kind),
         kind=clean.kind,
         status="submitted",
-        openid=actor.id,
+        openid=openid,
         request_id=request_id,
         department_id=department_id,
         service_type_id=clean.service_type_id,
@@ -76,8 +108,12 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
         occurred_on=clean.occurred_on,
         contact_name=clean.contact_name,
         contact_phone=clean.contact_phone,
+        anonymous=clean.anonymous,
+        location=clean.location,
+        channel=channel,
         replies=[],  # a new case has none: spares the lazy load when it is returned
         steps=[],
+        photos=[],
         created_at=now,
         updated_at=now,
         department_name=named or "",
@@ -94,16 +130,52 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
         # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
         # the unit of work rolls back everything, the number included
         raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
+    for image, thumb in prepared:
+        for one in (image, thumb):
+            _store_file(session, one, now)
+        session.add(CasePhoto(case_id=case.id, sha256=image.sha256, thumb_sha256=thumb.sha256))
     workflow.record_step(session, case, "file", "", actor)
-    uow.audit("case.filed", "case", case.id, detail={"number": case.number})
+    uow.audit("case.filed", "case", case.id, detail={"number": case.number, "channel": channel})
     uow.publish("case_created", schemas.facts(case))
     session.flush()
     session.refresh(case)
     return case, True
 
 
-def _same_submitter(case, actor):
-    if case.openid != actor.id:
+def _store_file(session, prepared, now):
+    session.execute(
+        pg_insert(CaseFile)
+        .values(
+            sha256=prepared.sha256,
+            content_type=prepared.content_type,
+            data=prepared.data,
+            width=prepared.width,
+            height=prepared.height,
+            size=len(prepared.data),
+            created_at=now,
+        )
+        .on_conflict_do_nothing()
+    )
+
+
+def photo(session, actor, ref, sha256):
+    """A photo of a case, for its filer (ref: the case number) or staff who may read it (ref: the case id)."""
+    if not images.is_sha256(sha256):
+        raise NotFound("photo_not_found", "照片不存在")
+    if actor.kind == "citizen":
+        case = find_by_number(session, ref)
+        if case.openid != actor.id:
+            raise NotFound("photo_not_found", "照片不存在")
+    else:
+        case = staff_case(session, actor, ref, "case.read")
+    if not any(sha256 in (p.sha256, p.thumb_sha256) for p in case.photos):
+        raise NotFound("photo_not_found", "照片不存在")
+    row = session.get(CaseFile, sha256)
+    return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
+
+
+def _same_submitter(case, openid):
+    if case.openid != openid:
         raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试")
     return case
 
@@ -239,6 +311,8 @@ def reveal_contact(uow, case_id, data):
     """The citizen's contact details, for the case's handlers only; every reveal is an audit row."""
     case = staff_case(uow.session, uow.actor, case_id, "case.read_contact")
     clean = validate(schemas.ContactRevealIn, data or {})
+    if case.anonymous:
+        raise Conflict("anonymous", "匿名举报，没有留下联系方式")
     uow.audit("case.contact_viewed", "case", case.id, reason=clean.reason)
     return schemas.Contact.model_validate(case).model_dump(mode="json")
 

@@ -3,6 +3,7 @@ from datetime import date, datetime, time
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     CheckConstraint,
     Date,
     DateTime,
@@ -10,6 +11,7 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     Time,
@@ -63,9 +65,38 @@ class Case(Base):
     rating: Mapped[str] = mapped_column(String(16), default="")
     rating_comment: Mapped[str] = mapped_column(String(500), default="")
     rated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # 匿名: no name or phone was asked or kept; the filer still follows it in WeChat (openid, never shown to staff)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    channel: Mapped[str] = mapped_column(String(16), default="h5")  # h5 | wechat | phone | walk_in | open311
+    location: Mapped[str] = mapped_column(String(200), default="")  # where it happened, as the citizen put it
 
     replies: Mapped[list["Reply"]] = relationship(order_by="Reply.id", lazy="selectin")
     steps: Mapped[list["CaseStep"]] = relationship(order_by="CaseStep.id", lazy="selectin")
+    photos: Mapped[list["CasePhoto"]] = relationship(order_by="CasePhoto.id", lazy="selectin")
+
+
+class CaseFile(Base):
+    """A citizen's photo (or its thumbnail), checked and cleaned by libs/images.py, addressed by its SHA-256.
+    Served only to the filer and to staff who may read the case: unlike content's media, never public."""
+
+    __tablename__ = "case_files"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CasePhoto(Base):
+    __tablename__ = "case_photos"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.cases.id"), index=True)
+    sha256: Mapped[str] = mapped_column(ForeignKey("cases.case_files.sha256"))
+    thumb_sha256: Mapped[str] = mapped_column(ForeignKey("cases.case_files.sha256"))
 
 
 class CaseStep(Base):

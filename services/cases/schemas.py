@@ -4,7 +4,8 @@ kind of reader gets. Built on libs/schemas.py (pydantic)."""
 import re
 from datetime import date, datetime
 
-from pydantic import Field
+from pydantic import Field, model_validator
+from pydantic_core import PydanticCustomError
 
 from libs.schemas import (
     MAX_BIGINT,
@@ -14,8 +15,8 @@ from libs.schemas import (
     Input,
     OptionalChoice,
     OptionalId,
+    OptionalPhone,
     PastDate,
-    Phone,
     Text,
     View,
     validate,
@@ -47,11 +48,28 @@ class NewCase(Input):
     kind: Choice("类型", *KINDS)
     accused: Text("被投诉对象", 100, min_len=0) = ""
     content: Text("内容", 2000, min_len=10)
+    # 实名 (the default) needs a phone to be reached on; 匿名 asks for none and keeps none
+    anonymous: bool = Field(False, title="匿名")
     contact_name: Text("联系人", 32, min_len=0) = ""
-    contact_phone: Phone("联系电话")
+    contact_phone: OptionalPhone("联系电话") = ""
     department_id: OptionalId("部门", MAX_INT) = None
     service_type_id: OptionalId("服务事项", MAX_INT) = None
     occurred_on: PastDate("发生日期") = None
+    location: Text("地点", 200, min_len=0) = ""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _anonymous_keeps_nothing(cls, data):
+        # whatever was sent with an anonymous report, nothing identifying is kept (pydantic's own truthy words)
+        if isinstance(data, dict) and str(data.get("anonymous")).strip().lower() in ("true", "1", "on", "yes"):
+            return {**data, "contact_name": "", "contact_phone": ""}
+        return data
+
+    @model_validator(mode="after")
+    def _named_needs_a_phone(self):
+        if not self.anonymous and not self.contact_phone:
+            raise PydanticCustomError("missing", "phone required", {"field": "contact_phone"})
+        return self
 
 
 class NewComplaint(NewCase):
@@ -167,6 +185,11 @@ class PublicCase(View):
     updated_at: datetime
 
 
+class Photo(View):
+    sha256: str
+    thumb: str
+
+
 class OwnerReply(View):
     body: str
     department_name: str  # which office answered
@@ -224,6 +247,9 @@ class OwnerCase(PublicCase):
     replies: list[OwnerReply]
     department_name: str
     due_on: date | None
+    location: str
+    anonymous: bool
+    photos: list[Photo]
     steps: list[PublicStep]
     rating: str
     rating_comment: str
@@ -257,7 +283,11 @@ class StaffCase(PublicCase):
     content: str
     occurred_on: date | None
     replies: list[StaffReply]
-    contact_available: bool  # this staff member may reveal the contact details
+    contact_available: bool  # this staff member may reveal the contact details (never for an anonymous report)
+    anonymous: bool
+    channel: str
+    location: str
+    photos: list[Photo]
     department_name: str
     handler_name: str
     due_on: date | None
@@ -335,7 +365,11 @@ def _fields(case, *names):
 
 PUBLIC = ("number", "kind", "status", "created_at", "updated_at")
 DETAIL = (*PUBLIC, "id", "department_id", "service_type_id", "service_type_name", "accused", "content", "occurred_on")
-WORKFLOW = ("department_name", "due_on", "rating", "rating_comment")
+WORKFLOW = ("department_name", "due_on", "rating", "rating_comment", "location", "anonymous")
+
+
+def _photos(case):
+    return [Photo(sha256=p.sha256, thumb=p.thumb_sha256) for p in case.photos]
 
 
 def public_view(case):
@@ -367,6 +401,7 @@ def owner_view(case, **extra):
         **_fields(case, *DETAIL, *WORKFLOW),
         **_labels(case),
         replies=replies,
+        photos=_photos(case),
         steps=_citizen_steps(case),
         can_rate=can_rate(case),
         **extra,
@@ -390,10 +425,11 @@ def staff_view(case, contact_available, actions=(), notes=(), extensions=(), fla
     ]
     model = StaffCaseChange if "changed" in extra else StaffCase
     return model(
-        **_fields(case, *DETAIL, *WORKFLOW, "handler_name", "merged_into", "reopen_count"),
+        **_fields(case, *DETAIL, *WORKFLOW, "handler_name", "merged_into", "reopen_count", "channel"),
         **_labels(case),
         replies=replies,
-        contact_available=contact_available,
+        photos=_photos(case),
+        contact_available=contact_available and not case.anonymous,
         due_soon=flags[0],
         overdue=flags[1],
         escalated=case.escalated_at is not None,

@@ -1,0 +1,110 @@
+"""Intake: 实名 and 匿名 reports, photos, suggestions, cases staff take down from a phone call or at the counter."""
+
+import base64
+import io
+import uuid
+
+import pytest
+from PIL import Image
+from sqlalchemy import select
+
+from libs.auth import Actor
+from libs.errors import Conflict, Forbidden, NotFound, ValidationError
+from services.cases.models import Case, CaseFile, outbox
+from services.cases.tests.conftest import STAFF
+from services.cases.tests.test_cases import complaint
+
+
+def picture(fmt="JPEG", size=(640, 480)):
+    out = io.BytesIO()
+    image = Image.new("RGB", size, (120, 60, 30))
+    exif = Image.Exif()
+    exif[0x8825] = {2: (39.0, 54.0, 0.0)}  # a GPS position a phone would write
+    image.save(out, fmt, exif=exif) if fmt == "JPEG" else image.save(out, fmt)
+    return base64.b64encode(out.getvalue()).decode()
+
+
+def test_an_anonymous_report_keeps_no_identity_and_shows_none(as_, db_session):
+    citizen = Actor.citizen(f"o_anon_{uuid.uuid4().hex[:8]}")
+    data = complaint(anonymous=True, contact_name="不该留下", contact_phone="13900000000", department_id=2)
+    filed = as_(citizen).create_case(data, uuid.uuid4().hex)
+    row = db_session.scalar(select(Case).where(Case.number == filed["number"]))
+    assert (row.anonymous, row.contact_name, row.contact_phone) == (True, "", "")
+    staff = as_(STAFF["handler_own"])
+    detail = staff.get_case(filed["id"])
+    assert detail["anonymous"] and detail["contact_available"] is False
+    with pytest.raises(Conflict) as refused:
+        staff.reveal_contact(filed["id"])
+    assert "匿名" in refused.value.message
+    staged = [
+        r.payload["data"]
+        for r in db_session.execute(select(outbox))
+        if r.payload["data"].get("number") == filed["number"]
+    ]
+    assert staged and all("13900000000" not in str(d) and "不该留下" not in str(d) for d in staged)
+    # the filer still sees their case and gets its updates (by openid, which no staff view carries)
+    assert as_(citizen).citizen_view(filed["number"])["anonymous"] is True
+    assert "openid" not in detail
+
+
+def test_a_named_report_needs_a_phone(as_):
+    with pytest.raises(ValidationError) as refused:
+        as_(Actor.citizen("o_named")).create_case(complaint(contact_phone=""), uuid.uuid4().hex)
+    assert refused.value.details["fields"] == {"contact_phone": "请填写联系电话"}
+
+
+def test_photos_are_checked_cleaned_and_shown_only_to_who_may_see_the_case(as_, db_session):
+    citizen = Actor.citizen(f"o_photo_{uuid.uuid4().hex[:8]}")
+    filed = as_(citizen).create_case(
+        complaint(location="解放路88号门口"), uuid.uuid4().hex, [picture(), picture("PNG")]
+    )
+    assert filed["location"] == "解放路88号门口" and len(filed["photos"]) == 2
+    first = filed["photos"][0]
+    stored = db_session.get(CaseFile, first["sha256"])
+    assert (
+        stored.content_type == "image/jpeg"
+        and b"GPS" not in stored.data
+        and 39 not in Image.open(io.BytesIO(stored.data)).getexif().get_ifd(0x8825)
+    )
+    got = as_(citizen).case_photo(filed["number"], first["thumb"])
+    assert got["content_type"] == "image/jpeg" and base64.b64decode(got["data"])[:2] == b"\xff\xd8"
+    assert as_(STAFF["handler_own"]).case_photo(filed["id"], first["sha256"])["content_type"] == "image/jpeg"
+    with pytest.raises(NotFound):
+        as_(STAFF["handler_other"]).case_photo(filed["id"], first["sha256"])
+    with pytest.raises(NotFound):
+        as_(Actor.citizen("o_stranger")).case_photo(filed["number"], first["sha256"])
+    with pytest.raises(NotFound):
+        as_(citizen).case_photo(filed["number"], "0" * 64)
+
+    for photos, reason in (
+        ([base64.b64encode(b"just text").decode()], "无法识别"),
+        (["not base64!!"], "请选择"),
+        ([picture()] * 4, "最多上传3张"),
+    ):
+        with pytest.raises(ValidationError) as refused:
+            as_(citizen).create_case(complaint(), uuid.uuid4().hex, photos)
+        assert reason in refused.value.details["fields"]["file"]
+
+
+def test_suggestions_and_inquiries_need_no_accused_party(as_):
+    citizen = Actor.citizen(f"o_sugg_{uuid.uuid4().hex[:8]}")
+    suggestion = as_(citizen).create_case(
+        complaint(kind="suggestion", accused="", content="建议在市民中心增设周末延时服务窗口，方便上班族办事。"),
+        uuid.uuid4().hex,
+    )
+    assert suggestion["number"].startswith("JY") and suggestion["kind_label"] == "建议献策"
+
+
+def test_the_center_takes_down_a_phone_call(as_, db_session):
+    dispatcher = as_(STAFF["dispatcher"])
+    data = complaint(channel="phone", contact_name="李阿姨", contact_phone="0571-88886666", department_id=None)
+    taken = dispatcher.create_case_for_citizen(data, uuid.uuid4().hex)
+    assert (taken["status"], taken["channel"], taken["contact_available"]) == ("accepted", "phone", True)
+    assert [s["action"] for s in taken["steps"]] == ["file", "accept"]
+    assert dispatcher.reveal_contact(taken["id"])["contact_phone"] == "057188886666"
+    row = db_session.scalar(select(Case).where(Case.id == taken["id"]))
+    assert row.openid == ""  # no WeChat account: followed by its number
+    with pytest.raises(ValidationError):
+        dispatcher.create_case_for_citizen(complaint(channel="fax"), uuid.uuid4().hex)
+    with pytest.raises(Forbidden):
+        as_(STAFF["handler_own"]).create_case_for_citizen(complaint(channel="walk_in"), uuid.uuid4().hex)
