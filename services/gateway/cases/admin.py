@@ -3,9 +3,10 @@
 Forms post, then redirect back to the case with what to say (core/notices.py): reloading never re-posts.
 """
 
+import base64
 import uuid
 
-from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can, holds
@@ -211,4 +212,47 @@ def extension_decision(case_id, extension_id):
         case_id,
         lambda: client.decide_extension(case_id, extension_id, approve),
         "已批准延期" if approve else "已驳回延期申请",
+    )
+
+
+@bp.get("/cases/<id:case_id>/photos/<sha>")
+@staff_page
+def photo(case_id, sha):
+    """A photo of a case the staff member may read (never cached outside their browser)."""
+    found = client.photo(case_id, sha[:64])
+    response = make_response(base64.b64decode(found["data"]))
+    response.headers["Content-Type"] = found["content_type"]
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/cases/new")
+@staff_page
+def new_case():
+    """受理中心 takes down a case from a phone call or at the counter."""
+    notice = notices.shown()
+    return render_template(
+        "admin/case_new.html",
+        departments=department_names(),
+        kinds=KIND_LABELS,
+        form=notice.get("form") or {"kind": "complaint", "channel": "phone"},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        request_id=(notice.get("form") or {}).get("request_id") or uuid.uuid4().hex,
+    )
+
+
+@bp.post("/cases/new")
+@staff_page
+def new_case_save():
+    fields = ("kind", "channel", "accused", "content", "location", "contact_name", "contact_phone", "department_id")
+    form = {k: request.form.get(k, "") for k in fields} | {"request_id": request.form.get("request_id", "")}
+    data = {k: v for k, v in form.items() if k != "request_id"} | {"anonymous": request.form.get("anonymous") == "1"}
+
+    def back(result):
+        return url_for("cases_admin.case_detail", case_id=result["id"]) if result else url_for("cases_admin.new_case")
+
+    return notices.after_post(
+        lambda: client.file_for_citizen(data, form["request_id"]), back, form, "已登记并受理，可在下方派单"
     )

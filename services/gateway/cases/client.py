@@ -1,11 +1,22 @@
 """The gateway's one door to the cases service: every page and API route of the cases feature goes through it.
 Each call carries the request's actor (core/rpc.py); cases validates the input and checks permissions."""
 
+import base64
+
 from services.gateway.core.rpc import call
 
 
-def file_case(data, request_id):
-    return call("cases", "create_case", data, request_id)
+def file_case(data, request_id, photos=()):
+    encoded = [base64.b64encode(p).decode() for p in photos]
+    return call("cases", "create_case", data, request_id, encoded)
+
+
+def file_for_citizen(data, request_id):
+    return call("cases", "create_case_for_citizen", data, request_id)
+
+
+def photo(ref, sha256):
+    return call("cases", "case_photo", ref, sha256)
 
 
 def citizen_view(number):

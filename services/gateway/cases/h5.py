@@ -1,10 +1,11 @@
 """/h5 for cases: the citizen's complaint form, their cases, and one case (WeUI, inside WeChat)."""
 
+import base64
 import functools
 import uuid
 
 import segno
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
@@ -16,7 +17,19 @@ from services.gateway.messaging.client import follows
 
 bp = Blueprint("cases_h5", __name__, url_prefix="/h5")
 CONTENT_MAX = 2000
-FORM_FIELDS = ("accused", "content", "contact_name", "contact_phone", "department_id", "service_type_id", "occurred_on")
+FORM_FIELDS = (
+    "accused",
+    "content",
+    "contact_name",
+    "contact_phone",
+    "department_id",
+    "service_type_id",
+    "occurred_on",
+    "location",
+    "anonymous",
+)
+PHOTO_LIMIT = 9 * 1024 * 1024  # cases refuses above 8 MB a photo with the reason; this only bounds what is read
+MAX_PHOTOS = 3
 
 
 @functools.lru_cache(maxsize=4)
@@ -58,6 +71,18 @@ KINDS = {
         "form": "cases_h5.inquiry_form",
         "post": "cases_h5.inquiry_submit",
     },
+    "suggestion": {
+        "label": "建议献策",
+        "noun": "建议",
+        "form": "cases_h5.suggestion_form",
+        "post": "cases_h5.suggestion_submit",
+    },
+}
+# what each kind asks beyond the content and the contact (an inquiry or a suggestion accuses no one)
+KIND_FIELDS = {
+    "complaint": FORM_FIELDS,
+    "inquiry": tuple(f for f in FORM_FIELDS if f not in ("accused", "occurred_on", "location", "anonymous")),
+    "suggestion": tuple(f for f in FORM_FIELDS if f not in ("accused", "occurred_on", "location", "anonymous")),
 }
 
 
@@ -83,15 +108,19 @@ def _new(kind):
     return _form({"service_type_id": service} if wanted else {}, {}, uuid.uuid4().hex, kind=kind)
 
 
+def _photos():
+    """Up to MAX_PHOTOS uploaded photos as bytes (the complaint form's; cases checks what they are)."""
+    files = [f for f in request.files.getlist("photos") if f and f.filename][: MAX_PHOTOS + 1]
+    return [f.read(PHOTO_LIMIT + 1) for f in files]
+
+
 def _submit(kind):
     form = request.form.to_dict()
-    fields = (
-        FORM_FIELDS if kind == "complaint" else tuple(f for f in FORM_FIELDS if f not in ("accused", "occurred_on"))
-    )
-    data = {k: form.get(k, "") for k in fields} | {"kind": kind}
+    data = {k: form.get(k, "") for k in KIND_FIELDS[kind]} | {"kind": kind}
+    data["anonymous"] = form.get("anonymous") == "1"
     request_id = form.get("request_id", "")
     try:
-        case = client.file_case(data, request_id)
+        case = client.file_case(data, request_id, _photos() if kind == "complaint" else [])
     except (ValidationError, RateLimited) as exc:
         # the form comes back with its reasons and everything the citizen typed
         errors = exc.details.get("fields") or {"_": exc.message}
@@ -114,10 +143,54 @@ def complaint_form():
     return _new("complaint")
 
 
+def allows_photos(view):
+    """Before anything reads the form (the CSRF check does): this route takes photos' size of body."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = PHOTO_LIMIT * MAX_PHOTOS + 64 * 1024
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/complaints")
+@allows_photos
 @citizen_page
 def complaint_submit():
     return _submit("complaint")
+
+
+@bp.get("/suggestions/new")
+@citizen_page
+def suggestion_form():
+    return _new("suggestion")
+
+
+@bp.post("/suggestions")
+@citizen_page
+def suggestion_submit():
+    return _submit("suggestion")
+
+
+@bp.get("/suggestions")
+def suggestions_get():
+    return redirect(url_for("cases_h5.suggestion_form"))
+
+
+@bp.get("/cases/<number>/photos/<sha>")
+@citizen_page
+def photo(number, sha):
+    """A photo of the citizen's own case: private (not cacheable by anyone in between)."""
+    try:
+        found = client.photo(number[:32], sha[:64])
+    except NotFound:
+        return render_template("h5/not_found.html", number=number[:32], message="照片不存在"), 404
+    response = make_response(base64.b64decode(found["data"]))
+    response.headers["Content-Type"] = found["content_type"]
+    response.headers["Cache-Control"] = "private, max-age=3600"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.get("/inquiries/new")

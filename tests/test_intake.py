@@ -1,0 +1,105 @@
+"""Intake through the gateway: a complaint with photos, anonymous; a suggestion; a phone call taken down."""
+
+import io
+import re
+import uuid
+
+import requests
+from PIL import Image
+
+from tests.test_slice import complaint, h5_login
+
+NUMBER = re.compile(r"(TS|ZX|JY)\d{12}")
+
+
+def jpeg(colour=(200, 30, 30)):
+    out = io.BytesIO()
+    Image.new("RGB", (800, 600), colour).save(out, "JPEG")
+    return out.getvalue()
+
+
+def test_an_anonymous_complaint_with_photos_from_the_phone(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    form = complaint(request_id, anonymous="1", contact_name="", contact_phone="", location="解放路88号")
+    files = [("photos", ("a.jpg", jpeg(), "image/jpeg")), ("photos", ("b.jpg", jpeg((0, 90, 200)), "image/jpeg"))]
+    done = http.post(
+        f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **form}, files=files, allow_redirects=False
+    )
+    assert done.status_code == 303, done.text[:300]
+    number = NUMBER.search(done.headers["Location"]).group(0)
+    page = http.get(system.gateway + done.headers["Location"]).text
+    assert "解放路88号" in page and "匿名" in page
+    photos = re.findall(rf"/h5/cases/{number}/photos/([0-9a-f]{{64}})", page)
+    assert len(photos) == 4  # two photos, each with its thumbnail
+    got = http.get(f"{system.gateway}/h5/cases/{number}/photos/{photos[0]}")
+    assert got.status_code == 200 and got.headers["Content-Type"] == "image/jpeg"
+    assert "private" in got.headers["Cache-Control"]
+    stranger, _ = h5_login(system, f"o_stranger_{uuid.uuid4().hex[:6]}")
+    assert stranger.get(f"{system.gateway}/h5/cases/{number}/photos/{photos[0]}").status_code == 404
+
+    case_id = system.sql("SELECT id FROM cases.cases WHERE number = :n", n=number)[0].id
+    staff = system.staff_session("huanbao")  # the form chose 环保 (department 2)
+    detail = staff.get(f"{system.gateway}/api/v1/cases/{case_id}").json()
+    assert detail["anonymous"] and not detail["contact_available"] and len(detail["photos"]) == 2
+    refused = staff.post(f"{system.gateway}/api/v1/cases/{case_id}/contact", json={})
+    assert refused.status_code == 409 and "匿名" in refused.json()["error"]["message"]
+    other = system.staff_session("shichang")
+    assert other.get(f"{system.gateway}/api/v1/cases/{case_id}").status_code == 404
+    row = system.sql("SELECT contact_name, contact_phone, anonymous FROM cases.cases WHERE id = :i", i=case_id)[0]
+    assert (row.contact_name, row.contact_phone, row.anonymous) == ("", "", True)
+    # nothing of the filer in the events either (they carry the openid, which only messaging uses)
+    events = system.sql("SELECT payload::text AS p FROM cases.outbox WHERE payload::text LIKE :n", n=f"%{number}%")
+    assert events and all("13800138000" not in e.p and "张先生" not in e.p for e in events)
+
+
+def test_a_bad_photo_is_refused_with_the_reason_and_the_text_kept(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    files = [("photos", ("fake.jpg", b"this is not a picture", "image/jpeg"))]
+    refused = http.post(
+        f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **complaint(request_id)}, files=files
+    )
+    assert refused.status_code == 400 and 'data-field="file"' in refused.text and "无法识别" in refused.text
+    assert "城东某某烧烤店" in refused.text
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 0
+
+
+def test_a_suggestion_from_the_home_page(system):
+    assert "/h5/suggestions/new" in requests.get(f"{system.gateway}/h5/").text
+    citizen = system.citizen()
+    http, _ = h5_login(system, citizen.openid)
+    form = http.get(f"{system.gateway}/h5/suggestions/new").text
+    assert "建议献策" in form and 'name="accused"' not in form and 'name="photos"' not in form
+    request_id = re.search(r'name="request_id" value="(\w+)"', form).group(1)
+    data = {"csrf": http.csrf, "request_id": request_id, "content": "建议延长市民中心周六的办理时间到下午五点。"}
+    done = http.post(
+        f"{system.gateway}/h5/suggestions", data=data | {"contact_phone": "13700001111"}, allow_redirects=False
+    )
+    assert done.status_code == 303 and "/h5/cases/JY" in done.headers["Location"]
+
+
+def test_the_center_registers_a_phone_call(system):
+    http = requests.Session()
+    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    page = http.get(f"{system.gateway}/admin/cases/new")
+    assert page.status_code == 200
+    csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
+    request_id = re.search(r'name="request_id" value="(\w+)"', page.text).group(1)
+    form = {"csrf": csrf, "request_id": request_id, "channel": "phone", "kind": "complaint", "accused": "某建筑工地"}
+    form |= {"content": "工地夜间施工噪音扰民，已持续一周。", "contact_name": "王先生", "contact_phone": "1380000"}
+    refused = http.post(f"{system.gateway}/admin/cases/new", data=form)
+    assert 'data-field="contact_phone"' in refused.text and "某建筑工地" in refused.text
+    saved = http.post(f"{system.gateway}/admin/cases/new", data=form | {"contact_phone": "13800001234"})
+    assert saved.status_code == 200 and "已登记并受理" in saved.text and "来电" in saved.text
+    assert "已受理" in saved.text
+    again = http.post(f"{system.gateway}/admin/cases/new", data=form | {"contact_phone": "13800001234"})
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 1 and again.status_code == 200
+    handler = requests.Session()
+    handler.post(f"{system.gateway}/admin/login", data={"username": "huanbao", "password": "demo12345"})
+    own = handler.get(f"{system.gateway}/admin/cases/new").text
+    token = re.search(r'name="csrf" value="(\w+)"', own).group(1)
+    denied = handler.post(
+        f"{system.gateway}/admin/cases/new", data=form | {"csrf": token, "request_id": uuid.uuid4().hex}
+    )
+    assert "没有权限" in denied.text  # taking down cases is the center's
