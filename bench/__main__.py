@@ -129,6 +129,8 @@ def main():
                     "content": f"基准测试投诉内容，第{i}条，用于测量提交吞吐量。",
                     "contact_phone": "13800000000",
                     "department_id": "2",
+                    # every bench complaint is alike: past the duplicate hints, as a citizen pressing 仍然提交
+                    "confirm_duplicate": "1",
                 },
                 allow_redirects=False,
             )

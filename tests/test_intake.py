@@ -22,6 +22,7 @@ def test_an_anonymous_complaint_with_photos_from_the_phone(system):
     citizen = system.citizen()
     http, request_id = h5_login(system, citizen.openid)
     form = complaint(request_id, anonymous="1", contact_name="", contact_phone="", location="解放路88号")
+    form["confirm_duplicate"] = "1"  # the same text as other tests' complaints: past the hints
     files = [("photos", ("a.jpg", jpeg(), "image/jpeg")), ("photos", ("b.jpg", jpeg((0, 90, 200)), "image/jpeg"))]
     done = http.post(
         f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **form}, files=files, allow_redirects=False
@@ -58,7 +59,9 @@ def test_a_bad_photo_is_refused_with_the_reason_and_the_text_kept(system):
     http, request_id = h5_login(system, citizen.openid)
     files = [("photos", ("fake.jpg", b"this is not a picture", "image/jpeg"))]
     refused = http.post(
-        f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **complaint(request_id)}, files=files
+        f"{system.gateway}/h5/complaints",
+        data={"csrf": http.csrf, "confirm_duplicate": "1", **complaint(request_id)},
+        files=files,
     )
     assert refused.status_code == 400 and 'data-field="file"' in refused.text and "无法识别" in refused.text
     assert "城东某某烧烤店" in refused.text
@@ -103,3 +106,21 @@ def test_the_center_registers_a_phone_call(system):
         f"{system.gateway}/admin/cases/new", data=form | {"csrf": token, "request_id": uuid.uuid4().hex}
     )
     assert "没有权限" in denied.text  # taking down cases is the center's
+
+
+def test_the_form_shows_duplicate_hints_before_filing(system):
+    from tests.test_slice import submit
+
+    text = f"和平小区{uuid.uuid4().hex[:4]}号楼下水道堵塞污水外溢，已经一个星期了，气味很大。"
+    first, request_id = h5_login(system, system.citizen().openid)
+    assert submit(system, first, complaint(request_id, content=text), confirm=False).status_code == 303
+    again_id = re.search(r'name="request_id" value="(\w+)"', first.get(f"{system.gateway}/h5/complaints/new").text)
+    shown = submit(system, first, complaint(again_id.group(1), content=text), confirm=False)
+    assert shown.status_code == 200 and 'id="duplicates"' in shown.text and "您已提交过类似" in shown.text
+    other, other_id = h5_login(system, system.citizen().openid)
+    hinted = submit(system, other, complaint(other_id, content=text), confirm=False)
+    assert "已有 1 件相似的诉求正在办理中" in hinted.text and "仍然提交" in hinted.text
+    assert text not in hinted.text.replace(f">{text}</textarea>", "")  # the other filing's text is not shown
+    assert system.count("cases.cases", "request_id = :r", r=other_id) == 0
+    filed = submit(system, other, complaint(other_id, content=text), confirm=True)
+    assert filed.status_code == 303

@@ -35,9 +35,13 @@ def complaint(request_id, **over):
     return data
 
 
-def submit(system, http, data):
-    """Post the form as the page would (with the CSRF token h5_login found on it)."""
-    return http.post(f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **data}, allow_redirects=False)
+def submit(system, http, data, confirm=True):
+    """Post the form as the page would (with the CSRF token h5_login found on it). Many tests file the same
+    complaint: `confirm` is the citizen pressing 仍然提交 past the duplicate hints (tests/test_intake.py)."""
+    extra = {"confirm_duplicate": "1"} if confirm else {}
+    return http.post(
+        f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **extra, **data}, allow_redirects=False
+    )
 
 
 def test_complaint_from_form_to_reply_in_wechat(system):

@@ -16,7 +16,7 @@ from libs import audit, images
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import check_request_id, is_id, validate
-from services.cases import calendar, schemas, workflow
+from services.cases import calendar, duplicates, schemas, workflow
 from services.cases.models import Case, CaseFile, CaseNote, CasePhoto, ExtensionRequest, Reply, audit_log
 from services.cases.numbering import next_number
 
@@ -303,6 +303,9 @@ def staff_case_view(session, actor, case, **extra):
         notes=notes,
         extensions=extensions,
         flags=workflow.flags(case, calendar.load(session, today), today),
+        duplicates=[d for d in duplicates.for_staff(session, case) if can(actor, "case.read", d["department_id"])]
+        if case.status in schemas.OPEN_STATUSES
+        else [],
         **extra,
     )
 

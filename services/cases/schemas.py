@@ -133,6 +133,14 @@ class DeadlineOverrideIn(Input):
     working_days: int = Field(ge=1, le=60, title="办理时限（工作日）")
 
 
+class DuplicateQuery(Input):
+    kind: Choice("类型", *KINDS)
+    content: Text("内容", 2000, min_len=0) = ""
+    accused: Text("被投诉对象", 100, min_len=0) = ""
+    department_id: OptionalId("部门", MAX_INT) = None
+    service_type_id: OptionalId("服务事项", MAX_INT) = None
+
+
 class ReplyTemplateIn(Input):
     kind: OptionalChoice("类型", *KINDS) = None
     service_type_id: OptionalId("服务事项", MAX_INT) = None
@@ -299,6 +307,7 @@ class StaffCase(PublicCase):
     rating: str
     rating_comment: str
     actions: list[str]  # what this staff member may do now
+    duplicates: list["DuplicateHint"]  # open cases like this one the staff member may read (merge candidates)
     steps: list[StaffStep]
     notes: list[StaffNote]
     extensions: list[Extension]
@@ -319,6 +328,10 @@ class CaseSummary(PublicCase):
     due_soon: bool
     overdue: bool
     escalated: bool
+
+
+class DuplicateHint(CaseSummary):
+    score: float  # 0..1: how much of the shorter text's character pairs the two share
 
 
 class CasePage(View):
@@ -408,7 +421,9 @@ def owner_view(case, **extra):
     ).model_dump(mode="json")
 
 
-def staff_view(case, contact_available, actions=(), notes=(), extensions=(), flags=(False, False), **extra):
+def staff_view(
+    case, contact_available, actions=(), notes=(), extensions=(), flags=(False, False), duplicates=(), **extra
+):
     replies = [StaffReply.model_validate(r) for r in case.replies]
     steps = [
         StaffStep(
@@ -434,6 +449,7 @@ def staff_view(case, contact_available, actions=(), notes=(), extensions=(), fla
         overdue=flags[1],
         escalated=case.escalated_at is not None,
         actions=list(actions),
+        duplicates=list(duplicates),
         steps=steps,
         notes=[StaffNote.model_validate(n) for n in notes],
         extensions=[Extension.model_validate(e) for e in extensions],

@@ -12,9 +12,10 @@ from datetime import date
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
+from libs import errors
 from libs.errors import NotFound
 from libs.service import PublishesEvents, ServiceBase, rpc
-from services.cases import appointments, domain, events, schemas, workflow
+from services.cases import appointments, domain, duplicates, events, schemas, workflow
 from services.cases.departments import KnownDepartments
 from services.cases.models import audit_log, outbox
 
@@ -51,6 +52,13 @@ class CasesService(PublishesEvents, ServiceBase):
                 uow, data, request_id, self._department_name, self._service_type, self._deadlines(), photos
             )
             return schemas.owner_view(case, created=created)
+
+    @rpc
+    def similar_cases(self, data, request_id=None):
+        """Before filing: the citizen's own similar open cases, and how many others are like it."""
+        if self.actor.kind != "citizen":
+            raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
+        return duplicates.for_citizen(self.db, self.actor, data, request_id)
 
     @rpc
     def create_case_for_citizen(self, data, request_id):

@@ -108,3 +108,26 @@ def test_the_center_takes_down_a_phone_call(as_, db_session):
         dispatcher.create_case_for_citizen(complaint(channel="fax"), uuid.uuid4().hex)
     with pytest.raises(Forbidden):
         as_(STAFF["handler_own"]).create_case_for_citizen(complaint(channel="walk_in"), uuid.uuid4().hex)
+
+
+def test_duplicate_hints_for_the_filer_and_the_desk(as_):
+    first_citizen = Actor.citizen(f"o_dup_{uuid.uuid4().hex[:8]}")
+    text = "菜市场门口垃圾桶满溢三天没人清运，臭气熏天，影响附近居民。"
+    first = as_(first_citizen).create_case(complaint(accused="东门菜市场", content=text), uuid.uuid4().hex)
+    other = Actor.citizen(f"o_dup_{uuid.uuid4().hex[:8]}")
+    probe = {
+        "kind": "complaint",
+        "accused": "东门菜市场",
+        "content": "东门菜市场垃圾桶满溢没人清运，臭气熏天",
+        "department_id": 2,
+    }
+    seen_by_other = as_(other).similar_cases(probe)
+    assert seen_by_other["own"] == [] and seen_by_other["others"] >= 1  # someone else's case: counted, not shown
+    seen_by_filer = as_(first_citizen).similar_cases(probe)
+    assert first["number"] in [c["number"] for c in seen_by_filer["own"]]
+    assert as_(other).similar_cases(probe | {"content": "路灯坏了很久了，晚上一片漆黑", "accused": ""})["others"] == 0
+    second = as_(other).create_case(complaint(accused="东门菜市场", content=probe["content"]), uuid.uuid4().hex)
+    hints = as_(STAFF["handler_own"]).get_case(second["id"])["duplicates"]
+    assert first["number"] in [h["number"] for h in hints] and all(h["score"] >= 0.3 for h in hints)
+    with pytest.raises(Forbidden):
+        as_(STAFF["dispatcher"]).similar_cases(probe)

@@ -85,3 +85,7 @@ def reply_templates(case_id=None):
 
 def save_reply_template(template_id, data):
     return call("cases", "save_reply_template", template_id, data)
+
+
+def similar(data, request_id=None):
+    return call("cases", "similar_cases", data, request_id)

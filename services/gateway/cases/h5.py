@@ -86,9 +86,19 @@ KIND_FIELDS = {
 }
 
 
-def _form(form, errors, request_id, status=200, kind="complaint"):
+def _similar(data, request_id):
+    """The duplicate hints, or None when cases cannot answer now (filing goes on without them)."""
+    probe = {k: data.get(k, "") for k in ("kind", "content", "accused", "department_id", "service_type_id")}
+    try:
+        return client.similar(probe, request_id)
+    except (ValidationError, RpcTimeout, UnknownService, DeadlineExceeded):
+        return None
+
+
+def _form(form, errors, request_id, status=200, kind="complaint", duplicates=None):
     return render_template(
         "h5/complaint_form.html",
+        duplicates=duplicates,
         kind=kind,
         labels=KINDS[kind],
         form=form,
@@ -119,8 +129,14 @@ def _submit(kind):
     data = {k: form.get(k, "") for k in KIND_FIELDS[kind]} | {"kind": kind}
     data["anonymous"] = form.get("anonymous") == "1"
     request_id = form.get("request_id", "")
+    photos = _photos() if kind == "complaint" else []
+    if form.get("confirm_duplicate") != "1" and len(data.get("content", "").strip()) >= 10:
+        hints = _similar(data, request_id)
+        if hints and (hints["own"] or hints["others"]):
+            # shown before filing: the citizen may already have filed it, or others have; they choose
+            return _form(form, {}, request_id, 200, kind, duplicates=hints)
     try:
-        case = client.file_case(data, request_id, _photos() if kind == "complaint" else [])
+        case = client.file_case(data, request_id, photos)
     except (ValidationError, RateLimited) as exc:
         # the form comes back with its reasons and everything the citizen typed
         errors = exc.details.get("fields") or {"_": exc.message}
