@@ -309,11 +309,18 @@ def test_a_complaint_filed_from_a_service_page(system):
     http, request_id = h5_login(system, citizen.openid)
     form = http.get(f"{system.gateway}/h5/complaints/new", params={"service_type_id": labour["id"]}).text
     assert 'id="about-service"' in form and "劳动仲裁" in form
-    resp = submit(system, http, complaint(request_id, department_id="", service_type_id=str(labour["id"])))
+    assert 'name="answers.dispute_type"' in form and 'name="answers.employer_name"' in form
+    answers = {
+        "answers.dispute_type": "wages",
+        "answers.employer_name": "某某制造公司",
+        "answers.facts": "拖欠三个月工资",
+    }
+    filed = complaint(request_id, department_id="", service_type_id=str(labour["id"])) | answers
+    resp = submit(system, http, filed)
     assert resp.status_code == 303
     row = system.sql("SELECT department_id, service_type_name FROM cases.cases WHERE request_id = :r", r=request_id)[0]
     assert (row.department_id, row.service_type_name) == (labour["department_id"], "劳动仲裁")
-    bad = submit(system, http, complaint(uuid.uuid4().hex, service_type_id="999999"))
+    bad = submit(system, http, complaint(uuid.uuid4().hex, service_type_id="999999") | answers)
     assert bad.status_code == 400
 
 
@@ -354,8 +361,16 @@ def test_an_inquiry_asked_from_a_service_page(system):
         content="请问领取失业保险金需要先办理失业登记吗？在哪里办？",
     )
     data.pop("accused")
+    # the service's own questions are on the form, and checked
+    assert 'name="answers.subsidy_type"' in form and 'name="answers.separation_date"' in form
+    unanswered = http.post(f"{system.gateway}/h5/inquiries", data={"csrf": http.csrf, **data})
+    assert unanswered.status_code == 400 and 'data-field="answers.subsidy_type"' in unanswered.text
+    assert "请填写补贴类型" in unanswered.text and "请问领取失业保险金" in unanswered.text
+    data |= {"answers.subsidy_type": "unemployment_benefit", "answers.separation_date": "2026-10-31"}
     resp = http.post(f"{system.gateway}/h5/inquiries", data={"csrf": http.csrf, **data}, allow_redirects=False)
     assert resp.status_code == 303 and re.search(r"ZX\d{12}", resp.headers["Location"])
+    page = http.get(system.gateway + resp.headers["Location"]).text
+    assert "失业保险金" in page and "2026-10-31" in page  # the answers shown back, as options' names
     row = system.sql("SELECT kind, department_id FROM cases.cases WHERE request_id = :r", r=request_id)[0]
     assert (row.kind, row.department_id) == ("inquiry", benefit["department_id"])
     refused = http.post(

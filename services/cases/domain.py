@@ -16,7 +16,7 @@ from libs import audit, images
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import check_request_id, is_id, validate
-from services.cases import calendar, duplicates, schemas, workflow
+from services.cases import answers, calendar, duplicates, schemas, workflow
 from services.cases.models import Case, CaseFile, CaseNote, CasePhoto, ExtensionRequest, Reply, audit_log
 from services.cases.numbering import next_number
 
@@ -77,6 +77,8 @@ def _file(uow, data, request_id, department_name, service_type, deadlines, photo
             raise ValidationError(
                 "invalid_fields", "请检查填写的内容", {"fields": {"service_type_id": "服务事项不存在"}}
             )
+    fields = (service or {}).get("form_fields") or []
+    answered = answers.as_stored(fields, answers.check(fields, data.get("answers")))
     department_id = clean.department_id if clean.department_id is not None else (service or {}).get("department_id")
     named = department_name(department_id) if department_id is not None else ""
     if clean.department_id is not None and named is None:
@@ -110,6 +112,7 @@ def _file(uow, data, request_id, department_name, service_type, deadlines, photo
         contact_phone=clean.contact_phone,
         anonymous=clean.anonymous,
         location=clean.location,
+        answers=answered,
         channel=channel,
         replies=[],  # a new case has none: spares the lazy load when it is returned
         steps=[],

@@ -69,6 +69,8 @@ class Case(Base):
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     channel: Mapped[str] = mapped_column(String(16), default="h5")  # h5 | wechat | phone | walk_in | open311
     location: Mapped[str] = mapped_column(String(200), default="")  # where it happened, as the citizen put it
+    # answers to the service type's own questions (answers.py): {code: value}, with the questions as they were
+    answers: Mapped[dict] = mapped_column(JSON, default=dict)
 
     replies: Mapped[list["Reply"]] = relationship(order_by="Reply.id", lazy="selectin")
     steps: Mapped[list["CaseStep"]] = relationship(order_by="CaseStep.id", lazy="selectin")

@@ -193,6 +193,11 @@ class PublicCase(View):
     updated_at: datetime
 
 
+class Answer(View):
+    label: str
+    display: str
+
+
 class Photo(View):
     sha256: str
     thumb: str
@@ -258,6 +263,7 @@ class OwnerCase(PublicCase):
     location: str
     anonymous: bool
     photos: list[Photo]
+    answers: list[Answer]
     steps: list[PublicStep]
     rating: str
     rating_comment: str
@@ -296,6 +302,7 @@ class StaffCase(PublicCase):
     channel: str
     location: str
     photos: list[Photo]
+    answers: list[Answer]
     department_name: str
     handler_name: str
     due_on: date | None
@@ -385,6 +392,10 @@ def _photos(case):
     return [Photo(sha256=p.sha256, thumb=p.thumb_sha256) for p in case.photos]
 
 
+def _answers(case):
+    return [Answer(label=a["label"], display=a["display"]) for a in (case.answers or {}).get("items", [])]
+
+
 def public_view(case):
     return StrangerCase(**_fields(case, *PUBLIC), **_labels(case)).model_dump(mode="json")
 
@@ -415,6 +426,7 @@ def owner_view(case, **extra):
         **_labels(case),
         replies=replies,
         photos=_photos(case),
+        answers=_answers(case),
         steps=_citizen_steps(case),
         can_rate=can_rate(case),
         **extra,
@@ -444,6 +456,7 @@ def staff_view(
         **_labels(case),
         replies=replies,
         photos=_photos(case),
+        answers=_answers(case),
         contact_available=contact_available and not case.anonymous,
         due_soon=flags[0],
         overdue=flags[1],

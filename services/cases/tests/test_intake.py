@@ -131,3 +131,65 @@ def test_duplicate_hints_for_the_filer_and_the_desk(as_):
     assert first["number"] in [h["number"] for h in hints] and all(h["score"] >= 0.3 for h in hints)
     with pytest.raises(Forbidden):
         as_(STAFF["dispatcher"]).similar_cases(probe)
+
+
+FIELDS = [
+    {"code": "unit", "label": "用人单位", "datatype": "string", "required": True, "options": []},
+    {
+        "code": "kind",
+        "label": "补贴类别",
+        "datatype": "singlevaluelist",
+        "required": True,
+        "options": [{"key": "a", "name": "失业保险金"}, {"key": "b", "name": "医疗补助金"}],
+    },
+    {"code": "months", "label": "缴费月数", "datatype": "number", "required": False, "options": []},
+    {"code": "since", "label": "失业日期", "datatype": "date", "required": False, "options": []},
+    {
+        "code": "docs",
+        "label": "已有材料",
+        "datatype": "multivaluelist",
+        "required": False,
+        "options": [{"key": "id", "name": "身份证"}, {"key": "cert", "name": "失业证明"}],
+    },
+]
+
+
+def test_a_service_types_own_questions_are_checked_and_kept(worker, db_session):
+    from unittest.mock import MagicMock
+
+    from services.cases.service import CasesService
+    from services.cases.tests.conftest import DEPARTMENTS
+
+    content = MagicMock()
+    content.list_departments.return_value = DEPARTMENTS
+    content.get_service_type.return_value = {
+        "id": 7,
+        "name": "失业人员各项补贴",
+        "department_id": 1,
+        "form_fields": FIELDS,
+    }
+    citizen = Actor.citizen(f"o_q_{uuid.uuid4().hex[:8]}")
+    cases = worker(CasesService, citizen, content=content)
+    base = complaint(kind="inquiry", accused="", service_type_id=7, department_id=None)
+    with pytest.raises(ValidationError) as refused:
+        cases.create_case(
+            base | {"answers": {"kind": "z", "months": "十二", "since": "2026-02-30", "docs": ["id", "x"]}},
+            uuid.uuid4().hex,
+        )
+    assert refused.value.details["fields"] == {
+        "answers.unit": "请填写用人单位",
+        "answers.kind": "请从补贴类别的选项中选择",
+        "answers.months": "缴费月数应为数字",
+        "answers.since": "失业日期格式不正确（应为 年-月-日）",
+        "answers.docs": "请从已有材料的选项中选择",
+    }
+    good = {"unit": " 某某公司 ", "kind": "a", "months": "24", "docs": ["cert", "id"], "stray": "ignored"}
+    filed = cases.create_case(base | {"answers": good}, uuid.uuid4().hex)
+    assert filed["answers"] == [
+        {"label": "用人单位", "display": "某某公司"},
+        {"label": "补贴类别", "display": "失业保险金"},
+        {"label": "缴费月数", "display": "24"},
+        {"label": "已有材料", "display": "失业证明、身份证"},
+    ]
+    with pytest.raises(ValidationError):
+        cases.create_case(base | {"answers": "unit=x"}, uuid.uuid4().hex)

@@ -128,6 +128,12 @@ def _submit(kind):
     form = request.form.to_dict()
     data = {k: form.get(k, "") for k in KIND_FIELDS[kind]} | {"kind": kind}
     data["anonymous"] = form.get("anonymous") == "1"
+    # the service type's own questions (rendered from content's definition; cases checks them)
+    data["answers"] = {
+        key.removeprefix("answers."): request.form.getlist(key)
+        for key in request.form
+        if key.startswith("answers.") and len(key) <= 48
+    }
     request_id = form.get("request_id", "")
     photos = _photos() if kind == "complaint" else []
     if form.get("confirm_duplicate") != "1" and len(data.get("content", "").strip()) >= 10:

@@ -15,6 +15,7 @@ def upgrade():
     op.add_column("cases", sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()), schema=S)
     op.add_column("cases", sa.Column("channel", sa.String(16), nullable=False, server_default="h5"), schema=S)
     op.add_column("cases", sa.Column("location", sa.String(200), nullable=False, server_default=""), schema=S)
+    op.add_column("cases", sa.Column("answers", sa.JSON, nullable=False, server_default="{}"), schema=S)
     op.create_table(
         "case_files",
         sa.Column("sha256", sa.String(64), primary_key=True),
@@ -39,6 +40,7 @@ def upgrade():
 def downgrade():
     op.drop_table("case_photos", schema=S)
     op.drop_table("case_files", schema=S)
+    op.drop_column("cases", "answers", schema=S)
     op.drop_column("cases", "location", schema=S)
     op.drop_column("cases", "channel", schema=S)
     op.drop_column("cases", "anonymous", schema=S)
