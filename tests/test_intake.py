@@ -124,3 +124,29 @@ def test_the_form_shows_duplicate_hints_before_filing(system):
     assert system.count("cases.cases", "request_id = :r", r=other_id) == 0
     filed = submit(system, other, complaint(other_id, content=text), confirm=True)
     assert filed.status_code == 303
+
+
+def test_an_inquiry_sent_as_a_wechat_message(system):
+    from libs.testing import wait_for
+
+    citizen = system.citizen()
+    citizen.subscribe()
+    short = citizen.send_text("咨询 社保")
+    assert "至少10个字" in short.content
+    answer = citizen.send_text("咨询：社保卡丢了怎么补办？需要带什么材料？")
+    assert "您的咨询已收到" in answer.content
+
+    def filed():
+        return system.sql("SELECT number, kind, channel, content FROM cases.cases WHERE openid = :o", o=citizen.openid)
+
+    (row,) = wait_for(filed, timeout=10, message="the inquiry filed by cases")
+    assert (row.kind, row.channel, row.content) == ("inquiry", "wechat", "社保卡丢了怎么补办？需要带什么材料？")
+    told = wait_for(
+        lambda: [
+            c for c in system.sandbox_calls("custom_send", citizen.openid) if row.number in c["body"]["text"]["content"]
+        ],
+        timeout=10,
+        message="the number sent back",
+    )
+    assert "已提交" in told[0]["body"]["text"]["content"]
+    assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 1  # "咨询 社保" filed nothing

@@ -6,6 +6,7 @@ commits the change, its audit row and its events together. Reads take the worker
 """
 
 import base64
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, text
@@ -16,6 +17,7 @@ from libs import audit, images
 from libs.auth import Actor, can, require
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import check_request_id, is_id, validate
+from libs.wechat.commands import inquiry_question
 from services.cases import answers, calendar, duplicates, schemas, workflow
 from services.cases.models import Case, CaseFile, CaseNote, CasePhoto, ExtensionRequest, Reply, audit_log
 from services.cases.numbering import next_number
@@ -39,6 +41,18 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
     return _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, actor.id)
+
+
+def inquiry_from_wechat(uow, message, department_name, deadlines=None):
+    """ "咨询 …" sent to the account: an inquiry for the 受理中心, answered in WeChat. Other messages: nothing."""
+    question = inquiry_question(message.content) if message.msg_type == "text" else None
+    if not question:
+        return None
+    # the message's own key makes the filing happen once, however often the event arrives
+    request_id = hashlib.sha256(f"wechat:{message.key}".encode()).hexdigest()[:40]
+    data = {"kind": "inquiry", "content": question[:2000]}
+    case, _ = _file(uow, data, request_id, department_name, None, deadlines, (), "wechat", message.openid)
+    return case
 
 
 def create_for_citizen(uow, data, request_id, department_name, service_type=None, deadlines=None):
@@ -66,7 +80,7 @@ MAX_PHOTOS = 3
 def _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, openid):
     actor = uow.actor
     check_request_id(request_id)
-    clean = schemas.validate_new_case(data)
+    clean = schemas.validate_new_case(data, channel)
     if len(photos) > MAX_PHOTOS:
         raise ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": f"最多上传{MAX_PHOTOS}张照片"}})
     prepared = [images.prepare(p) for p in photos]  # every photo checked before anything is written

@@ -3,7 +3,7 @@ events.py, and tests/test_shape.py checks the two agree)."""
 
 from datetime import date, datetime
 
-from libs.events import EventData
+from libs.events import ConsumedEvent, EventData
 
 
 class CaseFacts(EventData):
@@ -94,4 +94,15 @@ PUBLISHES = {
     "appointment_checked_in": AppointmentFacts,
     "appointment_no_show": AppointmentNoShow,
 }
-CONSUMES = {}
+
+
+class WeChatText(ConsumedEvent):
+    """A citizen's message to the account (messaging): "咨询 …" is filed as an inquiry."""
+
+    openid: str
+    msg_type: str
+    content: str
+    key: str
+
+
+CONSUMES = {("messaging", "wechat_message_received"): WeChatText}

@@ -21,12 +21,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from libs.audit import audit_table
 from libs.db import schema_base
-from libs.events import outbox_table, processed_events_table
+from libs.events import outbox_table, parked_events_table, processed_events_table
 
 Base = schema_base("cases")
 audit_log = audit_table(Base.metadata)
 outbox = outbox_table(Base.metadata)
 processed_events = processed_events_table(Base.metadata)
+parked_events = parked_events_table(Base.metadata)
 
 
 class Case(Base):

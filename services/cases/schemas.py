@@ -72,6 +72,14 @@ class NewCase(Input):
         return self
 
 
+class WeChatInquiry(NewCase):
+    """An inquiry sent as a WeChat message: the citizen is answered in WeChat, no phone is asked."""
+
+    @model_validator(mode="after")
+    def _named_needs_a_phone(self):
+        return self
+
+
 class NewComplaint(NewCase):
     accused: Text("被投诉对象", 100)
 
@@ -162,8 +170,10 @@ class BulkAssignIn(Input):
     reason: Text("分派说明", 200, min_len=0) = ""
 
 
-def validate_new_case(data):
+def validate_new_case(data, channel="h5"):
     kind = data.get("kind") if isinstance(data, dict) else None
+    if channel == "wechat":
+        return validate(WeChatInquiry, data)
     return validate(NewComplaint if kind == "complaint" else NewCase, data)
 
 

@@ -13,21 +13,24 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from libs import errors
+from libs.auth import Actor
 from libs.errors import NotFound
-from libs.service import PublishesEvents, ServiceBase, rpc
+from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from services.cases import appointments, domain, duplicates, events, schemas, workflow
 from services.cases.departments import KnownDepartments
-from services.cases.models import audit_log, outbox
+from services.cases.models import audit_log, outbox, parked_events, processed_events
 
 log = logging.getLogger(__name__)
 departments = KnownDepartments()  # per process; see departments.py
 
 
-class CasesService(PublishesEvents, ServiceBase):
+class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
     name = "cases"
     audit_log = audit_log
     outbox = outbox
     contract = events.PUBLISHES
+    processed_events = processed_events
+    parked_events = parked_events
 
     content = RpcProxy("content")
 
@@ -179,6 +182,15 @@ class CasesService(PublishesEvents, ServiceBase):
     @rpc
     def audit_trail(self, case_id):
         return domain.audit_trail(self.db, self.actor, case_id)
+
+    @handles("messaging", "wechat_message_received", events.WeChatText)
+    def file_wechat_inquiry(self, uow, delivery):
+        """ "咨询 社保卡丢了怎么补办？" sent to the account becomes an inquiry (messaging has already said so)."""
+        # the citizen is the actor of their own filing (limits and ownership as on the form)
+        uow.actor = Actor.citizen(delivery.data.openid)
+        case = domain.inquiry_from_wechat(uow, delivery.data, self._department_name, self._deadlines())
+        if case is not None:
+            log.info("wechat inquiry filed as %s", case.number)
 
     # -- 服务预约 ----------------------------------------------------------------------------------------------
     def _bookable_service(self, service_type_id):

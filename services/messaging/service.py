@@ -11,6 +11,7 @@ from libs import errors
 from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
+from libs.wechat.commands import inquiry_question
 from services.messaging import domain, events
 from services.messaging.models import audit_log, outbox, parked_events, processed_events
 from services.messaging.wechat import WeChatApi
@@ -66,6 +67,10 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             content = (fields.get("Content") or "").strip()
             if CASE_NUMBER.fullmatch(content):
                 return domain.case_status_text(self.db, content, fields["FromUserName"], base)
+            question = inquiry_question(content)
+            if question is not None:
+                # cases files it from the wechat_message_received event; its number follows as a notification
+                return domain.INQUIRY_TAKEN if question else domain.INQUIRY_TOO_SHORT
         return domain.HELP.format(base=base)
 
     @rpc

@@ -1,4 +1,5 @@
-"""cases: anonymous reports, the channel a case came by, citizens' photos
+"""cases: anonymous reports, the channel a case came by, citizens' photos, answers to a service's questions,
+parked events
 
 Revision ID: cases_0006
 """
@@ -6,12 +7,15 @@ Revision ID: cases_0006
 import sqlalchemy as sa
 from alembic import op
 
+from libs.migrations_common import create_parked_events
+
 revision = "cases_0006"
 down_revision = "cases_0005"
 S = "cases"
 
 
 def upgrade():
+    create_parked_events(S)  # cases now handles events too (a "咨询 …" message becomes an inquiry)
     op.add_column("cases", sa.Column("anonymous", sa.Boolean, nullable=False, server_default=sa.false()), schema=S)
     op.add_column("cases", sa.Column("channel", sa.String(16), nullable=False, server_default="h5"), schema=S)
     op.add_column("cases", sa.Column("location", sa.String(200), nullable=False, server_default=""), schema=S)
@@ -38,6 +42,7 @@ def upgrade():
 
 
 def downgrade():
+    op.drop_table("parked_events", schema=S)
     op.drop_table("case_photos", schema=S)
     op.drop_table("case_files", schema=S)
     op.drop_column("cases", "answers", schema=S)
