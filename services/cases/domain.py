@@ -40,7 +40,7 @@ def create_case(uow, data, request_id, department_name, service_type=None, deadl
     actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以提交")
-    return _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, actor.id)
+    return file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, actor.id)
 
 
 def inquiry_from_wechat(uow, message, department_name, deadlines=None):
@@ -51,7 +51,7 @@ def inquiry_from_wechat(uow, message, department_name, deadlines=None):
     # the message's own key makes the filing happen once, however often the event arrives
     request_id = hashlib.sha256(f"wechat:{message.key}".encode()).hexdigest()[:40]
     data = {"kind": "inquiry", "content": question[:2000]}
-    case, _ = _file(uow, data, request_id, department_name, None, deadlines, (), "wechat", message.openid)
+    case, _ = file(uow, data, request_id, department_name, None, deadlines, (), "wechat", message.openid)
     return case
 
 
@@ -63,7 +63,7 @@ def create_for_citizen(uow, data, request_id, department_name, service_type=None
     if channel not in ("phone", "walk_in"):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"channel": "请选择来电或现场"}})
     fields = {k: v for k, v in data.items() if k != "channel"}
-    case, created = _file(uow, fields, request_id, department_name, service_type, deadlines, (), channel, "")
+    case, created = file(uow, fields, request_id, department_name, service_type, deadlines, (), channel, "")
     if created:  # taken down by the center itself: accepted at once
         before, case.status, case.accepted_at = case.status, "accepted", case.created_at
         workflow.record_step(uow.session, case, "accept", before, uow.actor)
@@ -77,7 +77,7 @@ def create_for_citizen(uow, data, request_id, department_name, service_type=None
 MAX_PHOTOS = 3
 
 
-def _file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, openid):
+def file(uow, data, request_id, department_name, service_type, deadlines, photos, channel, openid):
     actor = uow.actor
     check_request_id(request_id)
     clean = schemas.validate_new_case(data, channel)

@@ -174,7 +174,8 @@ def validate_new_case(data, channel="h5"):
     kind = data.get("kind") if isinstance(data, dict) else None
     if channel == "wechat":
         return validate(WeChatInquiry, data)
-    return validate(NewComplaint if kind == "complaint" else NewCase, data)
+    # an Open311 report names a problem and a place, not an accused party
+    return validate(NewComplaint if kind == "complaint" and channel != "open311" else NewCase, data)
 
 
 def filters(data):
@@ -495,3 +496,26 @@ def facts(case, **extra):
     """The payload of case events (services/cases/events.py)."""
     fields = _fields(case, *PUBLIC, "id", "openid", "department_id", "department_name")
     return {**fields, "due_on": case.due_on.isoformat() if case.due_on else None, **_labels(case), **extra}
+
+
+# -- Open311 GeoReport v2 (open311.py) ------------------------------------------------------------------------------
+class Open311Query(Input):
+    service_request_id: Text("service_request_id", 2600, min_len=0) = ""
+    service_code: Text("service_code", 1000, min_len=0) = ""
+    start_date: datetime | None = None
+    end_date: datetime | None = None
+    status: OptionalChoice("status", "open", "closed") = None
+
+
+class Open311Request(View):
+    service_request_id: str
+    status: str  # open | closed
+    status_notes: str
+    service_name: str
+    service_code: str
+    description: str
+    agency_responsible: str
+    requested_datetime: datetime
+    updated_datetime: datetime
+    expected_datetime: datetime | None
+    address: str

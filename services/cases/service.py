@@ -16,7 +16,7 @@ from libs import errors
 from libs.auth import Actor
 from libs.errors import NotFound
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
-from services.cases import appointments, domain, duplicates, events, schemas, workflow
+from services.cases import appointments, domain, duplicates, events, open311, schemas, workflow
 from services.cases.departments import KnownDepartments
 from services.cases.models import audit_log, outbox, parked_events, processed_events
 
@@ -62,6 +62,17 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
         if self.actor.kind != "citizen":
             raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
         return duplicates.for_citizen(self.db, self.actor, data, request_id)
+
+    @rpc
+    def open311_file(self, data):
+        """POST /requests from an Open311 client (the gateway maps the protocol's fields onto case fields)."""
+        with self.unit_of_work() as uow:
+            case = open311.file(uow, data, self._service_type, self._department_name, self._deadlines(), domain.file)
+            return open311.view(case)
+
+    @rpc
+    def open311_requests(self, query):
+        return open311.requests(self.db, query)
 
     @rpc
     def create_case_for_citizen(self, data, request_id):

@@ -104,6 +104,7 @@ def create_app(config=None):
     from services.gateway.content import h5 as content_h5
     from services.gateway.content import media
     from services.gateway.core import auth
+    from services.gateway.open311 import views as open311
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
     from services.gateway.wechat import callback
@@ -123,6 +124,7 @@ def create_app(config=None):
         content_api,
         staff,
         ops,
+        open311,
     ):
         app.register_blueprint(module.bp)
     return app

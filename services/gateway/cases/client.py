@@ -89,3 +89,11 @@ def save_reply_template(template_id, data):
 
 def similar(data, request_id=None):
     return call("cases", "similar_cases", data, request_id)
+
+
+def open311_file(data):
+    return call("cases", "open311_file", data)
+
+
+def open311_requests(query):
+    return call("cases", "open311_requests", query)
