@@ -150,3 +150,37 @@ def test_an_inquiry_sent_as_a_wechat_message(system):
     )
     assert "已提交" in told[0]["body"]["text"]["content"]
     assert system.count("cases.cases", "openid = :o", o=citizen.openid) == 1  # "咨询 社保" filed nothing
+
+
+def test_case_statistics_as_a_page_csv_xlsx_and_api(system, spec, file_case):
+    import io
+
+    from openpyxl import load_workbook
+
+    from tests.test_api_contract import conforms
+
+    file_case(department_id=2)  # at least one case this month
+    staff = requests.Session()
+    staff.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    page = staff.get(f"{system.gateway}/admin/reports")
+    assert page.status_code == 200 and "按时办结率" in page.text and 'id="stats"' in page.text
+    xlsx = staff.get(f"{system.gateway}/admin/reports", params={"format": "xlsx"})
+    assert xlsx.headers["Content-Type"].startswith("application/vnd.openxmlformats")
+    assert "attachment" in xlsx.headers["Content-Disposition"]
+    assert load_workbook(io.BytesIO(xlsx.content)).active["A2"].value == "部门"
+    csv = staff.get(f"{system.gateway}/admin/reports", params={"format": "csv"})
+    assert csv.content.decode("utf-8").startswith("\ufeff部门,受理量")
+    bad = staff.get(f"{system.gateway}/admin/reports", params={"start": "2026-12-01", "end": "2025-12-31"})
+    assert bad.status_code == 400 and "一年以内" in bad.text
+    api = system.staff_session("shouli")
+    from libs.clock import today
+
+    this_year = {"start": f"{today().year}-01-01", "end": today().isoformat()}
+    answer = api.get(f"{system.gateway}/api/v1/reports/cases", params=this_year)
+    assert "市生态环境局" in [d["department_name"] for d in answer.json()["departments"]]
+    conforms(spec, "/api/v1/reports/cases", "get", answer)
+    assert answer.status_code == 200 and answer.json()["departments"]
+    refused = api.get(f"{system.gateway}/api/v1/reports/cases", params={"start": "x", "end": "y"})
+    conforms(spec, "/api/v1/reports/cases", "get", refused)
+    assert refused.status_code == 400
+    assert requests.get(f"{system.gateway}/api/v1/reports/cases").status_code == 401

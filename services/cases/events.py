@@ -74,6 +74,22 @@ class AppointmentNoShow(AppointmentFacts):
     no_show_limit: int  # at this many, online booking pauses for 30 days
 
 
+class CaseStatsPublished(EventData):
+    """A department's case statistics for a month (reports.py), for the scorecards ratings shows."""
+
+    period: str  # YYYY-MM
+    department_id: int | None
+    department_name: str
+    received: int
+    closed: int
+    on_time_rate: float | None
+    rated: int
+    satisfaction_rate: float | None
+    avg_response_hours: float | None
+    avg_close_hours: float | None
+    overdue: int
+
+
 PUBLISHES = {
     "case_created": CaseCreated,
     "case_replied": CaseReplied,
@@ -88,6 +104,7 @@ PUBLISHES = {
     "case_escalated": CaseStepped,
     "case_extended": CaseStepped,
     "case_rated": CaseRated,
+    "case_stats_published": CaseStatsPublished,
     "appointment_booked": AppointmentFacts,
     "appointment_cancelled": AppointmentFacts,
     "appointment_reminder": AppointmentFacts,

@@ -519,3 +519,28 @@ class Open311Request(View):
     updated_datetime: datetime
     expected_datetime: datetime | None
     address: str
+
+
+# -- statistics (reports.py) --------------------------------------------------------------------------------------
+class StatsQuery(Input):
+    start: date = Field(title="开始日期")
+    end: date = Field(title="结束日期")
+
+
+class DepartmentStats(View):
+    department_id: int | None
+    department_name: str
+    received: int
+    closed: int
+    on_time_rate: float | None  # 0..1, None when nothing closed
+    rated: int
+    satisfaction_rate: float | None
+    avg_response_hours: float | None
+    avg_close_hours: float | None
+    overdue: int
+
+
+class StatsReport(View):
+    start: date
+    end: date
+    departments: list[DepartmentStats]

@@ -5,20 +5,23 @@ Forms post, then redirect back to the case with what to say (core/notices.py): r
 
 import base64
 import uuid
+from datetime import datetime
 
 from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can, holds
+from libs.clock import LOCAL_TZ
 from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
 from services.cases.schemas import KIND_LABELS, QUEUES, STATUS_LABELS, STEP_LABELS
 from services.gateway.cases import client
-from services.gateway.cases.api import case_query
+from services.gateway.cases.api import case_query, download
 from services.gateway.content.client import department_names
 from services.gateway.core import notices
 from services.gateway.core.auth import current_staff, staff_page
 from services.gateway.core.rpc import db
+from services.gateway.core.web import clean_query
 from services.gateway.messaging.client import preview_reply
 
 bp = Blueprint("cases_admin", __name__, url_prefix="/admin")
@@ -256,3 +259,22 @@ def new_case_save():
     return notices.after_post(
         lambda: client.file_for_citizen(data, form["request_id"]), back, form, "已登记并受理，可在下方派单"
     )
+
+
+@bp.get("/reports")
+@staff_page
+def reports():
+    """The statistics page: this month by default; downloads as CSV and XLSX."""
+    today = datetime.now(LOCAL_TZ).date()
+    start = clean_query("start", 10) or today.replace(day=1).isoformat()
+    end = clean_query("end", 10) or today.isoformat()
+    fmt = clean_query("format", 4)
+    if fmt in ("csv", "xlsx"):
+        return download(client.stats_file(start, end, fmt))
+    try:
+        report, errors = client.stats(start, end), {}
+    except ValidationError as exc:
+        report, errors = {"departments": []}, exc.details.get("fields") or {"_": exc.message}
+    return render_template(
+        "admin/reports.html", report=report, start=start, end=end, errors=errors
+    ), 400 if errors else 200

@@ -1,6 +1,8 @@
 """/api/v1 for cases: what staff tools and integrations call. Each route documents itself (core/openapi.py)."""
 
-from flask import Blueprint, jsonify, request
+import base64
+
+from flask import Blueprint, jsonify, make_response, request
 from pydantic import BaseModel, Field
 
 from libs.audit import AuditEntry
@@ -205,3 +207,28 @@ def decide_extension(case_id, extension_id):
 @staff_api
 def set_deadline():
     return jsonify(client.set_deadline(json_body()))
+
+
+@openapi.route(
+    bp,
+    "/reports/cases",
+    "GET",
+    summary="Per department, cases filed between two dates (Beijing time): 受理量, 按时办结率, 满意率, average answer "
+    "and closing hours, overdue; ?format=csv or xlsx for a download",
+    query=schemas.StatsQuery,
+    response=schemas.StatsReport,
+)
+@staff_api
+def case_stats():
+    start, end = clean_query("start", 10), clean_query("end", 10)
+    fmt = clean_query("format", 4) or "json"
+    if fmt == "json":
+        return jsonify(client.stats(start, end))
+    return download(client.stats_file(start, end, fmt))
+
+
+def download(found):
+    response = make_response(base64.b64decode(found["data"]))
+    response.headers["Content-Type"] = found["content_type"]
+    response.headers["Content-Disposition"] = f'attachment; filename="{found["filename"]}"'
+    return response

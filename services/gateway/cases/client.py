@@ -97,3 +97,11 @@ def open311_file(data):
 
 def open311_requests(query):
     return call("cases", "open311_requests", query)
+
+
+def stats(start, end):
+    return call("cases", "case_stats", start, end)
+
+
+def stats_file(start, end, fmt):
+    return call("cases", "case_stats_file", start, end, fmt)
