@@ -52,6 +52,12 @@ def test_an_anonymous_complaint_with_photos_from_the_phone(system):
     # nothing of the filer in the events either (they carry the openid, which only messaging uses)
     events = system.sql("SELECT payload::text AS p FROM cases.outbox WHERE payload::text LIKE :n", n=f"%{number}%")
     assert events and all("13800138000" not in e.p and "张先生" not in e.p for e in events)
+    # and nothing in the logs ties the report to the citizen's WeChat account
+    from libs.testing import wait_for
+
+    wait_for(lambda: f"case {number}: the filer told" in system.log("messaging"), message="the notice")
+    logs = "".join(system.log(name) for name in ("gateway", "cases", "cases-2", "messaging"))
+    assert citizen.openid not in logs
 
 
 def test_a_bad_photo_is_refused_with_the_reason_and_the_text_kept(system):

@@ -386,6 +386,8 @@ def test_a_desk_clerks_day_from_new_case_to_the_citizens_rating(system, phone, b
     handler.fill("#note-form input[name=body]", "已联系街道环卫所，今天下午清运")
     handler.click("#note-form button")
     handler.wait_for_selector(".note:has-text('环卫所')")
+    handler.click("#templates button:has-text('已现场核查整改')")  # a model answer to start from
+    assert handler.input_value("#reply-body").startswith("您好，经现场核查")
     handler.fill("#reply-body", "环卫所已于当日完成清运，并增加该点位清运频次为每日两次。")
     handler.click("#preview-button")
     handler.wait_for_selector("#preview-text")

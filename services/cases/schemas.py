@@ -156,8 +156,12 @@ class ReplyTemplateIn(Input):
     body: Text("答复内容", 2000, min_len=2)
 
 
-class ReplyTemplateView(ReplyTemplateIn):
+class ReplyTemplateView(View):
     id: int
+    kind: str | None
+    service_type_id: int | None
+    title: str
+    body: str
 
 
 class NoteIn(Input):

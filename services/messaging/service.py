@@ -3,7 +3,7 @@
 import logging
 import re
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from nameko.timer import timer
 
@@ -140,7 +140,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @handles("cases", "case_replied", events.CaseReplyNotice)
     def handle_case_replied(self, uow, delivery):
         case = delivery.data
-        text = self._reply_text(case.kind_label, case.number, case.reply)
+        text = self._reply_text(case.kind_label, case.number, case.reply, case.updated_at)
         self._tell(uow, delivery, text, self._case_template(case, "有新答复", "点击查看答复内容"))
 
     @rpc
@@ -148,7 +148,8 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         """Exactly the message a reply becomes in WeChat (staff preview it before sending)."""
         if not self.actor.is_staff:
             raise errors.Forbidden("staff_only", "仅限工作人员")
-        return {"text": self._reply_text(str(kind_label)[:16], str(number)[:24], str(reply)[:2000])}
+        now = datetime.now(UTC)  # the message is dated when it is sent: the preview shows now
+        return {"text": self._reply_text(str(kind_label)[:16], str(number)[:24], str(reply)[:2000], now)}
 
     def _tell_step(self, uow, delivery, progress, closing="查看详情"):
         """A workflow step in labelled lines: number, status, what happened, when; readable without opening it."""
@@ -196,7 +197,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         channel = domain.notify(
             uow.session, uow.checkpoint, self.wechat, case.openid, text, template, delivery.event_id
         )
-        log.info("case %s: %s told by %s", case.number, case.openid, channel)
+        log.info("case %s: the filer told by %s", case.number, channel)
 
     # -- 服务预约 ----------------------------------------------------------------------------------------------
     def _appointment_text(self, a, headline, closing):
@@ -226,7 +227,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         }
         text = self._appointment_text(a, headline, closing)
         channel = domain.notify(uow.session, uow.checkpoint, self.wechat, a.openid, text, template, delivery.event_id)
-        log.info("appointment %s: %s told by %s", a.number, a.openid, channel)
+        log.info("appointment %s: the citizen told by %s", a.number, channel)
 
     @handles("cases", "appointment_booked", events.AppointmentNotice)
     def handle_appointment_booked(self, uow, delivery):

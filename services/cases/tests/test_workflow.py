@@ -277,3 +277,26 @@ def test_bulk_assignment_is_all_or_nothing(as_, db_session, filed):
     assert dispatcher.get_case(d["id"])["status"] == "submitted"  # the refused lot moved nothing
     with pytest.raises(Forbidden):
         as_(STAFF["handler_own"]).bulk_assign({"case_ids": [a["id"]], "department_id": 2})
+
+
+def test_reply_templates_fit_the_case(as_, filed):
+    dispatcher = as_(STAFF["dispatcher"])
+    general = dispatcher.save_reply_template(None, {"title": "通用答复", "body": "您好，已转交办理。"})
+    specific = dispatcher.save_reply_template(
+        None, {"title": "环保专用", "kind": "complaint", "service_type_id": 4242, "body": "您好，已安排环境监测。"}
+    )
+    inquiries = dispatcher.save_reply_template(
+        None, {"title": "咨询专用", "kind": "inquiry", "body": "您好，政策如下。"}
+    )
+    case = filed(service_type_id=None)
+    fitting = [t["title"] for t in as_(STAFF["handler_own"]).reply_templates(case["id"])]
+    assert "通用答复" in fitting and "咨询专用" not in fitting and "环保专用" not in fitting
+    changed = dispatcher.save_reply_template(specific["id"], {"title": "环保专用", "kind": "complaint", "body": "改过"})
+    assert changed["body"] == "改过" and changed["service_type_id"] is None
+    with pytest.raises(Forbidden):
+        as_(STAFF["handler_own"]).save_reply_template(None, {"title": "越权", "body": "内容内容"})
+    with pytest.raises(ValidationError):
+        dispatcher.save_reply_template(None, {"title": "", "body": "x"})
+    with pytest.raises(NotFound):
+        dispatcher.save_reply_template(999_999, {"title": "没有", "body": "内容内容"})
+    assert {general["id"], inquiries["id"]} <= {t["id"] for t in dispatcher.reply_templates()}

@@ -278,3 +278,36 @@ def reports():
     return render_template(
         "admin/reports.html", report=report, start=start, end=end, errors=errors
     ), 400 if errors else 200
+
+
+@bp.get("/cases/templates", defaults={"template_id": None})
+@bp.get("/cases/templates/<id:template_id>")
+@staff_page
+def templates(template_id):
+    """The model answers staff start replies from, per kind and service type."""
+    notice = notices.shown()
+    every = client.reply_templates()
+    editing = next((t for t in every if t["id"] == template_id), None)
+    return render_template(
+        "admin/reply_templates.html",
+        templates=every,
+        editing=editing,
+        kinds=KIND_LABELS,
+        form=notice.get("form") or editing or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/cases/templates", defaults={"template_id": None})
+@bp.post("/cases/templates/<id:template_id>")
+@staff_page
+def template_save(template_id):
+    form = {k: request.form.get(k, "") for k in ("kind", "service_type_id", "title", "body")}
+    data = {k: (v or None) if k in ("kind", "service_type_id") else v for k, v in form.items()}
+
+    def back(result):
+        saved = (result or {}).get("id") or template_id
+        return url_for("cases_admin.templates", template_id=saved) if saved else url_for("cases_admin.templates")
+
+    return notices.after_post(lambda: client.save_reply_template(template_id, data), back, form, "模板已保存")
