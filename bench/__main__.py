@@ -139,7 +139,7 @@ def main():
         started = time.perf_counter()
         rows.append(row("complaint submission (H5 POST)", n, c, *drive(n, c, complaint)))
         wait_for(
-            lambda: system.count("messaging.outbound_messages", "cause <> '' AND content LIKE '%已受理%'") >= n,
+            lambda: system.count("messaging.outbound_messages", "cause <> '' AND content LIKE '%已提交%'") >= n,
             timeout=120,
             interval=0.05,
             message="every acknowledgement",

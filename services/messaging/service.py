@@ -134,8 +134,13 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         )
         self._tell(uow, delivery, text, self._case_template(case, "已提交", "点击查看详情"))
 
-    def _reply_text(self, kind_label, number, reply):
-        return f'您的{kind_label} {number} 有了新的答复：\n{reply}\n<a href="{self._case_link(number)}">查看详情</a>'
+    def _reply_text(self, kind_label, number, reply, when):
+        """Labelled lines, the answer itself included: the citizen reads it without opening anything."""
+        return (
+            f"您的{kind_label} {number} 有了新的答复：\n状态：已答复\n答复：{reply}\n"
+            f"时间：{local_minute(when.isoformat())}\n"
+            f'<a href="{self._case_link(number)}">查看详情</a>'
+        )
 
     @handles("cases", "case_replied", events.CaseReplyNotice)
     def handle_case_replied(self, uow, delivery):
