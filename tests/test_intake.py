@@ -190,3 +190,21 @@ def test_case_statistics_as_a_page_csv_xlsx_and_api(system, spec, file_case):
     conforms(spec, "/api/v1/reports/cases", "get", refused)
     assert refused.status_code == 400
     assert requests.get(f"{system.gateway}/api/v1/reports/cases").status_code == 401
+
+
+def test_an_oversized_photo_is_refused_in_chinese(system):
+    citizen = system.citizen()
+    http, request_id = h5_login(system, citizen.openid)
+    huge = b"\xff\xd8\xff\xe0" + b"0" * (9 * 1024 * 1024)  # past the 8 MB a photo may weigh
+    refused = http.post(
+        f"{system.gateway}/h5/complaints",
+        data={"csrf": http.csrf, "confirm_duplicate": "1", **complaint(request_id)},
+        files=[("photos", ("big.jpg", huge, "image/jpeg"))],
+    )
+    assert refused.status_code in (400, 413) and ("8MB" in refused.text or "过大" in refused.text), refused.text[:300]
+    assert system.count("cases.cases", "request_id = :r", r=request_id) == 0
+    too_much = [("photos", (f"{i}.jpg", b"x" * (9 * 1024 * 1024), "image/jpeg")) for i in range(4)]
+    flood = http.post(
+        f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **complaint(request_id)}, files=too_much
+    )
+    assert flood.status_code == 413 and system.count("cases.cases", "request_id = :r", r=request_id) == 0

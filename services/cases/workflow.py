@@ -103,9 +103,9 @@ def allowed_actions(actor, case):
 
 
 def record_step(session, case, action, before, actor, note=""):
-    session.add(
+    # through the relationship: the case in hand shows its new step without being read again
+    case.steps.append(
         CaseStep(
-            case_id=case.id,
             action=action,
             from_status=before,
             to_status=case.status,
