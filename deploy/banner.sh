@@ -12,9 +12,10 @@ cat <<'TXT'
      工作台登录         http://127.0.0.1:8080/admin/login
                         shouli / demo12345 (受理中心, all departments)   huanbao / demo12345 (环保局)
                         shichang / demo12345 (市场监管局)   admin / demo12345 (系统管理员: also 事件运维)
-                        renshe / demo12345 (人社局 content editor)
+                        renshe / demo12345 (人社局 content editor)   chuangkou / demo12345 (人社局窗口: 预约签到)
      微官网             http://127.0.0.1:8080/h5/
      API (OpenAPI)      http://127.0.0.1:8080/api/openapi.json
+     Open311            http://127.0.0.1:8080/open311/v2/services.json   (key open311-demo-key-for-development)
      就绪检查           http://127.0.0.1:8080/readyz
 
 TXT

@@ -32,16 +32,26 @@ class PageCache:
             str(cache.get("REDIS_URL", "redis://127.0.0.1:6379/0")), socket_timeout=0.5, socket_connect_timeout=0.5
         )
 
-    def _key(self, generation, page):
-        return f"{self.prefix}:page:{generation}:{hashlib.sha256(page.encode('utf-8', 'replace')).hexdigest()[:32]}"
+        # a hit in one round trip: the generation and the page under it, read together inside Redis (one
+        # Redis, not a cluster: the page key is derived there from the generation, so it cannot be declared)
+        self._lookup = self.redis.register_script(
+            "local g = redis.call('GET', KEYS[1]) or '0' "
+            "return {g, unpack(redis.call('HMGET', ARGV[1] .. g .. ':' .. ARGV[2], 'body', 'type'))}"
+        )
 
-    def generation(self):
-        return int(self.redis.get(f"{self.prefix}:generation") or 0)
+    def _digest(self, page):
+        return hashlib.sha256(page.encode("utf-8", "replace")).hexdigest()[:32]
+
+    def _key(self, generation, page):
+        return f"{self.prefix}:page:{generation}:{self._digest(page)}"
 
     def get(self, page):
-        generation = self.generation()
-        found = self.redis.hgetall(self._key(generation, page))
-        return generation, found
+        """(generation, {b"body", b"type"} or {}) for `page`."""
+        generation, body, kind = self._lookup(
+            keys=[f"{self.prefix}:generation"], args=[f"{self.prefix}:page:", self._digest(page)]
+        )
+        found = {b"body": body, b"type": kind} if body is not None and kind is not None else {}
+        return int(generation), found
 
     def put(self, generation, page, body, content_type):
         key = self._key(generation, page)
