@@ -94,3 +94,25 @@ def prepare(data):
 
 def is_sha256(value):
     return isinstance(value, str) and len(value) == 64 and set(value) <= SHA
+
+
+PDF = "application/pdf"
+
+
+def prepare_document(data):
+    """A PDF a citizen attaches (a contract, a receipt): recognised by its header and trailer, kept as sent (it is
+    only ever offered as a download, never shown inline). ValidationError (field "file") otherwise."""
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise refuse("请选择要上传的文件")
+    if len(data) > MAX_BYTES:
+        raise refuse(f"文件不能超过{MAX_BYTES // 1024 // 1024}MB")
+    if not bytes(data[:8]).startswith(b"%PDF-1.") or b"%%EOF" not in bytes(data[-2048:]):
+        raise refuse("文件已损坏，或不是 PDF 文件")
+    return Prepared(bytes(data), PDF, 0, 0)
+
+
+def prepare_attachment(data):
+    """A photo (checked and cleaned, with its thumbnail) or a PDF (no thumbnail): (kept, thumbnail or None)."""
+    if isinstance(data, bytes | bytearray) and bytes(data[:5]) == b"%PDF-":
+        return prepare_document(data), None
+    return prepare(data)

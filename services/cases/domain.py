@@ -82,8 +82,8 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
     check_request_id(request_id)
     clean = schemas.validate_new_case(data, channel)
     if len(photos) > MAX_PHOTOS:
-        raise ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": f"最多上传{MAX_PHOTOS}张照片"}})
-    prepared = [images.prepare(p) for p in photos]  # every photo checked before anything is written
+        raise ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": f"最多上传{MAX_PHOTOS}个文件"}})
+    prepared = [images.prepare_attachment(p) for p in photos]  # every file checked before anything is written
     service = None
     if clean.service_type_id is not None:
         service = service_type(clean.service_type_id) if service_type else None
@@ -147,10 +147,12 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
         # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
         # the unit of work rolls back everything, the number included
         raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
-    for image, thumb in prepared:
-        for one in (image, thumb):
+    for kept, thumb in prepared:
+        for one in (kept, thumb or kept):
             _store_file(session, one, now)
-        case.photos.append(CasePhoto(sha256=image.sha256, thumb_sha256=thumb.sha256))
+        case.photos.append(
+            CasePhoto(sha256=kept.sha256, thumb_sha256=(thumb or kept).sha256, content_type=kept.content_type)
+        )
     workflow.record_step(session, case, "file", "", actor)
     uow.audit("case.filed", "case", case.id, detail={"number": case.number, "channel": channel})
     uow.publish("case_created", schemas.facts(case))

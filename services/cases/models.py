@@ -100,6 +100,7 @@ class CasePhoto(Base):
     case_id: Mapped[int] = mapped_column(ForeignKey("cases.cases.id"), index=True)
     sha256: Mapped[str] = mapped_column(ForeignKey("cases.case_files.sha256"))
     thumb_sha256: Mapped[str] = mapped_column(ForeignKey("cases.case_files.sha256"))
+    content_type: Mapped[str] = mapped_column(String(32), default="image/jpeg")  # a PDF has no thumbnail of its own
 
 
 class CaseStep(Base):

@@ -214,8 +214,11 @@ class Answer(View):
 
 
 class Photo(View):
+    """A photo, or a PDF (content_type application/pdf: thumb is the file itself, offered as a download)."""
+
     sha256: str
     thumb: str
+    content_type: str
 
 
 class OwnerReply(View):
@@ -404,7 +407,7 @@ WORKFLOW = ("department_name", "due_on", "rating", "rating_comment", "location",
 
 
 def _photos(case):
-    return [Photo(sha256=p.sha256, thumb=p.thumb_sha256) for p in case.photos]
+    return [Photo(sha256=p.sha256, thumb=p.thumb_sha256, content_type=p.content_type) for p in case.photos]
 
 
 def _answers(case):

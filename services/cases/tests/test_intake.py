@@ -79,7 +79,7 @@ def test_photos_are_checked_cleaned_and_shown_only_to_who_may_see_the_case(as_, 
     for photos, reason in (
         ([base64.b64encode(b"just text").decode()], "无法识别"),
         (["not base64!!"], "请选择"),
-        ([picture()] * 4, "最多上传3张"),
+        ([picture()] * 4, "最多上传3个"),
     ):
         with pytest.raises(ValidationError) as refused:
             as_(citizen).create_case(complaint(), uuid.uuid4().hex, photos)
@@ -193,3 +193,18 @@ def test_a_service_types_own_questions_are_checked_and_kept(worker, db_session):
     ]
     with pytest.raises(ValidationError):
         cases.create_case(base | {"answers": "unit=x"}, uuid.uuid4().hex)
+
+
+def test_a_pdf_is_kept_as_an_attachment_and_a_fake_one_refused(as_):
+    citizen = Actor.citizen(f"o_pdf_{uuid.uuid4().hex[:8]}")
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+    filed = as_(citizen).create_case(complaint(), uuid.uuid4().hex, [base64.b64encode(pdf).decode(), picture()])
+    (doc, photo) = filed["photos"]
+    assert doc["content_type"] == "application/pdf" and doc["thumb"] == doc["sha256"]
+    assert photo["content_type"] == "image/jpeg" and photo["thumb"] != photo["sha256"]
+    got = as_(citizen).case_photo(filed["number"], doc["sha256"])
+    assert base64.b64decode(got["data"]) == pdf and got["content_type"] == "application/pdf"
+    for fake in (b"%PDF-1.4 no end", b"%PDF-9 nonsense\n%%EOF"):
+        with pytest.raises(ValidationError) as refused:
+            as_(citizen).create_case(complaint(), uuid.uuid4().hex, [base64.b64encode(fake).decode()])
+        assert "PDF" in refused.value.details["fields"]["file"] or "无法识别" in refused.value.details["fields"]["file"]

@@ -225,6 +225,8 @@ def photo(case_id, sha):
     found = client.photo(case_id, sha[:64])
     response = make_response(base64.b64decode(found["data"]))
     response.headers["Content-Type"] = found["content_type"]
+    if found["content_type"] == "application/pdf":  # offered as a download, never opened inside the page
+        response.headers["Content-Disposition"] = 'attachment; filename="attachment.pdf"'
     response.headers["Cache-Control"] = "private, no-store"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

@@ -210,6 +210,8 @@ def photo(number, sha):
         return render_template("h5/not_found.html", number=number[:32], message="照片不存在"), 404
     response = make_response(base64.b64decode(found["data"]))
     response.headers["Content-Type"] = found["content_type"]
+    if found["content_type"] == "application/pdf":  # offered as a download, never opened inside the page
+        response.headers["Content-Disposition"] = 'attachment; filename="attachment.pdf"'
     response.headers["Cache-Control"] = "private, max-age=3600"
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response

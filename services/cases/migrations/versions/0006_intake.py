@@ -37,6 +37,7 @@ def upgrade():
         sa.Column("case_id", sa.BigInteger, sa.ForeignKey(f"{S}.cases.id"), nullable=False, index=True),
         sa.Column("sha256", sa.String(64), sa.ForeignKey(f"{S}.case_files.sha256"), nullable=False),
         sa.Column("thumb_sha256", sa.String(64), sa.ForeignKey(f"{S}.case_files.sha256"), nullable=False),
+        sa.Column("content_type", sa.String(32), nullable=False),
         schema=S,
     )
 
