@@ -7,7 +7,7 @@ from services.content import schemas
 from services.gateway.content import client
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
-from services.gateway.core.cache import cached
+from services.gateway.core.cache import cached, number
 from services.gateway.core.web import json_body
 
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
@@ -57,12 +57,9 @@ def department(department_id):
 )
 @cached
 def news():
-    limit, offset = request.args.get("limit", "20"), request.args.get("offset", "0")
-    return jsonify(client.news(_number(limit, 20), _number(offset, 0)))
-
-
-def _number(text, default):
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 6 else default
+    # read as the cache key reads them (core/cache.py): what is stored is what this key shows
+    limit, offset = number("limit"), number("offset")
+    return jsonify(client.news(20 if limit is None else limit, offset or 0))
 
 
 @openapi.route(

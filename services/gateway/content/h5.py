@@ -4,7 +4,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from libs.errors import ValidationError
 from services.gateway.content import client
-from services.gateway.core.cache import cached
+from services.gateway.core.cache import cached, number
 
 bp = Blueprint("content_h5", __name__, url_prefix="/h5")
 PAGE = 10
@@ -82,8 +82,7 @@ def search():
 @bp.get("/news")
 @cached
 def news():
-    page = request.args.get("page", "1")
-    page = int(page) if page.isascii() and page.isdigit() and 0 < int(page[:4]) <= 200 else 1
+    page = number("page") or 1  # read as the cache key reads it (core/cache.py)
     items = client.news(limit=PAGE + 1, offset=(page - 1) * PAGE)
     return render_template("h5/news_list.html", items=items[:PAGE], page=page, more=len(items) > PAGE)
 

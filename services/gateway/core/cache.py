@@ -79,12 +79,18 @@ def drop_cached_pages():
 NUMBERS = (("page", 1, 200), ("limit", 1, 50), ("offset", 0, 10_000))
 
 
+def number(name):
+    """The query parameter `name` as the cached views read it: an int within its NUMBERS range, else None (the view
+    then uses its default). The key is built from the same values, so a page is stored under what it shows."""
+    low, high = next((lo, hi) for n, lo, hi in NUMBERS if n == name)
+    value = request.args.get(name, "")
+    if value.isascii() and value.isdigit() and len(value) <= 5 and low <= int(value) <= high:
+        return int(value)
+    return None
+
+
 def page_key():
-    kept = []
-    for name, low, high in NUMBERS:
-        value = request.args.get(name, "")
-        if value.isascii() and value.isdigit() and len(value) <= 5 and low <= int(value) <= high:
-            kept.append(f"{name}={int(value)}")
+    kept = [f"{name}={number(name)}" for name, _, _ in NUMBERS if number(name) is not None]
     if request.args.get("standalone") == "true":
         kept.append("standalone=true")
     return request.path + ("?" + "&".join(kept) if kept else "")
