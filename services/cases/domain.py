@@ -293,8 +293,10 @@ def staff_list(session, actor: Actor, query=None):
     )
 
 
-def staff_case(session, actor, case_id, permission):
-    case = session.get(Case, case_id) if is_id(case_id) else None
+def staff_case(session, actor, case_id, permission, lock=False):
+    """The case, if the actor may read it (else 404). `lock`: for a change — concurrent steps on one case (a reply
+    and a close, two dispatches) then take turns, each seeing the other's result."""
+    case = session.get(Case, case_id, with_for_update=lock or None) if is_id(case_id) else None
     if case is None or not can(actor, "case.read", case.department_id):
         # another department's case: say it is not there rather than confirm it exists
         raise NotFound("case_not_found", "案件不存在")
@@ -341,7 +343,7 @@ def reveal_contact(uow, case_id, data):
 def reply(uow, case_id, data, request_id):
     """Answer a case. Returns (case, created); the same request_id twice records one reply."""
     session, actor = uow.session, uow.actor
-    case = staff_case(session, actor, case_id, "case.reply")
+    case = staff_case(session, actor, case_id, "case.reply", lock=True)
     clean = validate(schemas.ReplyIn, data)
     check_request_id(request_id)
     if case.status not in workflow.REPLYABLE:
@@ -372,6 +374,7 @@ def reply(uow, case_id, data, request_id):
         return case, False
     before = case.status
     case.status, case.updated_at, case.replied_at = "replied", now, now
+    workflow.withdraw_pending_extensions(session, case, now)
     workflow.record_step(session, case, "reply", before, actor)
     uow.audit("case.replied", "case", case.id, detail={"body": clean.body})
     uow.publish("case_replied", schemas.facts(case, reply=clean.body))
@@ -380,10 +383,10 @@ def reply(uow, case_id, data, request_id):
     return case, True
 
 
-def act(uow, case_id, action, data, department_name):
+def act(uow, case_id, action, data, department_name, deadlines=None):
     """A workflow step on a case the actor can see (workflow.ACTIONS). Returns (case, changed)."""
-    case = staff_case(uow.session, uow.actor, case_id, "case.read")
-    changed = workflow.act(uow, case, action, data, department_name)
+    case = staff_case(uow.session, uow.actor, case_id, "case.read", lock=True)
+    changed = workflow.act(uow, case, action, data, department_name, deadlines=deadlines)
     return case, changed
 
 
@@ -422,27 +425,27 @@ def add_note(uow, case_id, data):
 
 
 def request_extension(uow, case_id, data):
-    case = staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read", lock=True)
     workflow.request_extension(uow, case, data)
     return case
 
 
 def decide_extension(uow, case_id, extension_id, approve):
-    case = staff_case(uow.session, uow.actor, case_id, "case.read")
+    case = staff_case(uow.session, uow.actor, case_id, "case.read", lock=True)
     if not is_id(extension_id):
         raise NotFound("extension_not_found", "延期申请不存在")
     workflow.decide_extension(uow, case, extension_id, bool(approve))
     return case
 
 
-def rate(uow, number, data):
+def rate(uow, number, data, deadlines=None):
     """The filer rates the handling of their closed case."""
     actor = uow.actor
     case = find_by_number(uow.session, number)
     if actor.kind != "citizen" or case.openid != actor.id:
         raise NotFound("case_not_found", "没有找到该编号的案件，请核对后重试")
     uow.session.refresh(case, with_for_update=True)
-    workflow.rate(uow, case, data)
+    workflow.rate(uow, case, data, deadlines=deadlines)
     uow.session.flush()
     uow.session.refresh(case)
     return case

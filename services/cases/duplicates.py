@@ -8,13 +8,15 @@ many others there are; staff see all of them.
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import and_, or_, select
 
 from services.cases import schemas
 from services.cases.models import Case
 
 WINDOW = timedelta(days=30)
 THRESHOLD = 0.3
+MIN_SHARED = 6  # character pairs two texts must share: a short probe ("王五王五…") matches nothing
+MIN_PROBE = 8  # distinct pairs a text needs before it is compared at all
 CANDIDATES = 200
 
 
@@ -24,10 +26,14 @@ def bigrams(text):
 
 
 def similarity(a, b):
+    """How much two texts share: of the shorter one's character pairs, the part found in the other — 0 unless they
+    share at least MIN_SHARED pairs and the first has MIN_PROBE of its own (so that probing with a name or a few
+    characters reveals nothing of other citizens' cases)."""
     x, y = bigrams(a), bigrams(b)
-    if not x or not y:
+    shared = len(x & y)
+    if len(x) < MIN_PROBE or not y or shared < MIN_SHARED:
         return 0.0
-    return len(x & y) / min(len(x), len(y))
+    return shared / min(len(x), len(y))
 
 
 def similar(session, kind, content, accused="", department_id=None, service_type_id=None, exclude_id=None):
@@ -44,7 +50,7 @@ def similar(session, kind, content, accused="", department_id=None, service_type
         .where(
             Case.status.in_(schemas.OPEN_STATUSES),
             Case.created_at > datetime.now(UTC) - WINDOW,
-            or_(*same[1:]) if len(same) > 1 else same[0],
+            and_(same[0], or_(*same[1:])) if len(same) > 1 else same[0],
         )
         .order_by(Case.id.desc())
         .limit(CANDIDATES)

@@ -253,7 +253,7 @@ class Extension(View):
     id: int
     days: int
     reason: str
-    status: str
+    status: str  # pending | approved | denied | withdrawn (answered or closed before a decision)
     requested_by: str
     requested_at: datetime
     decided_by: str

@@ -133,7 +133,7 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
     def act_on_case(self, case_id, action, data=None):
         """A workflow step: accept, assign, start, return, reject, merge, close, reopen (workflow.ACTIONS)."""
         with self.unit_of_work() as uow:
-            case, changed = domain.act(uow, case_id, action, data, self._department_name)
+            case, changed = domain.act(uow, case_id, action, data, self._department_name, self._deadlines())
             return self._after(uow, case, changed)
 
     @rpc
@@ -160,7 +160,7 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
     def rate_case(self, number, data):
         """The filer's 满意 / 基本满意 / 不满意 on a closed case (不满意 reopens it, once)."""
         with self.unit_of_work() as uow:
-            return schemas.owner_view(domain.rate(uow, number, data))
+            return schemas.owner_view(domain.rate(uow, number, data, self._deadlines()))
 
     @rpc
     def set_deadline(self, data):

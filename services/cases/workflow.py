@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from libs.auth import can
 from libs.clock import LOCAL_TZ
-from libs.errors import Conflict, NotFound, ValidationError
+from libs.errors import Conflict, Forbidden, NotFound, ValidationError
 from libs.schemas import validate
 from services.cases import calendar, schemas
 from services.cases.models import Case, CaseStep, DeadlineOverride, ExtensionRequest, ReplyTemplate
@@ -118,7 +118,7 @@ def record_step(session, case, action, before, actor, note=""):
     )
 
 
-def act(uow, case, name, data, department_name=None, now=None):
+def act(uow, case, name, data, department_name=None, now=None, deadlines=None):
     """Apply action `name` to a staff-visible `case` (domain._staff_case found it). Returns True if it changed.
 
     data: {"reason": ...} (required for 退单 / 不予受理 / 重新办理), {"department_id"} for 派单 (department_name(id)
@@ -161,8 +161,9 @@ def act(uow, case, name, data, department_name=None, now=None):
         extra["merged_into"] = target.number
     elif name == "close":
         case.closed_at = now
+        withdraw_pending_extensions(session, case, now)
     elif name == "reopen":
-        reopen(session, case, now)
+        reopen(session, case, now, deadlines)
     case.status, case.updated_at = action.target, now
     note = clean.reason if name != "merge" else f"与 {case.merged_into} 合并办理。{clean.reason}".strip()
     record_step(session, case, name, before, actor, note)
@@ -174,11 +175,13 @@ def act(uow, case, name, data, department_name=None, now=None):
     return True
 
 
-def reopen(session, case, now):
-    """Back to the department that answered it, with a fresh deadline of the kind's length."""
+def reopen(session, case, now, deadlines=None):
+    """Back to the department that answered it, with a fresh deadline of the kind's length (`deadlines`: the
+    config's days per kind)."""
     case.reopen_count += 1
     case.closed_at = case.replied_at = case.escalated_at = None
-    case.due_on = due_from(session, local_today(now), working_days_for(session, case.kind, case.service_type_id))
+    days = working_days_for(session, case.kind, case.service_type_id, deadlines)
+    case.due_on = due_from(session, local_today(now), days)
 
 
 def _merge_target(session, case, number):
@@ -192,7 +195,7 @@ def _merge_target(session, case, number):
 
 
 # -- the citizen's rating ------------------------------------------------------------------------------------
-def rate(uow, case, data, now=None):
+def rate(uow, case, data, now=None, deadlines=None):
     """满意 / 基本满意 / 不满意 once per closing; 不满意 reopens the case, once."""
     now = now or now_utc()
     clean = validate(schemas.RatingIn, data)
@@ -206,7 +209,7 @@ def rate(uow, case, data, now=None):
     uow.publish("case_rated", schemas.facts(case, rating=clean.rating, comment=clean.comment))
     if clean.rating == "unsatisfied" and case.reopen_count == 0:
         before = case.status
-        reopen(uow.session, case, now)
+        reopen(uow.session, case, now, deadlines)
         case.status = "reopened"
         note = f"市民评价不满意，重新办理。{clean.comment}".strip()
         record_step(uow.session, case, "reopen", before, uow.actor, note)
@@ -232,7 +235,7 @@ def request_extension(uow, case, data, now=None):
         days=clean.days,
         reason=clean.reason,
         status="pending",
-        requested_by=(uow.actor.name or uow.actor.id)[:64],
+        requested_by=_who(uow.actor),
         requested_at=now,
         decided_by="",
     )
@@ -240,6 +243,19 @@ def request_extension(uow, case, data, now=None):
     uow.session.flush()
     uow.audit("case.extension_requested", "case", case.id, reason=clean.reason, detail={"days": clean.days})
     return row
+
+
+def _who(actor):
+    return (actor.name or actor.id)[:64]
+
+
+def withdraw_pending_extensions(session, case, now):
+    """Answered or closed: a pending request for more time has nothing left to decide (and must not move the
+    deadline afterwards, which would turn a late answer into an on-time one)."""
+    for row in session.scalars(
+        select(ExtensionRequest).where(ExtensionRequest.case_id == case.id, ExtensionRequest.status == "pending")
+    ):
+        row.status, row.decided_by, row.decided_at = "withdrawn", "系统", now
 
 
 def decide_extension(uow, case, extension_id, approve, now=None):
@@ -250,6 +266,10 @@ def decide_extension(uow, case, extension_id, approve, now=None):
         raise NotFound("extension_not_found", "延期申请不存在")
     if row.status != "pending":
         raise Conflict("extension_decided", "该申请已处理")
+    if case.status not in schemas.OPEN_STATUSES:
+        raise Conflict("not_open", "案件已答复或办结，延期申请不再需要审批")
+    if row.requested_by == _who(uow.actor):
+        raise Forbidden("own_request", "不能审批自己提交的延期申请")
     now = now or now_utc()
     row.status, row.decided_by, row.decided_at = ("approved" if approve else "denied"), (uow.actor.name or "")[:64], now
     if approve:

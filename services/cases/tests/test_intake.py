@@ -208,3 +208,15 @@ def test_a_pdf_is_kept_as_an_attachment_and_a_fake_one_refused(as_):
         with pytest.raises(ValidationError) as refused:
             as_(citizen).create_case(complaint(), uuid.uuid4().hex, [base64.b64encode(fake).decode()])
         assert "PDF" in refused.value.details["fields"]["file"] or "无法识别" in refused.value.details["fields"]["file"]
+
+
+def test_short_probes_reveal_nothing_and_kinds_stay_apart(as_):
+    text = "幸福路口的红绿灯坏了三天，早晚高峰车辆拥堵严重，行人过马路很危险。"
+    as_(Actor.citizen(f"o_probe_{uuid.uuid4().hex[:8]}")).create_case(
+        complaint(accused="交警支队", content=text), uuid.uuid4().hex
+    )
+    prober = as_(Actor.citizen(f"o_probe_{uuid.uuid4().hex[:8]}"))
+    base = {"kind": "complaint", "department_id": 2}
+    assert prober.similar_cases(base | {"accused": "交警支队", "content": "红绿灯红绿灯红绿灯"})["others"] == 0
+    assert prober.similar_cases(base | {"content": text})["others"] >= 1
+    assert prober.similar_cases(base | {"kind": "suggestion", "content": text})["others"] == 0

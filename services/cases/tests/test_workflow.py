@@ -300,3 +300,18 @@ def test_reply_templates_fit_the_case(as_, filed):
     with pytest.raises(NotFound):
         dispatcher.save_reply_template(999_999, {"title": "没有", "body": "内容内容"})
     assert {general["id"], inquiries["id"]} <= {t["id"] for t in dispatcher.reply_templates()}
+
+
+def test_an_answer_withdraws_a_pending_extension_and_nobody_approves_their_own(as_, filed):
+    case = filed()
+    step(as_, "dispatcher", case["id"], "assign", department_id=2)
+    head = as_(HEAD)
+    asked = head.request_extension(case["id"], {"days": 3, "reason": "需要等待检测结果"})
+    with pytest.raises(Forbidden):  # the head asked: someone else decides
+        head.decide_extension(case["id"], asked["extensions"][0]["id"], True)
+    due = asked["due_on"]
+    as_(STAFF["handler_own"]).reply_case(case["id"], {"body": "已处理完毕"}, uuid.uuid4().hex)
+    view = as_(SUPERVISOR).get_case(case["id"])
+    assert view["extensions"][0]["status"] == "withdrawn" and view["due_on"] == due
+    with pytest.raises(Conflict):
+        as_(SUPERVISOR).decide_extension(case["id"], asked["extensions"][0]["id"], True)
