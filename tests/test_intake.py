@@ -208,3 +208,21 @@ def test_an_oversized_photo_is_refused_in_chinese(system):
         f"{system.gateway}/h5/complaints", data={"csrf": http.csrf, **complaint(request_id)}, files=too_much
     )
     assert flood.status_code == 413 and system.count("cases.cases", "request_id = :r", r=request_id) == 0
+
+
+def test_an_inquiry_message_that_cannot_be_filed_is_answered_with_why(system, file_case):
+    from libs.testing import wait_for
+
+    citizen = system.citizen()
+    citizen.subscribe()
+    for _ in range(10):  # the hour's filings used up
+        file_case(openid=citizen.openid)
+    assert "您的咨询已收到" in citizen.send_text("咨询 公积金贷款可以提前还款吗？需要什么手续？").content
+
+    def told():
+        sent = system.sandbox_calls("custom_send", citizen.openid)
+        return [c["body"]["text"]["content"] for c in sent if "未能登记" in c["body"]["text"]["content"]]
+
+    (notice,) = wait_for(told, timeout=10, message="the refusal told")
+    assert "太频繁" in notice and "12345" in notice
+    assert system.count("cases.cases", "openid = :o AND channel = 'wechat'", o=citizen.openid) == 0

@@ -114,6 +114,10 @@ def test_open311_refusals_in_the_specifications_error_shape(system):
     assert xml.status_code == 403 and ElementTree.fromstring(xml.content).find("error/code").text == "403"
     assert requests.get(f"{base}/requests/TS000000000000.json").status_code == 404
     assert requests.get(f"{base}/requests.json", params={"start_date": "yesterday"}).status_code == 400
+    # a date without a zone is Beijing time; digits of other scripts are no service code
+    naive = requests.get(f"{base}/requests.json", params={"start_date": "2026-01-01", "end_date": "2026-01-02T08:00"})
+    assert naive.status_code == 200 and naive.json() == []
+    assert requests.get(f"{base}/requests.json", params={"service_code": "²,3"}).status_code == 200
     # an anonymous report through the API: no phone, nothing identifying kept
     anonymous = requests.post(f"{base}/requests.json", data=ok | {"first_name": "匿名者"})
     assert anonymous.status_code == 201, anonymous.text

@@ -255,9 +255,11 @@ def book(uow, data, request_id, service_type, now=None):
             AppointmentSlot.window_id == rule.window_id,
             AppointmentSlot.day == clean.day,
             AppointmentSlot.starts_at == starts,
-            AppointmentSlot.booked < AppointmentSlot.capacity,
+            # the rule as it is now: a window that cut its counters books no more than the new number, one that
+            # added counters opens the new places (the slot's capacity follows)
+            AppointmentSlot.booked < rule.counters,
         )
-        .values(booked=AppointmentSlot.booked + 1)
+        .values(booked=AppointmentSlot.booked + 1, capacity=rule.counters)
         .returning(AppointmentSlot.id)
     )
     if slot_id is None:

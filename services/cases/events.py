@@ -90,6 +90,15 @@ class CaseStatsPublished(EventData):
     overdue: int
 
 
+class InquiryRefused(EventData):
+    """A "咨询 …" message cases could not file (too many this hour, unreadable text): messaging tells the citizen
+    why, since it had already said the inquiry was received."""
+
+    openid: str
+    reason: str
+    key: str  # the message's dedupe key
+
+
 PUBLISHES = {
     "case_created": CaseCreated,
     "case_replied": CaseReplied,
@@ -105,6 +114,7 @@ PUBLISHES = {
     "case_extended": CaseStepped,
     "case_rated": CaseRated,
     "case_stats_published": CaseStatsPublished,
+    "inquiry_refused": InquiryRefused,
     "appointment_booked": AppointmentFacts,
     "appointment_cancelled": AppointmentFacts,
     "appointment_reminder": AppointmentFacts,

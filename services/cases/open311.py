@@ -8,10 +8,11 @@ by phone stay private and are not listed.
 
 import hashlib
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from libs.clock import LOCAL_TZ
 from libs.errors import Forbidden, RateLimited, ValidationError
 from services.cases import schemas
 from services.cases.models import Case
@@ -65,9 +66,19 @@ def view(case):
         agency_responsible=case.department_name or "12345受理中心",
         requested_datetime=case.created_at,
         updated_datetime=case.updated_at,
-        expected_datetime=datetime.combine(case.due_on, datetime.min.time(), UTC) if case.due_on else None,
+        # due by the end of that (Beijing) day
+        expected_datetime=datetime.combine(case.due_on, time(23, 59, 59), LOCAL_TZ) if case.due_on else None,
         address=case.location,
     ).model_dump(mode="json")
+
+
+def _aware(moment):
+    """A time sent without a zone is Beijing time (the city's); comparisons then never mix naive and aware."""
+    return moment.replace(tzinfo=LOCAL_TZ) if moment is not None and moment.tzinfo is None else moment
+
+
+def _code(text):
+    return text.isascii() and text.isdigit() and len(text) <= 9
 
 
 def requests(session, query):
@@ -77,14 +88,14 @@ def requests(session, query):
         numbers = [n.strip().upper() for n in clean.service_request_id.split(",") if n.strip()][:100]
         stmt = stmt.where(Case.number.in_(numbers))
     else:
-        end = clean.end_date or datetime.now(UTC)
-        start = clean.start_date or end - timedelta(days=90)
+        end = _aware(clean.end_date) or datetime.now(UTC)
+        start = _aware(clean.start_date) or end - timedelta(days=90)
         if start > end:
             fields = {"start_date": "开始时间晚于结束时间"}
             raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields})
         stmt = stmt.where(Case.created_at >= start, Case.created_at <= end)
         if clean.service_code:
-            codes = [int(c) for c in clean.service_code.split(",") if c.strip().isdigit()][:100]
+            codes = [int(c) for c in (c.strip() for c in clean.service_code.split(",")) if _code(c)][:100]
             stmt = stmt.where(Case.service_type_id.in_(codes))
         if clean.status == "open":
             stmt = stmt.where(Case.status.not_in(CLOSED))

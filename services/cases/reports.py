@@ -107,12 +107,17 @@ def stats(session, actor, start, end):
     return {"start": clean.start.isoformat(), "end": clean.end.isoformat(), "departments": out}
 
 
+def _text(value):
+    """Text a spreadsheet must not take for a formula (=, +, -, @ first): kept as text with a leading quote."""
+    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+
+
 def _cell(key, value):
     if value is None:
         return "—"
     if key.endswith("_rate"):
         return f"{value * 100:.1f}%"
-    return value
+    return _text(value)
 
 
 def as_csv(report):
@@ -134,7 +139,7 @@ def as_xlsx(report):
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in report["departments"]:
-        sheet.append([row[k] for k, _ in COLUMNS])
+        sheet.append([_text(row[k]) for k, _ in COLUMNS])
         for cell, (key, _) in zip(sheet[sheet.max_row], COLUMNS, strict=False):
             if key.endswith("_rate") and cell.value is not None:
                 cell.number_format = "0.0%"

@@ -229,7 +229,15 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
         """ "咨询 社保卡丢了怎么补办？" sent to the account becomes an inquiry (messaging has already said so)."""
         # the citizen is the actor of their own filing (limits and ownership as on the form)
         uow.actor = Actor.citizen(delivery.data.openid)
-        case = domain.inquiry_from_wechat(uow, delivery.data, self._department_name, self._deadlines())
+        try:
+            with uow.savepoint():
+                case = domain.inquiry_from_wechat(uow, delivery.data, self._department_name, self._deadlines())
+        except (errors.ValidationError, errors.RateLimited) as exc:
+            # messaging said "received": the citizen hears why it was not filed instead of nothing
+            refused = {"openid": delivery.data.openid, "reason": exc.message, "key": delivery.data.key}
+            uow.publish("inquiry_refused", refused)
+            log.info("a wechat inquiry was refused: %s", exc.code)
+            return
         if case is not None:
             log.info("wechat inquiry filed as %s", case.number)
 

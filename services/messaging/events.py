@@ -70,6 +70,12 @@ class AppointmentNoShowNotice(AppointmentNotice):
     no_show_limit: int
 
 
+class InquiryRefusedNotice(ConsumedEvent):
+    openid: str
+    reason: str
+    key: str
+
+
 CONSUMES = {
     ("cases", "case_created"): CaseNotice,
     ("cases", "case_replied"): CaseReplyNotice,
@@ -80,6 +86,7 @@ CONSUMES = {
     ("cases", "case_closed"): CaseStepNotice,
     ("cases", "case_reopened"): CaseStepNotice,
     ("cases", "case_extended"): CaseStepNotice,
+    ("cases", "inquiry_refused"): InquiryRefusedNotice,
     ("cases", "appointment_booked"): AppointmentNotice,
     ("cases", "appointment_cancelled"): AppointmentNotice,
     ("cases", "appointment_reminder"): AppointmentNotice,

@@ -204,6 +204,17 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         )
         log.info("case %s: the filer told by %s", case.number, channel)
 
+    @handles("cases", "inquiry_refused", events.InquiryRefusedNotice)
+    def handle_inquiry_refused(self, uow, delivery):
+        """The "咨询 …" we said was received could not be filed: say why, and where else to ask."""
+        notice = delivery.data
+        text = (
+            f"抱歉，您的咨询未能登记：{notice.reason}\n"
+            f'您也可以<a href="{self._base()}/h5/inquiries/new">在线提交咨询</a>，或拨打12345热线。'
+        )
+        channel = domain.notify(uow.session, uow.checkpoint, self.wechat, notice.openid, text, None, delivery.event_id)
+        log.info("a refused inquiry: the citizen told by %s", channel)
+
     # -- 服务预约 ----------------------------------------------------------------------------------------------
     def _appointment_text(self, a, headline, closing):
         """Labelled lines a citizen reads without opening anything else."""

@@ -330,3 +330,17 @@ def test_the_rpc_surface(worker, service, ruled):
     assert {"day": tomorrow, "kind": "holiday", "name": "测试"} in changed
     with pytest.raises(Forbidden):
         worker(CasesService, HANDLER, content=content).set_calendar_day({"day": tomorrow})
+
+
+def test_a_changed_rule_governs_slots_already_booked(db_session, service, ruled):
+    ruled(counters=2)
+    book(db_session, service, citizen())
+    ruled(counters=1)  # one counter closed: the slot is full at the one booking it has
+    with pytest.raises(Conflict):
+        book(db_session, service, citizen())
+    ruled(counters=3)  # two more opened: the places are bookable, as the page says
+    assert appointments.slots(db_session, service, date(2026, 9, 29), now=MONDAY)[0]["free"] == 2
+    book(db_session, service, citizen())
+    book(db_session, service, citizen())
+    with pytest.raises(Conflict):
+        book(db_session, service, citizen())

@@ -2,7 +2,7 @@
 calendar. Forms post, then redirect back with what happened (core/notices.py)."""
 
 import functools
-from datetime import date, datetime
+from datetime import datetime
 
 from flask import Blueprint, g, render_template, request, url_for
 
@@ -112,7 +112,8 @@ def rule_save(window_id):
 @staff_page
 def calendar():
     year_text = clean_query("year", 4)
-    year = int(year_text) if year_text.isdigit() and 2000 <= int(year_text) <= 2100 else date.today().year
+    valid = year_text.isascii() and year_text.isdigit() and 2000 <= int(year_text) <= 2100
+    year = int(year_text) if valid else datetime.now(LOCAL_TZ).year
     notice = notices.shown()
     return render_template(
         "admin/appointment_calendar.html",

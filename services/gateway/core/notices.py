@@ -58,8 +58,15 @@ def after_post(action, back, form, done="已保存。"):
         busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"
         payload, target = {"errors": {"_": busy}, "form": form}, back(None)
     path, hash_, fragment = target.partition("#")
+    path = _without_notice(path)  # a page sent back to itself carries one notice: this one
     separator = "&" if "?" in path else "?"
     return redirect(f"{path}{separator}notice={put(db(), g.actor.id, payload)}{hash_}{fragment}", code=303)
+
+
+def _without_notice(path):
+    base, _, query = path.partition("?")
+    kept = [part for part in query.split("&") if part and not part.startswith("notice=")]
+    return base + ("?" + "&".join(kept) if kept else "")
 
 
 def shown(session=None):
