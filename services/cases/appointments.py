@@ -50,7 +50,8 @@ def booking_rules(session, actor):
 
 
 def save_rule(uow, window_id, data, window_exists):
-    """A window's slot rules (administrators). Slots already booked keep their places; new slots follow the rule."""
+    """A window's slot rules (administrators). Bookings on days the window now closes are cancelled and their
+    citizens told; the others keep their places (a changed slot length does not move anyone)."""
     uow.require("appointment.rules")
     clean = validate(schemas.BookingRuleIn, data)
     if not is_id(window_id) or not window_exists(window_id):
@@ -61,7 +62,39 @@ def save_rule(uow, window_id, data, window_exists):
     session.execute(stmt.on_conflict_do_update(index_elements=["window_id"], set_=values))
     rule = session.scalar(select(BookingRule).where(BookingRule.window_id == window_id))
     uow.audit("appointment.rule_saved", "window", window_id, detail=clean.model_dump(mode="json"))
+    cancel_on_closed_days(uow, window_id=window_id)
     return rule_view(rule)
+
+
+CLOSED_REASON = "窗口当天不办理业务（节假日或闭馆），您的预约已取消，给您带来不便深表歉意，请重新预约。"
+
+
+def cancel_on_closed_days(uow, window_id=None, day=None, now=None):
+    """Upcoming bookings on a day their window no longer opens (a new holiday, a closed date, a weekday dropped):
+    cancelled, places released, each citizen told why (appointment_cancelled with a reason). Returns how many."""
+    now = now or datetime.now(UTC)
+    session = uow.session
+    stmt = select(Appointment).where(Appointment.status == "booked", Appointment.day >= _local(now).date())
+    if window_id is not None:
+        stmt = stmt.where(Appointment.window_id == window_id)
+    if day is not None:
+        stmt = stmt.where(Appointment.day == day)
+    booked = session.scalars(stmt.with_for_update(skip_locked=True)).all()
+    if not booked:
+        return 0
+    rules = {r.window_id: r for r in session.scalars(select(BookingRule))}
+    cal = calendar.load(session, min(a.day for a in booked))
+    cancelled = 0
+    for a in booked:
+        rule = rules.get(a.window_id)
+        if rule is not None and _is_open(rule, cal, a.day):
+            continue
+        a.status, a.updated_at = "cancelled", now
+        _release(session, a)
+        uow.audit("appointment.cancelled", "appointment", a.id, reason="窗口当天不办理")
+        uow.publish("appointment_cancelled", facts(a, reason=CLOSED_REASON))
+        cancelled += 1
+    return cancelled
 
 
 def _slot_times(rule):
@@ -205,6 +238,7 @@ def facts(a, **extra):
         "starts_at": _hhmm(a.starts_at),
         "ends_at": _hhmm(a.ends_at),
         "updated_at": a.updated_at.isoformat(),
+        "reason": "",  # set when the office, not the citizen, changed the booking
         **extra,
     }
 
@@ -502,4 +536,6 @@ def set_calendar_day(uow, data):
             stmt.on_conflict_do_update(index_elements=["day"], set_={"kind": clean.kind, "name": clean.name})
         )
     uow.audit("calendar.day_set", "calendar", clean.day.isoformat(), detail=clean.model_dump(mode="json"))
+    session.flush()
+    cancel_on_closed_days(uow, day=clean.day)
     return calendar_days(session, clean.day.year)

@@ -67,6 +67,7 @@ class AppointmentFacts(EventData):
     starts_at: str
     ends_at: str
     updated_at: datetime
+    reason: str  # why the office changed it (a cancellation on a newly closed day), else ""
 
 
 class AppointmentNoShow(AppointmentFacts):

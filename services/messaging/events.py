@@ -63,6 +63,7 @@ class AppointmentNotice(ConsumedEvent):
     day: date
     starts_at: str
     ends_at: str
+    reason: str
 
 
 class AppointmentNoShowNotice(AppointmentNotice):

@@ -251,7 +251,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
 
     @handles("cases", "appointment_cancelled", events.AppointmentNotice)
     def handle_appointment_cancelled(self, uow, delivery):
-        self._tell_appointment(uow, delivery, "您的预约已取消。", "该时段已释放，如需办理可重新预约。")
+        reason = delivery.data.reason  # the office cancelled it (a closed day): say so
+        closing = reason or "该时段已释放，如需办理可重新预约。"
+        self._tell_appointment(uow, delivery, "您的预约已取消。", closing)
 
     @handles("cases", "appointment_reminder", events.AppointmentNotice)
     def handle_appointment_reminder(self, uow, delivery):

@@ -344,3 +344,36 @@ def test_a_changed_rule_governs_slots_already_booked(db_session, service, ruled)
     book(db_session, service, citizen())
     with pytest.raises(Conflict):
         book(db_session, service, citizen())
+
+
+def test_a_day_closed_after_booking_cancels_and_tells_the_citizen(db_session, service, ruled):
+    ruled(weekdays="1234567", max_days_ahead=60)
+    now = datetime.now(UTC)
+    day = (datetime.now(LOCAL_TZ) + timedelta(days=50)).date()
+    booked = book(db_session, service, citizen(), day=day.isoformat(), now=now)
+    with uow_as(db_session, ADMIN) as uow:
+        appointments.set_calendar_day(uow, {"day": day.isoformat(), "kind": "holiday", "name": "临时闭馆"})
+    try:
+        row = db_session.scalar(select(Appointment).where(Appointment.number == booked["number"]))
+        assert row.status == "cancelled"
+        slot = db_session.get(AppointmentSlot, row.slot_id)
+        assert slot.booked == 0
+        (event,) = [
+            r.payload["data"]
+            for r in db_session.execute(select(outbox).where(outbox.c.event_type == "appointment_cancelled"))
+            if r.payload["data"]["number"] == booked["number"]
+        ]
+        assert "不办理业务" in event["reason"]
+        events.AppointmentFacts.model_validate(event)
+    finally:
+        with uow_as(db_session, ADMIN) as uow:
+            appointments.set_calendar_day(uow, {"day": day.isoformat()})  # an ordinary day again
+    other = book(db_session, service, citizen(), day=day.isoformat(), now=now)
+    with uow_as(db_session, ADMIN) as uow:  # a closed date in the rule does the same
+        appointments.save_rule(
+            uow,
+            service["window_id"],
+            RULE | {"weekdays": "1234567", "max_days_ahead": 60, "closed_dates": [day.isoformat()]},
+            lambda _id: True,
+        )
+    assert db_session.scalar(select(Appointment.status).where(Appointment.number == other["number"])) == "cancelled"
