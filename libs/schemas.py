@@ -99,6 +99,8 @@ def normalize_phone(value):
     """What a person types → digits: full-width digits (NFKC), spaces, dashes, brackets and +86 are accepted."""
     text = unicodedata.normalize("NFKC", _text(value))
     text = re.sub(r"[\s\-()（）]", "", text)
+    if not text:
+        raise PydanticCustomError("missing", "empty")  # "请填写…", not a format complaint
     if text.startswith("+86"):
         text = text[3:]
     elif text.startswith("0086"):

@@ -390,7 +390,15 @@ def test_a_desk_clerks_day_from_new_case_to_the_citizens_rating(system, phone, b
     assert handler.input_value("#reply-body").startswith("您好，经现场核查")
     handler.fill("#reply-body", "环卫所已于当日完成清运，并增加该点位清运频次为每日两次。")
     handler.click("#preview-button")
+    handler.wait_for_selector("#preview-channel")
+    # this citizen does not follow the account: the preview says WeChat cannot tell them, instead of promising
+    assert "未关注公众号" in handler.inner_text("#preview-channel") and handler.locator("#preview-text").count() == 0
+    follower = system.citizen(phone.openid)
+    follower.subscribe()
+    follower.send_text("请问我的投诉处理得怎么样了")  # now WeChat allows a customer-service message: the whole answer
+    handler.click("#preview-button")
     handler.wait_for_selector("#preview-text")
+    assert "含答复全文" in handler.inner_text("#preview-channel")
     preview = handler.inner_text("#preview-text")
     assert preview.startswith(f"您的投诉举报 {number} 有了新的答复") and "每日两次" in preview
     assert handler.input_value("#reply-body").endswith("每日两次。")  # the text stays for sending

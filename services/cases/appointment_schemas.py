@@ -2,8 +2,9 @@
 
 import re
 from datetime import date, datetime
+from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import BeforeValidator, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
 from libs.schemas import MAX_INT, Id, Input, OptionalChoice, OptionalId, Phone, Text, View
@@ -11,6 +12,12 @@ from libs.schemas import MAX_INT, Id, Input, OptionalChoice, OptionalId, Phone, 
 STATUS_LABELS = {"booked": "已预约", "cancelled": "已取消", "checked_in": "已签到", "no_show": "未到（爽约）"}
 WEEKDAY_LABELS = "一二三四五六日"
 HHMM = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
+
+
+def _chosen(value):
+    if value in (None, ""):
+        raise PydanticCustomError("id_missing", "nothing chosen")  # "请选择预约时段"
+    return value
 
 
 def minutes(hhmm):
@@ -51,7 +58,7 @@ class BookingRuleIn(Input):
 class BookingIn(Input):
     service_type_id: Id("服务事项", MAX_INT)
     day: date = Field(title="预约日期")
-    starts_at: str = Field(pattern=HHMM.pattern, title="预约时段")
+    starts_at: Annotated[str, BeforeValidator(_chosen)] = Field(pattern=HHMM.pattern, title="预约时段")
     contact_name: Text("姓名", 32)
     contact_phone: Phone("手机号码")
 

@@ -64,11 +64,17 @@ def create_for_citizen(uow, data, request_id, department_name, service_type=None
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"channel": "请选择来电或现场"}})
     fields = {k: v for k, v in data.items() if k != "channel"}
     case, created = file(uow, fields, request_id, department_name, service_type, deadlines, (), channel, "")
-    if created:  # taken down by the center itself: accepted at once
+    if created:  # taken down by the center itself: accepted at once, and dispatched if it chose the department
         before, case.status, case.accepted_at = case.status, "accepted", case.created_at
         workflow.record_step(uow.session, case, "accept", before, uow.actor)
         uow.audit("case.accepted", "case", case.id, detail={"from": before, "to": "accepted", "channel": channel})
         uow.publish("case_accepted", schemas.facts(case, action="accept", note=""))
+        if case.department_id is not None:
+            case.status = "assigned"
+            workflow.record_step(uow.session, case, "assign", "accepted", uow.actor)
+            uow.audit("case.assigned", "case", case.id, detail={"from": None, "to": case.department_id})
+            facts = schemas.facts(case, action="assign", note="", previous_department_id=None)
+            uow.publish("case_assigned", facts)
         uow.session.flush()
         uow.session.refresh(case)
     return case, created
@@ -277,7 +283,8 @@ def staff_list(session, actor: Actor, query=None):
     for name in schemas.QUEUES:
         condition = _queue(name, actor, today, soon)
         counted = stmt if condition is None else stmt.where(condition)
-        counts[name] = session.scalar(counted.with_only_columns(func.count()).order_by(None))
+        # select_from: with no filter at all, a bare count(*) would lose the table and answer 1
+        counts[name] = session.scalar(counted.with_only_columns(func.count()).select_from(Case).order_by(None))
     chosen = _queue(filters.queue or "all", actor, today, soon)
     if chosen is not None:
         stmt = stmt.where(chosen)

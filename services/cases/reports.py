@@ -143,7 +143,8 @@ def as_xlsx(report):
         for cell, (key, _) in zip(sheet[sheet.max_row], COLUMNS, strict=False):
             if key.endswith("_rate") and cell.value is not None:
                 cell.number_format = "0.0%"
-    sheet.column_dimensions["A"].width = 28
+    for letter, width in zip("ABCDEFGHI", (28, 10, 10, 14, 10, 10, 22, 22, 10), strict=False):
+        sheet.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

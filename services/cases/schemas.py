@@ -240,6 +240,7 @@ class PublicStep(View):
 class StaffStep(PublicStep):
     from_status: str
     to_status: str
+    actor_kind: str  # staff | citizen | system
     actor_name: str
 
 
@@ -464,6 +465,7 @@ def staff_view(
             created_at=s.created_at,
             from_status=s.from_status,
             to_status=s.to_status,
+            actor_kind=s.actor_kind,
             actor_name=s.actor_name,
         )
         for s in case.steps

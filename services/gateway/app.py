@@ -13,6 +13,7 @@ H5, admin and API halves together over one client per service:
 """
 
 import logging.config
+import re
 
 from flask import Flask, jsonify
 from sqlalchemy import text
@@ -45,6 +46,8 @@ def create_app(config=None):
     )
     app.json.ensure_ascii = False
     app.add_template_filter(local_minute, "localtime")
+    # a WeChat text as the phone shows it: links become their words, line breaks stay
+    app.add_template_filter(lambda text: re.sub(r"<[^>]+>", "", text or ""), "striptags_keep_lines")
     # a list page's links keep its filters and change one (queue, page): {{ query | dict_merge({"page": 2}) }}
     app.add_template_filter(
         lambda base, over: {k: v for k, v in {**base, **over}.items() if v not in ("", None)}, "dict_merge"

@@ -17,6 +17,7 @@ RETRY_FOR = timedelta(hours=24)  # an acknowledgement a day late helps nobody; i
 MAX_ATTEMPTS = 3
 CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the count restart when the citizen writes
 TEMPLATE_FIELD_MAX = 20
+REMARK_MAX = 60  # the remark line says what happened: room for a sentence
 
 WELCOME = (
     "欢迎关注微政务！\n"
@@ -163,6 +164,15 @@ def send_custom_text(session, checkpoint, client, openid, content, cause, templa
     return _deliver(session, checkpoint, row, lambda: client.message.send_text(openid, content))
 
 
+def template_values(data):
+    """A template message's field values as WeChat will show them: long ones cut, and marked as cut."""
+    return {k: _cut(str(v), TEMPLATE_FIELD_MAX if k != "remark" else REMARK_MAX) for k, v in data.items()}
+
+
+def _cut(text, limit):
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def custom_message_allowed(session, follower):
     """WeChat allows customer-service messages for 48 h after the citizen's last message, 5 of them at most."""
     last = follower.last_message_at
@@ -188,7 +198,7 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
         sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt)
         return "custom" if sent else "failed"
     if follower and follower.subscribed and template:
-        data = {k: {"value": str(v)[:TEMPLATE_FIELD_MAX]} for k, v in template["data"].items()}
+        data = {k: {"value": v} for k, v in template_values(template["data"]).items()}
         row = log_outbound(session, openid, "template", text, cause, "sending", template=template, attempt=attempt)
         sent = _deliver(
             session,

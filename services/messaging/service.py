@@ -13,7 +13,7 @@ from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, 
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
 from services.messaging import domain, events
-from services.messaging.models import audit_log, outbox, parked_events, processed_events
+from services.messaging.models import CaseTrack, Follower, audit_log, outbox, parked_events, processed_events
 from services.messaging.wechat import WeChatApi
 
 log = logging.getLogger(__name__)
@@ -150,11 +150,25 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
 
     @rpc
     def preview_reply(self, kind_label, number, reply):
-        """Exactly the message a reply becomes in WeChat (staff preview it before sending)."""
+        """What the citizen will receive for this reply, by the channel WeChat allows for them now: the whole
+        answer (customer-service message), a template message pointing to the case page, or nothing (not a
+        follower: the clerk should phone). Staff preview it before sending."""
         if not self.actor.is_staff:
             raise errors.Forbidden("staff_only", "仅限工作人员")
+        kind_label, number = str(kind_label)[:16], str(number)[:24]
         now = datetime.now(UTC)  # the message is dated when it is sent: the preview shows now
-        return {"text": self._reply_text(str(kind_label)[:16], str(number)[:24], str(reply)[:2000], now)}
+        text = self._reply_text(kind_label, number, str(reply)[:2000], now)
+        track = self.db.get(CaseTrack, number.upper())
+        follower = self.db.get(Follower, track.openid) if track is not None and track.openid else None
+        if follower is not None and domain.custom_message_allowed(self.db, follower):
+            return {"channel": "custom", "text": text}
+        if follower is not None and follower.subscribed:
+            fields = domain.template_values(
+                {"first": f"{kind_label}有新答复", "keyword1": number, "keyword2": "已答复"}
+            )
+            shown = f"{fields['first']}\n编号：{fields['keyword1']}\n状态：{fields['keyword2']}\n点击查看答复内容"
+            return {"channel": "template", "text": shown}
+        return {"channel": "none", "text": ""}
 
     def _tell_step(self, uow, delivery, progress, closing="查看详情"):
         """A workflow step in labelled lines: number, status, what happened, when; readable without opening it."""

@@ -220,3 +220,11 @@ def test_short_probes_reveal_nothing_and_kinds_stay_apart(as_):
     assert prober.similar_cases(base | {"accused": "交警支队", "content": "红绿灯红绿灯红绿灯"})["others"] == 0
     assert prober.similar_cases(base | {"content": text})["others"] >= 1
     assert prober.similar_cases(base | {"kind": "suggestion", "content": text})["others"] == 0
+
+
+def test_a_phone_case_with_a_department_is_dispatched_at_once(as_):
+    taken = as_(STAFF["dispatcher"]).create_case_for_citizen(
+        complaint(channel="walk_in", department_id=2), uuid.uuid4().hex
+    )
+    assert taken["status"] == "assigned" and [s["action"] for s in taken["steps"]] == ["file", "accept", "assign"]
+    assert taken["department_name"] == "部门2"

@@ -41,6 +41,7 @@ def day():
         windows=windows(),
         errors=errors,
         notice=notice.get("message"),
+        today=datetime.now(LOCAL_TZ).date().isoformat(),  # check-in is offered on the day only
     ), 400 if errors and not notice else 200
 
 

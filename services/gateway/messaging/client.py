@@ -13,5 +13,5 @@ def retry_failed_notifications():
 
 
 def preview_reply(kind_label, number, reply):
-    """The WeChat message a reply becomes, as messaging will send it."""
-    return call("messaging", "preview_reply", kind_label, number, reply)["text"]
+    """{"channel": custom | template | none, "text"}: what the citizen will receive, as messaging will send it."""
+    return call("messaging", "preview_reply", kind_label, number, reply)
