@@ -112,10 +112,18 @@ def relay(session, outbox, dispatch, limit=100):
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
-    for row in rows:
-        dispatch(row.event_type, row.payload)
-        session.execute(update(outbox).where(outbox.c.event_id == row.event_id).values(dispatched_at=datetime.now(UTC)))
-    session.commit()
+    sent = []
+    try:
+        for row in rows:
+            dispatch(row.event_type, row.payload)
+            sent.append(row.event_id)
+    finally:
+        # one statement for the batch; what was published is marked even if a later publish failed (a re-send
+        # after a crash here is harmless: handlers take each event_id once)
+        if sent:
+            now = datetime.now(UTC)
+            session.execute(update(outbox).where(outbox.c.event_id.in_(sent)).values(dispatched_at=now))
+        session.commit()
     return len(rows)
 
 

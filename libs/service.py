@@ -114,6 +114,8 @@ class OutboxRelay(DependencyProvider):
         self.publisher = Publisher(config["AMQP_URI"], serializer=serializer)
         self.kicked = set()
         self.running = set()
+        self.active = False  # a relay thread is running
+        self.again = False  # …and more events were committed since it read the outbox
 
     def stop(self):
         # nameko ends managed threads only after stopping extensions: let in-flight relays finish first, so their
@@ -149,9 +151,27 @@ class OutboxRelay(DependencyProvider):
     def worker_teardown(self, worker_ctx):
         if worker_ctx in self.kicked:
             self.kicked.discard(worker_ctx)
-            thread = self.container.spawn_managed_thread(self.relay, identifier="outbox_relay")
+            if self.active:
+                # a relay is on its way: it goes round once more and takes this worker's events too, so a burst
+                # of commits costs a few relays (a read, a publish each, one commit), not one relay each
+                self.again = True
+                return
+            self.active = True
+            thread = self.container.spawn_managed_thread(self._relay_until_done, identifier="outbox_relay")
             self.running.add(thread)
             thread.link(lambda gt: self.running.discard(gt))
+
+    def _relay_until_done(self):
+        try:
+            while True:
+                self.again = False
+                self.relay()
+                if not self.again:
+                    return
+        finally:
+            # no green switch between the last check and this: a kick either set `again` before it, or finds
+            # `active` false afterwards and starts a relay of its own
+            self.active = False
 
     def relay(self):
         try:
