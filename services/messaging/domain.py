@@ -23,13 +23,15 @@ WELCOME = (
     "欢迎关注微政务！\n"
     '· 微官网：<a href="{base}/h5/">办事指南、政务信息</a>\n'
     '· 投诉举报：<a href="{base}/h5/complaints/new">在线提交</a>\n'
+    "· 咨询：发送“咨询+您的问题”，如：咨询 社保卡丢了怎么补办？\n"
     "· 查询办理进度：直接发送案件编号（如 TS202611260001）\n"
     '· 我的案件：<a href="{base}/h5/cases">点击查看</a>'
 )
 INQUIRY_TAKEN = "您的咨询已收到，正在登记，受理编号稍后发送给您。答复会通过本公众号通知您。"
 INQUIRY_TOO_SHORT = "请在“咨询”后写下您的问题（至少10个字），例如：咨询 社保卡丢了怎么补办？"
 HELP = (
-    "您好，您的留言已收到。\n"
+    # no one reads free text here: say what the account does with messages instead of "received"
+    "您好！本公众号暂不能人工回复留言。\n"
     "发送案件编号可查询办理进度；发送“咨询+您的问题”可直接提交咨询；"
     '如需投诉举报，请<a href="{base}/h5/complaints/new">在线提交</a>。'
 )
