@@ -349,7 +349,9 @@ def test_a_changed_rule_governs_slots_already_booked(db_session, service, ruled)
 def test_a_day_closed_after_booking_cancels_and_tells_the_citizen(db_session, service, ruled):
     ruled(weekdays="1234567", max_days_ahead=60)
     now = datetime.now(UTC)
-    day = (datetime.now(LOCAL_TZ) + timedelta(days=50)).date()
+    # an open day far enough ahead that no other test books it (and not a holiday, whenever this runs)
+    days = appointments.availability(db_session, service, now=now)["days"]
+    day = date.fromisoformat(next(d["day"] for d in days[40:] if d["open"]))
     booked = book(db_session, service, citizen(), day=day.isoformat(), now=now)
     with uow_as(db_session, ADMIN) as uow:
         appointments.set_calendar_day(uow, {"day": day.isoformat(), "kind": "holiday", "name": "临时闭馆"})
