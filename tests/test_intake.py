@@ -7,6 +7,7 @@ import uuid
 import requests
 from PIL import Image
 
+from libs.auth import Actor
 from tests.test_slice import complaint, h5_login
 
 NUMBER = re.compile(r"(TS|ZX|JY)\d{12}")
@@ -226,3 +227,38 @@ def test_an_inquiry_message_that_cannot_be_filed_is_answered_with_why(system, fi
     (notice,) = wait_for(told, timeout=10, message="the refusal told")
     assert "太频繁" in notice and "12345" in notice
     assert system.count("cases.cases", "openid = :o AND channel = 'wechat'", o=citizen.openid) == 0
+
+
+def test_every_step_reaches_the_citizen_in_wechat(system, rpc):
+    from libs.testing import wait_for
+
+    citizen = system.citizen()
+    citizen.subscribe()
+    citizen.send_text("你好")  # the 48 h window is open: each step comes as a message of its own
+    filed = rpc.call_as(
+        Actor.citizen(citizen.openid),
+        "cases",
+        "create_case",
+        {
+            "kind": "complaint",
+            "accused": "某商店",
+            "content": "商店门口长期堆放杂物，堵塞消防通道。",
+            "contact_phone": "13800000000",
+        },
+        uuid.uuid4().hex,
+    )
+    center = Actor(kind="staff", id="1", name="受理员", roles=("dispatcher",))
+    handler = Actor(kind="staff", id="2", name="环保办理人", roles=("handler",), department_id=2)
+    rpc.call_as(center, "cases", "act_on_case", filed["id"], "accept", {})
+    rpc.call_as(center, "cases", "act_on_case", filed["id"], "assign", {"department_id": 2})
+    rpc.call_as(handler, "cases", "act_on_case", filed["id"], "start", {})
+    rpc.call_as(handler, "cases", "act_on_case", filed["id"], "return", {"reason": "应由消防部门处理"})
+
+    def progress():
+        sent = [c["body"]["text"]["content"] for c in system.sandbox_calls("custom_send", citizen.openid)]
+        return [t for t in sent if filed["number"] in t]
+
+    expected = ("已提交", "已受理", "已转交", "已签收", "重新派单")
+    told = wait_for(lambda: len(progress()) >= 5 and progress(), timeout=15, message="every step told")
+    assert all(any(word in t for t in told) for word in expected), told
+    assert not any("消防部门" in t for t in told)  # the return's reason stays between offices

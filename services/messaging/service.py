@@ -204,6 +204,19 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def handle_case_reopened(self, uow, delivery):
         self._tell_step(uow, delivery, f"已重新交由{delivery.data.department_name or '办理部门'}办理")
 
+    @handles("cases", "case_started", events.CaseStepNotice)
+    def handle_case_started(self, uow, delivery):
+        self._tell_step(uow, delivery, f"{delivery.data.department_name or '办理部门'}已签收，正在办理")
+
+    @handles("cases", "case_returned", events.CaseStepNotice)
+    def handle_case_returned(self, uow, delivery):
+        # the department's reason is between offices: the citizen hears what happens next
+        self._tell_step(uow, delivery, "办理部门调整中，12345受理中心将重新派单")
+
+    @handles("cases", "case_escalated", events.CaseStepNotice)
+    def handle_case_escalated(self, uow, delivery):
+        self._tell_step(uow, delivery, "已超过答复期限，12345受理中心已督办，请耐心等待答复")
+
     @handles("cases", "case_extended", events.CaseStepNotice)
     def handle_case_extended(self, uow, delivery):
         self._tell_step(uow, delivery, delivery.data.note)
