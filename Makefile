@@ -24,7 +24,6 @@ migrate: install
 
 demo: migrate
 	$(BIN)/python -m services.content.demo
-	$(BIN)/python -m services.cases.demo
 	$(BIN)/python -m services.gateway.demo
 
 # development: the gateway generates its own session secret into var/ (kept out of git) on first start

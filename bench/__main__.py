@@ -84,21 +84,11 @@ def booking_contention(system, n, places=4, contenders=16):
     from libs.errors import Conflict
     from libs.rpc_pool import RpcPool
 
-    admin, base = system.staff_session("admin"), f"{system.gateway}/api/v1"
-    window = admin.post(f"{base}/windows", json={"name": f"基准预约窗口{uuid.uuid4().hex[:4]}"}).json()
-    service = admin.post(
-        f"{base}/service-types",
-        json={
-            "name": f"基准预约{uuid.uuid4().hex[:4]}",
-            "summary": "基准",
-            "window_id": window["id"],
-            "bookable": True,
-        },
-    ).json()
+    base = f"{system.gateway}/api/v1"
     slots = max(1, n // contenders)
     end = 8 * 60 + 30 * slots
     rule = {"weekdays": "1234567", "periods": [["08:00", f"{end // 60:02d}:{end % 60:02d}"]], "slot_minutes": 30}
-    assert admin.put(f"{base}/windows/{window['id']}/booking-rule", json=rule | {"counters": places}).ok
+    service = system.bookable_service(rule | {"counters": places})
     days = requests.get(f"{base}/service-types/{service['id']}/availability").json()["days"]
     day = next(d["day"] for d in days if d["open"])
     starts = [
@@ -122,8 +112,8 @@ def booking_contention(system, n, places=4, contenders=16):
         elapsed, lat = drive(slots * contenders, 16, attempt)
     finally:
         pool.close()
-    over = system.count("cases.appointment_slots", "window_id = :w AND booked > capacity", w=window["id"])
-    held = system.count("cases.appointments", "window_id = :w AND status = 'booked'", w=window["id"])
+    over = system.count("cases.appointment_slots", "window_id = :w AND booked > capacity", w=service["window_id"])
+    held = system.count("cases.appointments", "window_id = :w AND status = 'booked'", w=service["window_id"])
     assert over == 0 and held == outcomes.count("booked") == slots * places, (over, held, outcomes.count("booked"))
     return row(
         f"booking, {contenders} for {places} places ({held} booked, 0 over)", slots * contenders, 16, elapsed, lat

@@ -10,8 +10,12 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import DateTime, Integer, LargeBinary, String
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.errors import ValidationError
 
@@ -116,3 +120,31 @@ def prepare_attachment(data):
     if isinstance(data, bytes | bytearray) and bytes(data[:5]) == b"%PDF-":
         return prepare_document(data), None
     return prepare(data)
+
+
+class StoredFile:
+    """The columns of a table of files addressed by the SHA-256 of their bytes (content's media, cases' case files):
+    `class Media(StoredFile, Base)`. Each service keeps its own table; only the shape is shared."""
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    content_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    size: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def store(session, model, prepared):
+    """Keep `prepared` in the service's `model` table (once: the same bytes are the same row); returns its SHA-256."""
+    values = {
+        "sha256": prepared.sha256,
+        "content_type": prepared.content_type,
+        "data": prepared.data,
+        "width": prepared.width,
+        "height": prepared.height,
+        "size": len(prepared.data),
+        "created_at": datetime.now(UTC),
+    }
+    session.execute(insert(model).values(**values).on_conflict_do_nothing())
+    return prepared.sha256

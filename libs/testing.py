@@ -231,6 +231,29 @@ class System:
     def count(self, table, where="true", **params):
         return self.sql(f"SELECT count(*) FROM {table} WHERE {where}", **params)[0][0]
 
+    def bookable_service(self, rule):
+        """A new window with one bookable service type under `rule` (a booking rule's fields), made through the API as
+        an administrator would; returns the service type (its own window: places no other test takes)."""
+        admin, base = self.staff_session("admin"), f"{self.gateway}/api/v1"
+        window = admin.post(f"{base}/windows", json={"name": f"预约窗口{secrets.token_hex(4)}"}).json()
+        service = {
+            "name": f"预约事项{secrets.token_hex(4)}",
+            "summary": "测试",
+            "window_id": window["id"],
+            "bookable": True,
+        }
+        created = admin.post(f"{base}/service-types", json=service).json()
+        saved = admin.put(f"{base}/windows/{window['id']}/booking-rule", json=rule)
+        saved.raise_for_status()
+        return created
+
+    def staff_browser(self, username, password="demo12345"):
+        """A staff member signed in to the admin pages (session cookie), as a browser would be."""
+        http = requests.Session()
+        resp = http.post(f"{self.gateway}/admin/login", data={"username": username, "password": password})
+        resp.raise_for_status()
+        return http
+
     def staff_session(self, username, password="demo12345"):
         http = requests.Session()
         resp = http.post(f"{self.gateway}/api/v1/auth/login", json={"username": username, "password": password})
@@ -239,10 +262,15 @@ class System:
         return http
 
 
-def load_demo(sys_):
+def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo")):
+    """Demo data: content's and the gateway's straight into their schemas before anything starts; cases' through the
+    running services afterwards (LIVE_DEMO), as make up's banner does."""
     env = sys_.env()
-    for module in ("services.content.demo", "services.cases.demo", "services.gateway.demo"):
+    for module in modules:
         subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+LIVE_DEMO = ("services.cases.demo",)
 
 
 def ready(sys_):
@@ -277,6 +305,7 @@ def running_system(logdir, gateway_env=None):
             # a gateway whose deadline has always passed: exercises the "success, then customer-service" path
             system.start_gateway("gateway-late", system.late_gateway_port, CALLBACK_DEADLINE=0)
             wait_for(lambda: ready(system), timeout=60, interval=0.5, message="the system to be ready")
+            load_demo(system, LIVE_DEMO)
             yield system
         finally:
             system.stop()

@@ -87,20 +87,8 @@ def test_a_citizen_books_from_the_service_page_is_told_in_wechat_and_cancels(sys
 
 
 def test_the_last_place_goes_to_one_citizen_only_across_two_replicas(system, rpc):
-    admin, base = system.staff_session("admin"), f"{system.gateway}/api/v1"
-    window = admin.post(f"{base}/windows", json={"name": f"并发测试窗口{uuid.uuid4().hex[:6]}"}).json()
-    service = admin.post(
-        f"{base}/service-types",
-        json={
-            "name": f"并发预约{uuid.uuid4().hex[:6]}",
-            "summary": "测试",
-            "window_id": window["id"],
-            "bookable": True,
-        },
-    ).json()
     rule = {"weekdays": "1234567", "periods": [["09:00", "09:30"]], "slot_minutes": 30, "counters": 2}
-    saved = admin.put(f"{base}/windows/{window['id']}/booking-rule", json=rule)
-    assert saved.status_code == 200, saved.text
+    service = system.bookable_service(rule)
     day = _open_day(system, service["id"])
 
     def attempt(n):
@@ -117,10 +105,12 @@ def test_the_last_place_goes_to_one_citizen_only_across_two_replicas(system, rpc
     booked = [o for o in outcomes if o.startswith("YY")]
     assert len(booked) == 2 and outcomes.count("slot_full") == 22, outcomes
     (slot,) = system.sql(
-        "SELECT booked, capacity FROM cases.appointment_slots WHERE window_id = :w AND day = :d", w=window["id"], d=day
+        "SELECT booked, capacity FROM cases.appointment_slots WHERE window_id = :w AND day = :d",
+        w=service["window_id"],
+        d=day,
     )
     assert (slot.booked, slot.capacity) == (2, 2)
-    assert system.count("cases.appointments", "window_id = :w AND status = 'booked'", w=window["id"]) == 2
+    assert system.count("cases.appointments", "window_id = :w AND status = 'booked'", w=service["window_id"]) == 2
     # both replicas took part
     assert "book_appointment" in system.log("cases") and "book_appointment" in system.log("cases-2")
 
@@ -141,8 +131,7 @@ def test_the_window_checks_citizens_in_and_sees_no_more_than_it_should(system, r
             {"n": booked["number"]},
         )
 
-    clerk = requests.Session()
-    clerk.post(f"{system.gateway}/admin/login", data={"username": "chuangkou", "password": "demo12345"})
+    clerk = system.staff_browser("chuangkou")
     page = clerk.get(f"{system.gateway}/admin/appointments", params={"q": booked["number"]})
     assert page.status_code == 200 and booked["number"] in page.text
     assert (

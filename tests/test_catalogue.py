@@ -261,8 +261,7 @@ def test_windows_through_the_api(system, spec):
 
 
 def test_a_service_types_form_fields_are_edited_as_lines_in_the_admin(system):
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": "renshe", "password": "demo12345"})
+    http = system.staff_browser("renshe")
     page = http.get(f"{system.gateway}/admin/content/services/new")
     assert page.status_code == 200
     csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
@@ -325,8 +324,7 @@ def test_a_complaint_filed_from_a_service_page(system):
 
 
 def test_an_administrator_takes_a_poster_down_from_the_admin(system):
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
+    http = system.staff_browser("admin")
     page = http.get(f"{system.gateway}/admin/content/posters")
     assert page.status_code == 200 and "展示中" in page.text
     csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
@@ -335,8 +333,7 @@ def test_an_administrator_takes_a_poster_down_from_the_admin(system):
     done = http.post(f"{system.gateway}/admin/content/posters/{target['id']}/end", data={"csrf": csrf})
     assert done.status_code == 200 and "已保存" in done.text
     assert target["id"] not in [p["id"] for p in requests.get(f"{system.gateway}/api/v1/posters").json()]
-    renshe = requests.Session()
-    renshe.post(f"{system.gateway}/admin/login", data={"username": "renshe", "password": "demo12345"})
+    renshe = system.staff_browser("renshe")
     assert renshe.get(f"{system.gateway}/admin/content/posters").status_code == 403
 
 
@@ -424,8 +421,7 @@ def test_two_editors_creating_the_same_name_at_once(system):
 
 def test_two_editors_on_one_page_the_second_is_told(system):
     def open_page(who):
-        http = requests.Session()
-        http.post(f"{system.gateway}/admin/login", data={"username": who, "password": "demo12345"})
+        http = system.staff_browser(who)
         page = http.get(f"{system.gateway}/admin/content/departments/4").text
         fields = dict(re.findall(r'name="(csrf|base_version)" value="(\w*)"', page))
         return http, fields
@@ -448,8 +444,7 @@ def test_two_editors_on_one_page_the_second_is_told(system):
 
 def _admin_form(system, username, path):
     """A logged-in staff session, the page at `path` and its CSRF token."""
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": username, "password": "demo12345"})
+    http = system.staff_browser(username)
     page = http.get(f"{system.gateway}{path}")
     return http, page, re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
 

@@ -102,8 +102,7 @@ def test_control_characters_through_the_api(system, file_case, text):
 @pytest.mark.parametrize("text", NUL_TEXTS)
 def test_control_characters_in_the_admin(system, file_case, text):
     case = file_case()
-    staff = requests.Session()
-    staff.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    staff = system.staff_browser("shouli")
     refused(staff.get(f"{system.gateway}/admin/cases", params={"q": text}))
     page = staff.get(f"{system.gateway}/admin/cases/{case['id']}").text
     csrf = re.search(r'name="csrf" value="(\w+)"', page).group(1)
@@ -116,8 +115,7 @@ def test_control_characters_in_the_admin(system, file_case, text):
 
 
 def test_ids_past_bigint_in_admin_and_h5_urls(system):
-    staff = requests.Session()
-    staff.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    staff = system.staff_browser("shouli")
     for case_id in ("9223372036854775808", "99999999999999999999999", "0"):
         refused(staff.get(f"{system.gateway}/admin/cases/{case_id}"), 404)
     http, _ = h5_login(system, system.citizen().openid)

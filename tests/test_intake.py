@@ -90,8 +90,7 @@ def test_a_suggestion_from_the_home_page(system):
 
 
 def test_the_center_registers_a_phone_call(system):
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    http = system.staff_browser("shouli")
     page = http.get(f"{system.gateway}/admin/cases/new")
     assert page.status_code == 200
     csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
@@ -105,8 +104,7 @@ def test_the_center_registers_a_phone_call(system):
     assert "已受理" in saved.text
     again = http.post(f"{system.gateway}/admin/cases/new", data=form | {"contact_phone": "13800001234"})
     assert system.count("cases.cases", "request_id = :r", r=request_id) == 1 and again.status_code == 200
-    handler = requests.Session()
-    handler.post(f"{system.gateway}/admin/login", data={"username": "huanbao", "password": "demo12345"})
+    handler = system.staff_browser("huanbao")
     own = handler.get(f"{system.gateway}/admin/cases/new").text
     token = re.search(r'name="csrf" value="(\w+)"', own).group(1)
     denied = handler.post(
@@ -167,8 +165,7 @@ def test_case_statistics_as_a_page_csv_xlsx_and_api(system, spec, file_case):
     from tests.test_api_contract import conforms
 
     file_case(department_id=2)  # at least one case this month
-    staff = requests.Session()
-    staff.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    staff = system.staff_browser("shouli")
     page = staff.get(f"{system.gateway}/admin/reports")
     assert page.status_code == 200 and "按时办结率" in page.text and 'id="stats"' in page.text
     xlsx = staff.get(f"{system.gateway}/admin/reports", params={"format": "xlsx"})

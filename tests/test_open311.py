@@ -130,3 +130,31 @@ def test_open311_refusals_in_the_specifications_error_shape(system):
     wechat = system.sql("SELECT number FROM cases.cases WHERE channel = 'h5' LIMIT 1")
     if wechat:
         assert requests.get(f"{base}/requests/{wechat[0].number}.json").status_code == 404
+
+
+def test_a_burst_from_one_client_stops_at_its_hourly_limit(system):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from services.cases.open311 import MAX_PER_HOUR, client_key
+
+    base = f"{system.gateway}/open311/v2"
+    code = next(s for s in requests.get(f"{base}/services.json").json() if s["service_name"] == "法制宣传")
+    used = system.count(
+        "cases.cases",
+        "channel = 'open311' AND request_id LIKE :p AND created_at > now() - interval '1 hour'",
+        p=f"{client_key('open311:demo')}-%",
+    )
+    room, extra = MAX_PER_HOUR - used, 8
+    body = {"api_key": KEY, "service_code": code["service_code"], "description": "小区里能不能多办几场普法讲座？"}
+    body |= {
+        "attribute[audience]": "community",
+        "attribute[audience_size]": "50",
+        "attribute[preferred_date]": "2026-12-20",
+    }
+
+    def post(_):
+        return requests.post(f"{base}/requests.json", data=body).status_code
+
+    with ThreadPoolExecutor(16) as pool:
+        statuses = list(pool.map(post, range(room + extra)))
+    assert statuses.count(201) == room and statuses.count(429) == extra, sorted(set(statuses))

@@ -142,8 +142,7 @@ def test_thirty_parallel_wrong_passwords_count_exactly_five(system):
 def test_a_reply_refused_then_reloaded_stays_on_the_case_page(system, file_case):
     """Post/redirect/get: after a refused reply the browser is on the case page, and a reload shows it again."""
     case_id = file_case()["id"]
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    http = system.staff_browser("shouli")
     page = http.get(f"{system.gateway}/admin/cases/{case_id}")
     assert page.headers["Cache-Control"] == "no-store"
     csrf = re.search(r'name="csrf" value="(\w+)"', page.text).group(1)
@@ -157,15 +156,12 @@ def test_a_reply_refused_then_reloaded_stays_on_the_case_page(system, file_case)
             again = http.get(system.gateway + resp.headers["Location"])
             assert again.status_code == 200 and re.search(r'class="err"', again.text)
     # another staff member cannot read someone else's notice
-    other = requests.Session()
-    other.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
+    other = system.staff_browser("admin")
     assert 'class="err"' not in other.get(system.gateway + resp.headers["Location"]).text
 
 
 def test_the_operations_page_is_for_administrators(system):
-    admin, handler = requests.Session(), requests.Session()
-    admin.post(f"{system.gateway}/admin/login", data={"username": "admin", "password": "demo12345"})
-    handler.post(f"{system.gateway}/admin/login", data={"username": "huanbao", "password": "demo12345"})
+    admin, handler = system.staff_browser("admin"), system.staff_browser("huanbao")
     page = admin.get(f"{system.gateway}/admin/ops/events")
     assert page.status_code == 200 and "处理失败的事件" in page.text
     refused = handler.get(f"{system.gateway}/admin/ops/events")
@@ -200,8 +196,7 @@ def test_review_findings_stay_fixed(system, file_case):
     filed = [a for a in trail if a["action"] == "case.filed"]
     assert filed and filed[0]["actor_kind"] == "citizen" and openid not in str(trail)
 
-    browser = requests.Session()
-    browser.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    browser = system.staff_browser("shouli")
     assert browser.get(f"{system.gateway}/admin/cases").status_code == 200
     forged = browser.post(
         f"{system.gateway}/api/v1/cases/{case['id']}/replies",
@@ -242,8 +237,7 @@ def test_review_findings_stay_fixed(system, file_case):
 
 def test_form_addresses_opened_again_lead_back_to_their_page(system, file_case):
     case_id = file_case()["id"]
-    http = requests.Session()
-    http.post(f"{system.gateway}/admin/login", data={"username": "shouli", "password": "demo12345"})
+    http = system.staff_browser("shouli")
     for action in ("contact", "reply", "assign"):
         resp = http.get(f"{system.gateway}/admin/cases/{case_id}/{action}", allow_redirects=False)
         assert resp.status_code == 302 and resp.headers["Location"].endswith(f"/admin/cases/{case_id}")

@@ -198,22 +198,29 @@ def _rule_for(session, service):
     return session.scalar(select(BookingRule).where(BookingRule.window_id == service["window_id"]))
 
 
+def _shown(a):
+    """What every view and event of a booking says alike: which, where it stands, what, where and when."""
+    return {
+        "number": a.number,
+        "status": a.status,
+        "status_label": STATUS_LABELS[a.status],
+        "service_type_name": a.service_type_name,
+        "window_name": a.window_name,
+        "day": a.day,
+        "starts_at": _hhmm(a.starts_at),
+        "ends_at": _hhmm(a.ends_at),
+    }
+
+
 def citizen_view(appointment, now=None, **extra):
     now = now or datetime.now(UTC)
     a = appointment
     model = schemas.BookedAppointment if "created" in extra else schemas.CitizenAppointment
     return model(
-        number=a.number,
-        status=a.status,
-        status_label=STATUS_LABELS[a.status],
+        **_shown(a),
         service_type_id=a.service_type_id,
-        service_type_name=a.service_type_name,
-        window_name=a.window_name,
         location=a.location,
-        day=a.day,
         weekday_label=f"周{WEEKDAY_LABELS[a.day.weekday()]}",
-        starts_at=_hhmm(a.starts_at),
-        ends_at=_hhmm(a.ends_at),
         contact_name=a.contact_name,
         contact_phone=a.contact_phone,
         cancellable=a.status == "booked" and _future(a.day, a.starts_at, now),
@@ -225,18 +232,12 @@ def citizen_view(appointment, now=None, **extra):
 def facts(a, **extra):
     """The payload of appointment events (services/cases/events.py)."""
     return {
+        **_shown(a),
         "id": a.id,
-        "number": a.number,
         "openid": a.openid,
-        "status": a.status,
-        "status_label": STATUS_LABELS[a.status],
-        "service_type_name": a.service_type_name,
-        "window_name": a.window_name,
         "location": a.location,
         "department_id": a.department_id,
         "day": a.day.isoformat(),
-        "starts_at": _hhmm(a.starts_at),
-        "ends_at": _hhmm(a.ends_at),
         "updated_at": a.updated_at.isoformat(),
         "reason": "",  # set when the office, not the citizen, changed the booking
         **extra,
@@ -400,17 +401,10 @@ def _mask_name(name):
 
 def staff_view(a):
     return schemas.StaffAppointment(
+        **_shown(a),
         id=a.id,
-        number=a.number,
-        status=a.status,
-        status_label=STATUS_LABELS[a.status],
-        service_type_name=a.service_type_name,
         window_id=a.window_id,
-        window_name=a.window_name,
         department_id=a.department_id,
-        day=a.day,
-        starts_at=_hhmm(a.starts_at),
-        ends_at=_hhmm(a.ends_at),
         name_masked=_mask_name(a.contact_name),
         phone_masked=f"{a.contact_phone[:3]}****{a.contact_phone[-4:]}",
         checked_in_at=a.checked_in_at,

@@ -1,20 +1,15 @@
-"""Demo booking rules for the demo windows' bookable services and the desk's reply templates:
-`python -m services.cases.demo`. Safe to run twice.
+"""Demo booking rules for the demo windows' bookable services, and the desk's reply templates:
+`python -m services.cases.demo`, once the services answer (make up's banner and the test system run it then).
 
-Runs after content's demo loader and before any service starts, so it finds the windows' ids by name in content's
-tables; nothing else in cases reads another service's schema."""
+A client of the running system like any other: it asks content for the windows and has cases save the rules and
+templates over RPC (audited as the demo loader). Safe to run twice: a window that has a rule keeps it, and templates
+are added only to an empty set."""
 
-from datetime import UTC, datetime
-
-from sqlalchemy import text
-from sqlalchemy.dialects.postgresql import insert
-from sqlalchemy.orm import Session
-
+from libs.auth import Actor
 from libs.config import load_config
-from libs.db import make_engine
-from services.cases.appointment_schemas import BookingRuleIn
-from services.cases.models import BookingRule, ReplyTemplate
+from libs.rpc_pool import RpcPool
 
+LOADER = Actor.system("demo")
 HALL = [["09:00", "12:00"], ["13:30", "17:00"]]
 RULES = {
     # window: (counters, slot minutes)
@@ -25,8 +20,6 @@ RULES = {
     "户籍与证件窗口": (3, 20),
     "医保窗口": (2, 30),
 }
-
-
 TEMPLATES = [
     # kind, title, body: the model answers the 受理中心 starts from
     (None, "已转办并督促", "您好，您反映的问题已转交相关部门办理，我们将督促其按期答复。感谢您对政府工作的支持！"),
@@ -40,24 +33,22 @@ TEMPLATES = [
 ]
 
 
-def load(session):
-    ids = dict(session.execute(text("SELECT name, id FROM content.windows")).all())
+def load(rpc):
+    windows = {w["name"]: w["id"] for w in rpc.call_as(LOADER, "content", "list_windows")}
+    ruled = {r["window_id"] for r in rpc.call_as(LOADER, "cases", "booking_rules")}
     for name, (counters, minutes) in RULES.items():
-        if name not in ids:
-            continue
-        rule = BookingRuleIn(periods=HALL, slot_minutes=minutes, counters=counters, min_days_ahead=1, max_days_ahead=14)
-        values = rule.model_dump(mode="json") | {"updated_at": datetime.now(UTC)}
-        stmt = insert(BookingRule).values(window_id=ids[name], **values)
-        session.execute(stmt.on_conflict_do_nothing(index_elements=["window_id"]))  # an edited rule stays edited
-    if session.scalar(text("SELECT count(*) FROM cases.reply_templates")) == 0:
-        now = datetime.now(UTC)
+        if name in windows and windows[name] not in ruled:  # an edited rule stays edited
+            rule = {"periods": HALL, "slot_minutes": minutes, "counters": counters}
+            rpc.call_as(LOADER, "cases", "save_booking_rule", windows[name], rule)
+    if not rpc.call_as(LOADER, "cases", "reply_templates"):
         for kind, title, body in TEMPLATES:
-            session.add(ReplyTemplate(kind=kind, service_type_id=None, title=title, body=body, updated_at=now))
-    session.commit()
+            template = {"kind": kind, "title": title, "body": body}
+            rpc.call_as(LOADER, "cases", "save_reply_template", None, template)
 
 
 if __name__ == "__main__":
-    engine = make_engine(load_config()["DATABASE_URL"], peak=1)
-    with Session(engine) as session:
-        load(session)
-    engine.dispose()
+    pool = RpcPool({"AMQP_URI": load_config()["AMQP_URI"]}, size=1, timeout=30)
+    try:
+        load(pool)
+    finally:
+        pool.close()

@@ -22,6 +22,3 @@ class KnownDepartments:
         self.names = {d["id"]: d["name"] for d in fetch()}
         self.fetched_at = time.monotonic()
         return self.names.get(department_id)
-
-    def exists(self, department_id, fetch):
-        return self.name(department_id, fetch) is not None

@@ -10,7 +10,6 @@ import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, func, or_, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.exc import IntegrityError
 
 from libs import audit, images
@@ -155,7 +154,7 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
         raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
     for kept, thumb in prepared:
         for one in (kept, thumb or kept):
-            _store_file(session, one, now)
+            images.store(session, CaseFile, one)
         case.photos.append(
             CasePhoto(sha256=kept.sha256, thumb_sha256=(thumb or kept).sha256, content_type=kept.content_type)
         )
@@ -164,22 +163,6 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
     uow.publish("case_created", schemas.facts(case))
     session.flush()  # the steps and photos were added through the case: its view needs no second read
     return case, True
-
-
-def _store_file(session, prepared, now):
-    session.execute(
-        pg_insert(CaseFile)
-        .values(
-            sha256=prepared.sha256,
-            content_type=prepared.content_type,
-            data=prepared.data,
-            width=prepared.width,
-            height=prepared.height,
-            size=len(prepared.data),
-            created_at=now,
-        )
-        .on_conflict_do_nothing()
-    )
 
 
 def photo(session, actor, ref, sha256):

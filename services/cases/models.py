@@ -11,7 +11,6 @@ from sqlalchemy import (
     Identity,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     Time,
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from libs.audit import audit_table
 from libs.db import schema_base
 from libs.events import outbox_table, parked_events_table, processed_events_table
+from libs.images import StoredFile
 
 Base = schema_base("cases")
 audit_log = audit_table(Base.metadata)
@@ -78,19 +78,11 @@ class Case(Base):
     photos: Mapped[list["CasePhoto"]] = relationship(order_by="CasePhoto.id", lazy="selectin")
 
 
-class CaseFile(Base):
-    """A citizen's photo (or its thumbnail), checked and cleaned by libs/images.py, addressed by its SHA-256.
+class CaseFile(StoredFile, Base):
+    """A citizen's photo (or its thumbnail) or PDF, checked by libs/images.py, addressed by its SHA-256.
     Served only to the filer and to staff who may read the case: unlike content's media, never public."""
 
     __tablename__ = "case_files"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    content_type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class CasePhoto(Base):

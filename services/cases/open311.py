@@ -10,7 +10,7 @@ import hashlib
 import uuid
 from datetime import UTC, datetime, time, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from libs.clock import LOCAL_TZ
 from libs.errors import Forbidden, RateLimited, ValidationError
@@ -31,6 +31,8 @@ def client_of(actor):
 def file(uow, data, service_type, department_name, deadlines, filer):
     """A POST /requests, already mapped to case fields by the gateway. Returns the case."""
     client = client_of(uow.actor)
+    # one filing at a time per client, counted under the same lock filing takes: a burst cannot slip past the limit
+    uow.session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"cases.file:{uow.actor.id}"})
     recent = uow.session.scalar(
         select(func.count()).where(
             Case.channel == "open311",

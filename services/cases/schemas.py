@@ -265,27 +265,33 @@ class StaffReply(OwnerReply):
     staff_name: str
 
 
-class OwnerCase(PublicCase):
-    """What the citizen who filed the case sees: what they reported and the official replies. Contact details
-    stay with the handling staff: they cross the bus to no one else, the filer's own H5 page included."""
+class CaseDetail(PublicCase):
+    """What a case's filer and its staff both see of it: what was reported, where, by whom it is handled, by when,
+    and how the citizen judged the answer (replies and steps each in their reader's version)."""
 
     id: int
     department_id: int | None
+    department_name: str
     service_type_id: int | None
     service_type_name: str
     accused: str
     content: str
     occurred_on: date | None
-    replies: list[OwnerReply]
-    department_name: str
-    due_on: date | None
     location: str
     anonymous: bool
     photos: list[Photo]
     answers: list[Answer]
-    steps: list[PublicStep]
+    due_on: date | None
     rating: str
     rating_comment: str
+
+
+class OwnerCase(CaseDetail):
+    """What the citizen who filed the case sees: what they reported and the official replies. Contact details
+    stay with the handling staff: they cross the bus to no one else, the filer's own H5 page included."""
+
+    replies: list[OwnerReply]
+    steps: list[PublicStep]
     can_rate: bool  # closed, and not yet rated since
 
 
@@ -305,33 +311,18 @@ class FiledCase(OwnerCase):
     created: bool  # false when this request_id had already filed it (a double tap, a retry)
 
 
-class StaffCase(PublicCase):
+class StaffCase(CaseDetail):
     """A case for staff. Contact details are never part of it: they are revealed one at a time (audited)."""
 
-    id: int
-    department_id: int | None
-    service_type_id: int | None
-    service_type_name: str
-    accused: str
-    content: str
-    occurred_on: date | None
     replies: list[StaffReply]
     contact_available: bool  # this staff member may reveal the contact details (never for an anonymous report)
-    anonymous: bool
     channel: str
-    location: str
-    photos: list[Photo]
-    answers: list[Answer]
-    department_name: str
     handler_name: str
-    due_on: date | None
     due_soon: bool
     overdue: bool
     escalated: bool
     merged_into: str
     reopen_count: int
-    rating: str
-    rating_comment: str
     actions: list[str]  # what this staff member may do now
     duplicates: list["DuplicateHint"]  # open cases like this one the staff member may read (merge candidates)
     steps: list[StaffStep]

@@ -7,7 +7,7 @@ the same way: permission in the case's department, the state check, a timeline s
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -318,14 +318,6 @@ def set_override(uow, data):
     return clean.model_dump()
 
 
-def due_label(case, today: date):
-    if case.due_on is None:
-        return ""
-    return (
-        f"{case.due_on}（已超期）" if case.due_on < today and case.status in schemas.OPEN_STATUSES else str(case.due_on)
-    )
-
-
 # -- reply templates -----------------------------------------------------------------------------------------
 def templates_for(session, case):
     """The templates that fit a case: its service type's first, then its kind's, then the general ones."""
@@ -358,7 +350,7 @@ def save_template(uow, template_id, data):
 
 
 def all_templates(session, actor):
-    if not actor.is_staff:
+    if not actor.is_staff and actor.kind != "system":
         raise NotFound("template_not_found", "模板不存在")
     rows = session.scalars(select(ReplyTemplate).order_by(ReplyTemplate.kind, ReplyTemplate.title))
     return [schemas.ReplyTemplateView.model_validate(t).model_dump(mode="json") for t in rows]

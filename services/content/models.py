@@ -11,7 +11,6 @@ from sqlalchemy import (
     ForeignKey,
     Identity,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -21,6 +20,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from libs.audit import audit_table
 from libs.db import schema_base
 from libs.events import outbox_table
+from libs.images import StoredFile
 
 Base = schema_base("content")
 audit_log = audit_table(Base.metadata)
@@ -90,18 +90,10 @@ class News(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
-class Media(Base):
+class Media(StoredFile, Base):
     """An uploaded file's bytes, addressed by their SHA-256 (media.py): shared by every replica."""
 
     __tablename__ = "media"
-
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    content_type: Mapped[str] = mapped_column(String(32))
-    data: Mapped[bytes] = mapped_column(LargeBinary)
-    width: Mapped[int] = mapped_column(Integer)
-    height: Mapped[int] = mapped_column(Integer)
-    size: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Poster(Base):

@@ -16,6 +16,8 @@ DEMO_STAFF = [
     ("admin", "系统管理员", "demo12345", ["admin"], None),
     ("renshe", "人社局 周敏", "demo12345", ["editor"], 1),
     ("chuangkou", "人社局窗口 王芳", "demo12345", ["handler"], 1),
+    ("duban", "督办 孙丽", "demo12345", ["supervisor"], None),
+    ("hbjz", "环保局局长 王强", "demo12345", ["head"], 2),
 ]
 
 

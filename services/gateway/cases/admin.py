@@ -3,11 +3,10 @@
 Forms post, then redirect back to the case with what to say (core/notices.py): reloading never re-posts.
 """
 
-import base64
 import uuid
 from datetime import datetime
 
-from flask import Blueprint, g, jsonify, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, g, jsonify, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.auth import can, holds
@@ -16,12 +15,12 @@ from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
 from libs.logs import request_id_var
 from services.cases.schemas import KIND_LABELS, QUEUES, STATUS_LABELS, STEP_LABELS
 from services.gateway.cases import client
-from services.gateway.cases.api import case_query, download
+from services.gateway.cases.api import case_query
 from services.gateway.content.client import department_names
 from services.gateway.core import notices
 from services.gateway.core.auth import current_staff, staff_page
 from services.gateway.core.rpc import db
-from services.gateway.core.web import clean_query
+from services.gateway.core.web import clean_query, file_response
 from services.gateway.messaging.client import preview_reply
 
 bp = Blueprint("cases_admin", __name__, url_prefix="/admin")
@@ -222,14 +221,7 @@ def extension_decision(case_id, extension_id):
 @staff_page
 def photo(case_id, sha):
     """A photo of a case the staff member may read (never cached outside their browser)."""
-    found = client.photo(case_id, sha[:64])
-    response = make_response(base64.b64decode(found["data"]))
-    response.headers["Content-Type"] = found["content_type"]
-    if found["content_type"] == "application/pdf":  # offered as a download, never opened inside the page
-        response.headers["Content-Disposition"] = 'attachment; filename="attachment.pdf"'
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(client.photo(case_id, sha[:64]))
 
 
 @bp.get("/cases/new")
@@ -272,7 +264,7 @@ def reports():
     end = clean_query("end", 10) or today.isoformat()
     fmt = clean_query("format", 4)
     if fmt in ("csv", "xlsx"):
-        return download(client.stats_file(start, end, fmt))
+        return file_response(client.stats_file(start, end, fmt))
     try:
         report, errors = client.stats(start, end), {}
     except ValidationError as exc:

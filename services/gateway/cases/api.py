@@ -1,8 +1,6 @@
 """/api/v1 for cases: what staff tools and integrations call. Each route documents itself (core/openapi.py)."""
 
-import base64
-
-from flask import Blueprint, jsonify, make_response, request
+from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
 
 from libs.audit import AuditEntry
@@ -11,7 +9,7 @@ from services.cases import schemas
 from services.gateway.cases import client
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
-from services.gateway.core.web import clean_query, json_body
+from services.gateway.core.web import clean_query, file_response, json_body
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
 KEY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
@@ -224,11 +222,4 @@ def case_stats():
     fmt = clean_query("format", 4) or "json"
     if fmt == "json":
         return jsonify(client.stats(start, end))
-    return download(client.stats_file(start, end, fmt))
-
-
-def download(found):
-    response = make_response(base64.b64decode(found["data"]))
-    response.headers["Content-Type"] = found["content_type"]
-    response.headers["Content-Disposition"] = f'attachment; filename="{found["filename"]}"'
-    return response
+    return file_response(client.stats_file(start, end, fmt))

@@ -1,11 +1,10 @@
 """/h5 for cases: the citizen's complaint form, their cases, and one case (WeUI, inside WeChat)."""
 
-import base64
 import functools
 import uuid
 
 import segno
-from flask import Blueprint, current_app, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
@@ -13,6 +12,7 @@ from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import departments, service_type
 from services.gateway.core.auth import citizen_csrf_token, citizen_page
+from services.gateway.core.web import file_response
 from services.gateway.messaging.client import follows
 
 bp = Blueprint("cases_h5", __name__, url_prefix="/h5")
@@ -208,13 +208,7 @@ def photo(number, sha):
         found = client.photo(number[:32], sha[:64])
     except NotFound:
         return render_template("h5/not_found.html", number=number[:32], message="照片不存在"), 404
-    response = make_response(base64.b64decode(found["data"]))
-    response.headers["Content-Type"] = found["content_type"]
-    if found["content_type"] == "application/pdf":  # offered as a download, never opened inside the page
-        response.headers["Content-Disposition"] = 'attachment; filename="attachment.pdf"'
-    response.headers["Cache-Control"] = "private, max-age=3600"
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    return response
+    return file_response(found, cache="private, max-age=3600")
 
 
 @bp.get("/inquiries/new")

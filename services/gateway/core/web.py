@@ -4,12 +4,13 @@ Errors: JSON `{"error": {"code", "message", "details"}}` for the API and the cal
 One table maps each typed service error (libs/errors.py) and each failure of the bus to an HTTP status.
 """
 
+import base64
 import json
 import logging
 import re
 import time
 
-from flask import g, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from nameko.exceptions import RpcTimeout, UnknownService
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
@@ -163,3 +164,15 @@ def install(app):
 
     for status, code, message in HTTP_ERRORS:
         app.register_error_handler(status, lambda _exc, s=status, c=code, m=message: error_response(s, c, m))
+
+
+def file_response(found, cache="private, no-store"):
+    """A file that crossed the bus as base64 ({"content_type", "data", and "filename" for a download}). Never sniffed;
+    a PDF or anything named is offered as a download, never opened inside the page; `cache` says who may keep it."""
+    response = current_app.response_class(base64.b64decode(found["data"]), content_type=found["content_type"])
+    name = found.get("filename") or ("attachment.pdf" if found["content_type"] == "application/pdf" else None)
+    if name:
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.headers["Cache-Control"] = cache
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
