@@ -95,19 +95,26 @@ def contract_payload(contract, event_type, data):
 def stage(session, outbox, event_type, data):
     """Add an event to the outbox inside the caller's transaction; returns its envelope."""
     payload = envelope(data)
-    session.execute(
-        insert(outbox).values(
-            event_id=payload["event_id"], event_type=event_type, payload=payload, created_at=datetime.now(UTC)
-        )
-    )
+    # the values as parameters: compiled once, not once per event
+    row = {
+        "event_id": payload["event_id"],
+        "event_type": event_type,
+        "payload": payload,
+        "created_at": datetime.now(UTC),
+    }
+    session.execute(insert(outbox), row)
     return payload
 
 
-def relay(session, outbox, dispatch, limit=100):
-    """Dispatch pending events; SKIP LOCKED lets every replica relay without sending the same row twice."""
+def relay(session, outbox, dispatch, limit=100, older_than=None):
+    """Dispatch pending events (committed before `older_than`, if given); SKIP LOCKED lets every replica relay
+    without sending the same row twice."""
+    pending = outbox.c.dispatched_at.is_(None)
+    if older_than is not None:
+        pending = pending & (outbox.c.created_at < older_than)
     rows = session.execute(
         select(outbox.c.event_id, outbox.c.event_type, outbox.c.payload)
-        .where(outbox.c.dispatched_at.is_(None))
+        .where(pending)
         .order_by(outbox.c.created_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -121,19 +128,21 @@ def relay(session, outbox, dispatch, limit=100):
         # one statement for the batch; what was published is marked even if a later publish failed (a re-send
         # after a crash here is harmless: handlers take each event_id once)
         if sent:
-            now = datetime.now(UTC)
-            session.execute(update(outbox).where(outbox.c.event_id.in_(sent)).values(dispatched_at=now))
+            mark_dispatched(session, outbox, sent)
         session.commit()
     return len(rows)
+
+
+def mark_dispatched(conn, outbox, event_ids):
+    stmt = update(outbox).where(outbox.c.event_id.in_(event_ids), outbox.c.dispatched_at.is_(None))
+    conn.execute(stmt.values(dispatched_at=datetime.now(UTC)))
 
 
 def first_time(session, processed, event_id, handler):
     """True the first time (event_id, handler) is seen; the row commits with the handler's own effect."""
     inserted = session.execute(
-        pg_insert(processed)
-        .values(event_id=event_id, handler=handler, handled_at=datetime.now(UTC))
-        .on_conflict_do_nothing()
-        .returning(processed.c.event_id)
+        pg_insert(processed).on_conflict_do_nothing().returning(processed.c.event_id),
+        {"event_id": event_id, "handler": handler, "handled_at": datetime.now(UTC)},  # parameters: compiled once
     ).first()
     if inserted is None:
         log.info("event %s already handled by %s, skipped", event_id, handler)

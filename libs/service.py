@@ -12,7 +12,7 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import eventlet
 from nameko import rpc as nameko_rpc
@@ -90,7 +90,7 @@ class UnitOfWorkFactory(DependencyProvider):
                 audit_log=self.audit_log,
                 outbox=self.outbox,
                 contract=self.contract,
-                after_commit=(lambda: self.relay.relay_soon(worker_ctx)) if self.relay else None,
+                after_commit=(lambda staged: self.relay.relay_soon(worker_ctx, staged)) if self.relay else None,
             )
 
         return unit_of_work
@@ -99,10 +99,14 @@ class UnitOfWorkFactory(DependencyProvider):
 class OutboxRelay(DependencyProvider):
     """Sends the service's outbox events to RabbitMQ.
 
-    A worker that committed events calls `relay_soon()`: they go out on a green thread of their own once the
-    worker has ended, so the caller's reply does not wait for the broker. A timer calls `relay()` for
-    anything a failed relay left behind. The request id travels as the same header nameko's own
-    EventDispatcher would set, taken from the event's envelope.
+    A worker that committed events hands them over (`relay_soon`): they go out on a green thread of their own
+    once the worker has ended, so the caller's reply does not wait for the broker. That thread already holds the
+    events, so it only publishes them and then marks their rows sent, in one statement for everything it sent
+    in a round (a burst of commits costs a few such rounds, not one each). A timer relays, from the table, rows
+    left unsent for `OUTBOX_LEFTOVER_SECONDS` (a broker blip, a crash between commit and publish): the age keeps
+    it from racing the post-commit relay, and a repeat would be harmless anyway (handlers take each event_id
+    once). The request id travels as the same header nameko's own EventDispatcher would set, taken from the
+    event's envelope.
     """
 
     def setup(self):
@@ -112,10 +116,11 @@ class OutboxRelay(DependencyProvider):
         self.exchange = get_event_exchange(self.container.service_name, config)
         serializer, _ = serialization.setup(config)
         self.publisher = Publisher(config["AMQP_URI"], serializer=serializer)
-        self.kicked = set()
+        self.leftover_after = timedelta(seconds=float(config.get("OUTBOX_LEFTOVER_SECONDS", 5)))
+        self.kicked = {}  # worker → the events it committed, sent when the worker has ended
+        self.queue = []  # events handed over and not yet taken by the relay thread
         self.running = set()
         self.active = False  # a relay thread is running
-        self.again = False  # …and more events were committed since it read the outbox
 
     def stop(self):
         # nameko ends managed threads only after stopping extensions: let in-flight relays finish first, so their
@@ -145,38 +150,54 @@ class OutboxRelay(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
-    def relay_soon(self, worker_ctx):
-        self.kicked.add(worker_ctx)
+    def relay_soon(self, worker_ctx, staged):
+        self.kicked.setdefault(worker_ctx, []).extend(staged)
 
     def worker_teardown(self, worker_ctx):
-        if worker_ctx in self.kicked:
-            self.kicked.discard(worker_ctx)
-            if self.active:
-                # a relay is on its way: it goes round once more and takes this worker's events too, so a burst
-                # of commits costs a few relays (a read, a publish each, one commit), not one relay each
-                self.again = True
-                return
-            self.active = True
-            thread = self.container.spawn_managed_thread(self._relay_until_done, identifier="outbox_relay")
-            self.running.add(thread)
-            thread.link(lambda gt: self.running.discard(gt))
+        staged = self.kicked.pop(worker_ctx, None)
+        if not staged:
+            return
+        self.queue.extend(staged)
+        if self.active:
+            return  # the running relay goes round once more and takes these too
+        self.active = True
+        thread = self.container.spawn_managed_thread(self._relay_until_done, identifier="outbox_relay")
+        self.running.add(thread)
+        thread.link(lambda gt: self.running.discard(gt))
 
     def _relay_until_done(self):
         try:
-            while True:
-                self.again = False
-                self.relay()
-                if not self.again:
-                    return
+            while self.queue:
+                batch, self.queue = self.queue, []
+                self._send(batch)
         finally:
-            # no green switch between the last check and this: a kick either set `again` before it, or finds
+            # no green switch between the last check and this: a handover either queued before it, or finds
             # `active` false afterwards and starts a relay of its own
             self.active = False
 
+    def _send(self, batch):
+        sent = []
+        try:
+            for event_type, payload in batch:
+                self._publish(event_type, payload)
+                sent.append(payload["event_id"])
+        except Exception:
+            log.exception("publishing events failed; the timer relays what is left")
+        if not sent:
+            return
+        try:
+            # autocommit: one round trip; a row left unmarked is only sent again, and taken once
+            with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+                events.mark_dispatched(conn, self.outbox, sent)
+        except Exception:
+            log.exception("marking %d sent events failed; the timer may send them again", len(sent))
+
     def relay(self):
+        """The timer's round: rows nobody relayed after their commit."""
         try:
             with Session(self.engine) as session:
-                return events.relay(session, self.outbox, self._publish)
+                older = datetime.now(UTC) - self.leftover_after
+                return events.relay(session, self.outbox, self._publish, older_than=older)
         except Exception:
             log.exception("outbox relay failed; the timer retries")
             return 0

@@ -31,7 +31,7 @@ class UnitOfWork:
         self._outbox = outbox
         self._contract = contract or {}
         self._after_commit = after_commit
-        self.published = []
+        self.published = []  # (event_type, envelope) staged in this unit of work
 
     def require(self, permission, department_id=None):
         require(self.actor, permission, department_id)
@@ -48,7 +48,7 @@ class UnitOfWork:
         payload = events.stage(
             self.session, self._outbox, event_type, events.contract_payload(self._contract, event_type, data)
         )
-        self.published.append(payload)
+        self.published.append((event_type, payload))
         return payload
 
     def checkpoint(self):
@@ -73,7 +73,7 @@ class UnitOfWork:
             self._rollback()
             raise
         if self.published and self._after_commit is not None:
-            self._after_commit()
+            self._after_commit(self.published)
         return False
 
     def _rollback(self):

@@ -48,7 +48,7 @@ def uow(engine):
         audit_log=audit_log,
         outbox=outbox,
         contract=PUBLISHES,
-        after_commit=lambda: calls.append("relay"),
+        after_commit=lambda staged: calls.append(("relay", [event_type for event_type, _ in staged])),
     )
     work.relayed = calls
     yield work
@@ -71,7 +71,7 @@ def test_everything_commits_together_and_is_relayed_after(engine, uow):
         uow.audit("case.replied", "case", "o_all", reason="测试")
         uow.publish("case_replied", {**FACTS, "openid": "o_all", "reply": "好"})
         assert uow.relayed == []  # nothing leaves before the commit
-    assert counts(engine, "o_all") == (1, 1) and uow.relayed == ["relay"]
+    assert counts(engine, "o_all") == (1, 1) and uow.relayed == [("relay", ["case_replied"])]
 
 
 def test_an_exception_leaves_nothing(engine, uow):

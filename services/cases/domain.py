@@ -106,13 +106,17 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
     # one filing at a time per citizen, across every replica, until this transaction ends: the request-id check
     # and the hourly limit below then see every earlier filing of theirs, so a parallel burst slips past neither
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"cases.file:{actor.id}"})
-    existing = session.scalar(select(Case).where(Case.request_id == request_id))
-    if existing is not None:
-        return _same_submitter(existing, openid), False
     now = datetime.now(UTC)
-    recent = session.scalar(
-        select(func.count()).where(Case.openid == actor.id, Case.created_at > now - timedelta(hours=1))
-    )
+    existing_id, recent = session.execute(  # one round trip for both
+        select(
+            select(Case.id).where(Case.request_id == request_id).scalar_subquery(),
+            select(func.count())
+            .where(Case.openid == actor.id, Case.created_at > now - timedelta(hours=1))
+            .scalar_subquery(),
+        )
+    ).one()
+    if existing_id is not None:
+        return _same_submitter(session.get(Case, existing_id), openid), False
     if openid and recent >= MAX_CASES_PER_HOUR:
         raise RateLimited("too_many_cases", "您提交得太频繁了，请一小时后再试；紧急情况请拨打12345")
     case = Case(
@@ -145,13 +149,6 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
             workflow.working_days_for(session, clean.kind, clean.service_type_id, deadlines),
         ),
     )
-    session.add(case)
-    try:
-        session.flush()
-    except IntegrityError:
-        # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
-        # the unit of work rolls back everything, the number included
-        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
     for kept, thumb in prepared:
         for one in (kept, thumb or kept):
             images.store(session, CaseFile, one)
@@ -159,9 +156,15 @@ def file(uow, data, request_id, department_name, service_type, deadlines, photos
             CasePhoto(sha256=kept.sha256, thumb_sha256=(thumb or kept).sha256, content_type=kept.content_type)
         )
     workflow.record_step(session, case, "file", "", actor)
+    session.add(case)
+    try:
+        session.flush()  # the case, its step and photos in one flush; its view needs no second read
+    except IntegrityError:
+        # another citizen's filing holds this request_id (same-citizen repeats were caught above, under the lock);
+        # the unit of work rolls back everything, the number included
+        raise ValidationError("invalid_request_id", "请求编号无效，请刷新页面后重试") from None
     uow.audit("case.filed", "case", case.id, detail={"number": case.number, "channel": channel})
     uow.publish("case_created", schemas.facts(case))
-    session.flush()  # the steps and photos were added through the case: its view needs no second read
     return case, True
 
 

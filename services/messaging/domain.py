@@ -88,6 +88,18 @@ def record_inbound(uow, dedupe_key, fields):
     return True
 
 
+def _track_upsert(with_reply):
+    stmt = insert(CaseTrack)
+    changes = {k: stmt.excluded[k] for k in ("status_label", "updated_at", *(("latest_reply",) if with_reply else ()))}
+    return stmt.on_conflict_do_update(
+        index_elements=["number"], set_=changes, where=CaseTrack.updated_at <= stmt.excluded.updated_at
+    )
+
+
+# built once (every case event runs one): a reply's event also keeps the reply, a step's keeps the last one
+_TRACK = {True: _track_upsert(True), False: _track_upsert(False)}
+
+
 def track_case(session, case):
     """Keep the case's status from a cases event (events.CaseNotice); events may arrive out of order, so the
     newer state wins."""
@@ -100,15 +112,7 @@ def track_case(session, case):
         "updated_at": case.updated_at,
         "latest_reply": getattr(case, "reply", "") or "",
     }
-    stmt = insert(CaseTrack).values(**values)
-    changes = {k: stmt.excluded[k] for k in ("status_label", "updated_at")}
-    if values["latest_reply"]:
-        changes["latest_reply"] = stmt.excluded.latest_reply
-    session.execute(
-        stmt.on_conflict_do_update(
-            index_elements=["number"], set_=changes, where=CaseTrack.updated_at <= stmt.excluded.updated_at
-        )
-    )
+    session.execute(_TRACK[bool(values["latest_reply"])], values)
 
 
 def case_status_text(session, number, openid, base):
