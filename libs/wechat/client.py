@@ -27,9 +27,14 @@ def point_at(http_session, api_base):
         http_session.mount(WECHAT_ORIGIN, RewriteOriginAdapter(api_base))
 
 
-def make_client(wechat_config, storage, client_cls=WeChatClient):
+def make_client(wechat_config, storage, client_cls=WeChatClient, http=None):
+    """A client over `storage` (the token store); `http`, a requests session already pointed at the API, lets
+    many clients share kept-open connections."""
     client = client_cls(wechat_config["APP_ID"], wechat_config["APP_SECRET"], session=storage, timeout=5)
-    point_at(client._http, wechat_config.get("API_BASE"))
+    if http is not None:
+        client._http = http
+    else:
+        point_at(client._http, wechat_config.get("API_BASE"))
     return client
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 from datetime import UTC, datetime, timedelta
 
+import requests
 from nameko.extensions import DependencyProvider
 from sqlalchemy import delete, select, text
 from sqlalchemy.dialects.postgresql import insert
@@ -13,7 +14,7 @@ from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
 from libs.db import release_engine, service_engine
-from libs.wechat.client import make_client
+from libs.wechat.client import make_client, point_at
 from services.messaging.models import StoredToken
 
 log = logging.getLogger(__name__)
@@ -26,11 +27,17 @@ LOCK_POLL = 0.05
 
 class PgTokenStorage(SessionStorage):
     """Connections are a budget: a replica refreshing the token holds one (the lock's, also used to read and write
-    the token), and replicas or workers waiting for it hold none while they wait."""
+    the token), and replicas or workers waiting for it hold none while they wait.
+
+    Each process keeps the token it read last and uses it until a minute before it expires, so a message costs no
+    database read. A token another replica refreshed meanwhile is rejected by WeChat (40001); wechatpy then calls
+    fetch_access_token(), which reads the store under the lock (never this copy) and finds the new one.
+    """
 
     def __init__(self, engine):
         self.engine = engine
         self._local = threading.local()  # green-thread local under nameko's monkey patching
+        self._known = {}  # key → (value, expires_at) as last read or written by this process
 
     @contextlib.contextmanager
     def _conn(self):
@@ -41,11 +48,20 @@ class PgTokenStorage(SessionStorage):
         with self.engine.begin() as conn:
             yield conn
 
+    @staticmethod
+    def _fresh(expires_at):
+        return expires_at is None or expires_at - EARLY_REFRESH >= datetime.now(UTC)
+
     def get(self, key, default=None):
+        known = self._known.get(key)
+        if known is not None and getattr(self._local, "conn", None) is None and self._fresh(known[1]):
+            return known[0]
         with self._conn() as conn:
             row = conn.execute(select(StoredToken).where(StoredToken.key == key)).first()
-        if row is None or (row.expires_at and row.expires_at - EARLY_REFRESH < datetime.now(UTC)):
+        if row is None or not self._fresh(row.expires_at):
+            self._known.pop(key, None)
             return default
+        self._known[key] = (row.value, row.expires_at)
         return row.value
 
     def set(self, key, value, ttl=None):
@@ -54,8 +70,10 @@ class PgTokenStorage(SessionStorage):
         stmt = stmt.on_conflict_do_update(index_elements=["key"], set_={"value": value, "expires_at": expires})
         with self._conn() as conn:
             conn.execute(stmt)
+        self._known[key] = (value, expires)
 
     def delete(self, key):
+        self._known.pop(key, None)
         with self._conn() as conn:
             conn.execute(delete(StoredToken).where(StoredToken.key == key))
 
@@ -114,8 +132,12 @@ class WeChatApi(DependencyProvider):
         self.config = self.container.config["WECHAT"]
         self.engine = service_engine(self.container)
         self.storage = PgTokenStorage(self.engine)
+        # one HTTP session for every worker's client: its connections to WeChat are kept open and reused
+        self.http = requests.Session()
+        point_at(self.http, self.config.get("API_BASE"))
 
     def stop(self):
+        self.http.close()
         if self.engine is not None:
             release_engine(self.engine)
             self.engine = None
@@ -123,4 +145,4 @@ class WeChatApi(DependencyProvider):
     kill = stop  # nameko calls kill(), not stop(), when a container is killed
 
     def get_dependency(self, worker_ctx):
-        return make_client(self.config, self.storage, client_cls=SharedTokenClient)
+        return make_client(self.config, self.storage, client_cls=SharedTokenClient, http=self.http)

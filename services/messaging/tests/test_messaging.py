@@ -9,16 +9,18 @@ import pytest
 from nameko.standalone.events import event_dispatcher
 from nameko.standalone.rpc import ServiceRpcProxy
 from sqlalchemy import select, text
+from wechatpy import WeChatClient
 
 from libs.auth import Actor
 from libs.config import load_config
 from libs.errors import Forbidden
 from libs.events import envelope
+from libs.wechat.client import make_client
 from libs.wechat.sandbox.server import create_app
 from services.conftest import TEST_CONFIG, rpc_proxy
 from services.messaging.models import Follower, OutboundMessage, parked_events
 from services.messaging.service import MessagingService
-from services.messaging.wechat import PgTokenStorage
+from services.messaging.wechat import PgTokenStorage, SharedTokenClient
 
 OPERATOR = Actor(kind="staff", id="9", name="运维", roles=("admin",))
 
@@ -130,6 +132,40 @@ def test_one_access_token_for_many_sends(messaging, service_config, sandbox, db_
     for openid in openids:
         wait_outbound(db_session, openid)
     assert len([c for c in sandbox[1].calls if c["api"] == "token"]) == 1
+
+
+def test_a_token_kept_in_memory_yields_to_the_one_another_replica_refreshed(engine, sandbox):
+    """Each replica sends with the token it read last, without reading the store per message; once another replica
+    has refreshed it and WeChat rejects the old one, the store's new token is used (not a third one fetched)."""
+    config = dict(load_config(TEST_CONFIG)["WECHAT"], API_BASE=sandbox[0])
+    ours, theirs = PgTokenStorage(engine), PgTokenStorage(engine)  # two replicas' stores over one table
+    openid = "o_token_replicas"
+    sandbox[1].followers.add(openid)
+
+    def client(storage):
+        return make_client(config, storage, client_cls=SharedTokenClient)
+
+    key = client(ours).access_token_key
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM messaging.tokens WHERE key = :k"), {"k": key})
+    client(ours).message.send_text(openid, "一")
+    first = ours.get(key)
+    reads = []
+    original = engine.begin
+    engine.begin = lambda *a, **k: reads.append(1) or original(*a, **k)
+    try:
+        client(ours).message.send_text(openid, "二")  # the kept token: the store is not read
+    finally:
+        engine.begin = original
+    assert reads == []
+    WeChatClient.fetch_access_token(client(theirs))  # another replica refreshed, and WeChat let the old one lapse
+    second = theirs.get(key)
+    assert second != first
+    sandbox[1].tokens[first] = 0
+    client(ours).message.send_text(openid, "三")
+    assert ours.get(key) == second
+    assert len([c for c in sandbox[1].calls if c["api"] == "token"]) == 2
+    assert [m["content"] for m in sandbox[1].timeline[openid]] == ["一", "二", "三"]
 
 
 def test_token_store_refreshes_early(engine):
