@@ -48,6 +48,9 @@ ACTION_LABELS = {
     "content.album_saved": "保存相册",
     "content.poster_saved": "保存海报",
     "content.window_saved": "保存服务窗口",
+    "wechat.reply_rule_saved": "保存自动回复规则",
+    "wechat.reply_rule_deleted": "删除自动回复规则",
+    "wechat.reply_settings_saved": "修改关注回复和默认回复",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

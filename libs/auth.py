@@ -25,6 +25,7 @@ PERMISSIONS = {
     "content.edit": "编辑部门简介、服务事项和政务信息（部门编辑仅限本部门）",
     "appointment.manage": "查看本部门的预约、为到场市民签到",
     "appointment.rules": "设置各窗口的预约时段和节假日安排",
+    "wechat.replies": "设置公众号的关注回复、关键词回复和默认回复",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -44,6 +45,8 @@ ROLES = {
     "handler": ({"case.read", "case.reply", "case.read_contact", "appointment.manage"}, "own"),
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
+    # 公众号运营: the Official Account's own voice (replies today; menus, mass sends and materials to come)
+    "operator": ({"wechat.replies"}, "all"),
 }
 
 ROLE_LABELS = {
@@ -54,6 +57,7 @@ ROLE_LABELS = {
     "editor": "部门信息编辑",
     "supervisor": "督办",
     "head": "部门负责人",
+    "operator": "公众号运营",
 }
 
 

@@ -192,6 +192,10 @@ MESSAGES = {
     "periods_overlap": "{label}不能相互重叠",
     "days_ahead": "最远提前天数不能小于最早提前天数",
     "slot_too_long": "每个时段的分钟数超过了所有开放时段的长度",
+    "keywords": "请填写1到10个关键词，每个不超过30个字，用逗号或换行分隔",
+    "reply_bytes": "{label}不能超过2048字节（约680个汉字），这是微信被动回复的上限",
+    "reply_missing": "请填写回复内容",
+    "article_url": "图文链接必须以 https:// 开头",
 }
 
 
@@ -245,7 +249,7 @@ def validate(model: type[BaseModel], data: Any):
         for error in exc.errors(include_url=False, include_input=False):
             # a check across fields names the field to show it at in its context ("field"), else it is the form's
             named = (error.get("ctx") or {}).get("field")
-            loc = error["loc"] or ((named,) if named else ())
+            loc = (*error["loc"], named) if named else error["loc"]  # a nested model's check: under its path
             key = ".".join(str(p) for p in loc) or "_"
             fields.setdefault(key, _message(error, _field_label(model, loc)))
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields}) from None

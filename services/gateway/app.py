@@ -107,6 +107,8 @@ def create_app(config=None):
     from services.gateway.content import h5 as content_h5
     from services.gateway.content import media
     from services.gateway.core import auth
+    from services.gateway.messaging import admin as wechat_admin
+    from services.gateway.messaging import api as wechat_api
     from services.gateway.open311 import views as open311
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
@@ -125,6 +127,8 @@ def create_app(config=None):
         content_admin,
         media,
         content_api,
+        wechat_admin,
+        wechat_api,
         staff,
         ops,
         open311,

@@ -1,6 +1,18 @@
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Identity, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from libs.audit import audit_table
@@ -14,8 +26,26 @@ processed_events = processed_events_table(Base.metadata)
 parked_events = parked_events_table(Base.metadata)
 
 
+MAIN_ACCOUNT = 1  # the one Official Account served today (accounts.code "main")
+
+
+def account_column():
+    """Which Official Account a row belongs to: one install may serve several (the city's and departments' own)."""
+    return mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), default=MAIN_ACCOUNT)
+
+
+class Account(Base):
+    __tablename__ = "accounts"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class Follower(Base):
     __tablename__ = "followers"
+    account_id: Mapped[int] = account_column()
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     subscribed: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -28,6 +58,7 @@ class Follower(Base):
 
 class InboundMessage(Base):
     __tablename__ = "inbound_messages"
+    account_id: Mapped[int] = account_column()
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     dedupe_key: Mapped[str] = mapped_column(String(128), unique=True)
@@ -45,6 +76,7 @@ class OutboundMessage(Base):
     __tablename__ = "outbound_messages"
     # the retry timer looks for failed rows by status and age
     __table_args__ = (Index("ix_outbound_messages_status", "status", "created_at"),)
+    account_id: Mapped[int] = account_column()
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
@@ -74,6 +106,7 @@ class CaseTrack(Base):
     answer from here, inside the callback, without an RPC chain to cases."""
 
     __tablename__ = "case_tracks"
+    account_id: Mapped[int] = account_column()
 
     number: Mapped[str] = mapped_column(String(24), primary_key=True)
     openid: Mapped[str] = mapped_column(String(64), index=True)
@@ -82,3 +115,34 @@ class CaseTrack(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     latest_reply: Mapped[str] = mapped_column(Text, default="")
+
+
+class ReplySettings(Base):
+    """An account's own follow reply and default reply (empty: the built-in text)."""
+
+    __tablename__ = "reply_settings"
+
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), primary_key=True)
+    follow_reply: Mapped[str] = mapped_column(Text, default="")
+    default_reply: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class ReplyRule(Base):
+    """回复设置's keyword rules: a text message that matches a keyword (exactly, or containing it) gets this reply;
+    the highest priority wins, then the oldest rule."""
+
+    __tablename__ = "reply_rules"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    keywords: Mapped[list] = mapped_column(JSON)
+    match: Mapped[str] = mapped_column(String(16))  # exact | contains
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    reply_kind: Mapped[str] = mapped_column(String(16))  # text | news
+    text: Mapped[str] = mapped_column(Text, default="")
+    article: Mapped[dict | None] = mapped_column(JSON)  # news: {title, description, url, image}
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -8,11 +8,12 @@ from datetime import UTC, datetime, timedelta
 from nameko.timer import timer
 
 from libs import errors
+from libs.auth import require
 from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import domain, events
+from services.messaging import domain, events, replies
 from services.messaging.models import CaseTrack, Follower, audit_log, outbox, parked_events, processed_events
 from services.messaging.wechat import WeChatApi
 
@@ -47,14 +48,15 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
-                domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
+                domain.log_outbound(uow.session, openid, "passive", replies.as_text(reply), dedupe_key, "sent")
         if reply is None:
             return {"reply": None}
         if passive:
             return {"reply": reply}
         # too late for a passive reply: the gateway has answered WeChat `success` already
         with self.unit_of_work() as uow:
-            domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, reply, dedupe_key)
+            text = replies.as_text(reply)
+            domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, text, dedupe_key)
         return {"reply": None, "sent_async": True}
 
     def _compose_reply(self, fields):
@@ -62,7 +64,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         msg_type = fields.get("MsgType")
         event = (fields.get("Event") or "").lower()
         if msg_type == "event":
-            return domain.WELCOME.format(base=base) if event == "subscribe" else None
+            if event != "subscribe":
+                return None
+            return replies.configured(self.db, "follow") or domain.WELCOME.format(base=base)
         if msg_type == "text":
             content = (fields.get("Content") or "").strip()
             if CASE_NUMBER.fullmatch(content):
@@ -71,7 +75,32 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             if question is not None:
                 # cases files it from the wechat_message_received event; its number follows as a notification
                 return domain.INQUIRY_TAKEN if question else domain.INQUIRY_TOO_SHORT
-        return domain.HELP.format(base=base)
+            # the operators' keyword rules come after what the account itself must understand
+            answer = replies.keyword_reply(self.db, content)
+            if answer is not None:
+                return answer
+        return replies.configured(self.db, "default") or domain.HELP.format(base=base)
+
+    # -- 回复设置 (operators) ------------------------------------------------------------------------------------
+    @rpc
+    def reply_rules(self):
+        require(self.actor, "wechat.replies")
+        return {"rules": replies.rules(self.db), "settings": replies.settings(self.db)}
+
+    @rpc
+    def save_reply_rule(self, rule_id, data):
+        with self.unit_of_work() as uow:
+            return replies.save_rule(uow, rule_id, data)
+
+    @rpc
+    def delete_reply_rule(self, rule_id):
+        with self.unit_of_work() as uow:
+            return replies.delete_rule(uow, rule_id)
+
+    @rpc
+    def save_reply_settings(self, data):
+        with self.unit_of_work() as uow:
+            return replies.save_settings(uow, data)
 
     @rpc
     def oauth_openid(self, code):

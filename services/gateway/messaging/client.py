@@ -15,3 +15,20 @@ def retry_failed_notifications():
 def preview_reply(kind_label, number, reply):
     """{"channel": custom | template | none, "text"}: what the citizen will receive, as messaging will send it."""
     return call("messaging", "preview_reply", kind_label, number, reply)
+
+
+def reply_rules():
+    """{"rules": [...], "settings": {"follow_reply", "default_reply"}} (回复设置; permission wechat.replies)."""
+    return call("messaging", "reply_rules")
+
+
+def save_reply_rule(rule_id, data):
+    return call("messaging", "save_reply_rule", rule_id, data)
+
+
+def delete_reply_rule(rule_id):
+    return call("messaging", "delete_reply_rule", rule_id)
+
+
+def save_reply_settings(data):
+    return call("messaging", "save_reply_settings", data)

@@ -12,7 +12,7 @@ from nameko.exceptions import RpcTimeout
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.replies import TextReply
+from wechatpy.replies import ArticlesReply, TextReply
 
 from libs.unit_of_work import UnitOfWork
 from libs.wechat import callback
@@ -125,7 +125,11 @@ def receive():
     reply = result.get("reply")
     if not reply:
         return _plain("success")
-    xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply).render()
+    if isinstance(reply, dict):  # an operator's keyword rule answering with an article card
+        xml = ArticlesReply(source=fields["ToUserName"], target=fields["FromUserName"], articles=reply["articles"])
+    else:
+        xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply)
+    xml = xml.render()
     if safe_mode:
         crypto = WeChatCrypto(wx["TOKEN"], wx["ENCODING_AES_KEY"], wx["APP_ID"])
         xml = crypto.encrypt_message(xml, callback.nonce(), str(int(time.time())))

@@ -16,34 +16,12 @@ from libs.config import load_config
 from libs.errors import Forbidden
 from libs.events import envelope
 from libs.wechat.client import make_client
-from libs.wechat.sandbox.server import create_app
 from services.conftest import TEST_CONFIG, rpc_proxy
 from services.messaging.models import Follower, OutboundMessage, parked_events
 from services.messaging.service import MessagingService
 from services.messaging.wechat import PgTokenStorage, SharedTokenClient
 
 OPERATOR = Actor(kind="staff", id="9", name="运维", roles=("admin",))
-
-
-@pytest.fixture
-def sandbox():
-    """The sandbox on an eventlet WSGI server inside the test process; yields (base URL, its recorded state)."""
-    config = load_config(TEST_CONFIG)
-    app = create_app(config)
-    listener = eventlet.listen(("127.0.0.1", 0))
-    port = listener.getsockname()[1]
-    server = eventlet.spawn(eventlet.wsgi.server, listener, app, log_output=False)
-    yield f"http://127.0.0.1:{port}", app.extensions["sandbox"]
-    server.kill()
-    listener.close()
-
-
-@pytest.fixture
-def messaging(container_factory, service_config, sandbox):
-    service_config["WECHAT"]["API_BASE"] = sandbox[0]
-    container = container_factory(MessagingService, service_config)
-    container.start()
-    return container
 
 
 def follower(db_session, last_message_minutes_ago=None, subscribed=True):

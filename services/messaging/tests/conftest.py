@@ -1,0 +1,31 @@
+"""Fixtures of messaging's service tests: the sandbox in-process, and a messaging container pointed at it."""
+
+import eventlet
+import eventlet.wsgi
+import pytest
+
+from libs.config import load_config
+from libs.wechat.sandbox.server import create_app
+from services.conftest import TEST_CONFIG
+from services.messaging.service import MessagingService
+
+
+@pytest.fixture
+def sandbox():
+    """The sandbox on an eventlet WSGI server inside the test process; yields (base URL, its recorded state)."""
+    config = load_config(TEST_CONFIG)
+    app = create_app(config)
+    listener = eventlet.listen(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    server = eventlet.spawn(eventlet.wsgi.server, listener, app, log_output=False)
+    yield f"http://127.0.0.1:{port}", app.extensions["sandbox"]
+    server.kill()
+    listener.close()
+
+
+@pytest.fixture
+def messaging(container_factory, service_config, sandbox):
+    service_config["WECHAT"]["API_BASE"] = sandbox[0]
+    container = container_factory(MessagingService, service_config)
+    container.start()
+    return container
