@@ -434,3 +434,36 @@ def test_a_desk_clerks_day_from_new_case_to_the_citizens_rating(system, phone, b
     shot(phone, "h5-case-rated")
     center.context.close()
     handler.context.close()
+
+
+def test_an_operator_sets_a_keyword_reply_and_a_citizen_gets_its_card(system, browser, phone):
+    operator = staff_login(browser, system, "yunying")
+    assert "/admin/wechat/replies" in operator.url  # an operator's workplace opens on the account's replies
+    word = f"医保{uuid.uuid4().hex[:3]}"
+    operator.fill("#f-name", "医保报销")
+    operator.fill("#f-keywords", word)
+    operator.select_option("#f-kind", "news")
+    operator.fill("#f-a-title", "医保报销指南")
+    operator.fill("#f-a-url", "http://gov.example/yb")  # not https: refused at its field, the rest kept
+    operator.click("#rule-form button[type=submit]")
+    operator.wait_for_selector("[data-field='article.url']")
+    assert operator.input_value("#f-a-title") == "医保报销指南"
+    operator.fill("#f-a-url", "https://gov.example/yb")
+    operator.fill("#f-a-desc", "门诊、住院费用怎么报")
+    operator.click("#rule-form button[type=submit]")
+    operator.wait_for_selector("#notice")
+    assert word in operator.inner_text("#rules")
+    shot(operator, "admin-wechat-replies")
+    try:
+        sign_in_as_citizen(system, phone)
+        phone.fill("#text", f"{word}怎么报销")
+        phone.click("#form button[type=submit]")
+        card = phone.locator(".bubble[data-kind=news]")
+        card.wait_for()
+        assert "医保报销指南" in card.inner_text() and "门诊、住院费用怎么报" in card.inner_text()
+        shot(phone, "phone-news-reply")
+    finally:
+        rule = operator.locator(f"#rules tr:has-text('{word}')")
+        operator.once("dialog", lambda dialog: dialog.accept())
+        rule.locator("button:has-text('删除')").click()
+        operator.wait_for_selector("#notice:has-text('已删除')")

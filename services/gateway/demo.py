@@ -18,6 +18,7 @@ DEMO_STAFF = [
     ("chuangkou", "人社局窗口 王芳", "demo12345", ["handler"], 1),
     ("duban", "督办 孙丽", "demo12345", ["supervisor"], None),
     ("hbjz", "环保局局长 王强", "demo12345", ["head"], 2),
+    ("yunying", "公众号运营 李娜", "demo12345", ["operator"], None),
 ]
 
 

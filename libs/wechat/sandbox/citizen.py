@@ -28,6 +28,14 @@ class Reply:
     def content(self):
         return (self.fields or {}).get("Content")
 
+    @property
+    def articles(self):
+        """A news reply's article cards as [{Title, Description, PicUrl, Url}], else []."""
+        if (self.fields or {}).get("MsgType") != "news":
+            return []
+        items = (self.fields.get("Articles") or {}).get("item") or []
+        return items if isinstance(items, list) else [items]
+
 
 @dataclass
 class Citizen:

@@ -217,6 +217,9 @@ def create_app(config=None):
             reply = who.send_text(content)
         if reply.content:
             state.say(openid, "account", "passive", reply.content)
+        for card in reply.articles:  # an article card: its title, its summary, and where it leads
+            text = "\n".join(filter(None, (card.get("Title"), card.get("Description"))))
+            state.say(openid, "account", "news", text, url=card.get("Url"))
         return jsonify({"status": reply.status, "reply": reply.content})
 
     @app.get("/sandbox/phone/<openid>/timeline")

@@ -38,10 +38,14 @@ def inject():
 
 @bp.get("/")
 def index():
-    """The workplace opens on what the staff member works on: cases, or for a department's editor, its content."""
+    """The workplace opens on what the staff member works on: cases, or for a department's editor its content, for
+    the account's operator its replies."""
     actor = current_staff()
-    if actor is not None and not holds(actor, "case.read") and holds(actor, "content.edit"):
-        return redirect(url_for("content_admin.index"))
+    if actor is not None and not holds(actor, "case.read"):
+        if holds(actor, "content.edit"):
+            return redirect(url_for("content_admin.index"))
+        if holds(actor, "wechat.replies"):
+            return redirect(url_for("wechat_admin.replies"))
     return redirect(url_for("cases_admin.cases"))
 
 
