@@ -98,3 +98,10 @@ def test_the_admin_page_shows_errors_in_place_then_saves(system, operator):
     )
     assert "回复规则已保存" in saved.text and "几点上班" in saved.text
     assert system.citizen().send_text("几点上班").content == "9:00-17:00"
+
+    # 删除, clicked twice (or by two operators): the second says it is done, not an error page
+    rule_id = re.search(r"/admin/wechat/replies/rules/(\d+)/delete", saved.text).group(1)
+    csrf = re.search(r'name="csrf" value="([^"]+)"', saved.text).group(1)
+    for _ in range(2):
+        gone = browser.post(f"{system.gateway}/admin/wechat/replies/rules/{rule_id}/delete", data={"csrf": csrf})
+        assert gone.status_code == 200 and "回复规则已删除" in gone.text and "几点上班" not in gone.text

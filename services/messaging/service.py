@@ -14,7 +14,15 @@ from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, 
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
 from services.messaging import domain, events, replies
-from services.messaging.models import CaseTrack, Follower, audit_log, outbox, parked_events, processed_events
+from services.messaging.models import (
+    MAIN_ACCOUNT,
+    CaseTrack,
+    Follower,
+    audit_log,
+    outbox,
+    parked_events,
+    processed_events,
+)
 from services.messaging.wechat import WeChatApi
 
 log = logging.getLogger(__name__)
@@ -90,17 +98,23 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def save_reply_rule(self, rule_id, data):
         with self.unit_of_work() as uow:
-            return replies.save_rule(uow, rule_id, data)
+            saved = replies.save_rule(uow, rule_id, data)
+        replies.cache.drop(MAIN_ACCOUNT)  # committed: this replica answers with it from the next message on
+        return saved
 
     @rpc
     def delete_reply_rule(self, rule_id):
         with self.unit_of_work() as uow:
-            return replies.delete_rule(uow, rule_id)
+            deleted = replies.delete_rule(uow, rule_id)
+        replies.cache.drop(MAIN_ACCOUNT)
+        return deleted
 
     @rpc
     def save_reply_settings(self, data):
         with self.unit_of_work() as uow:
-            return replies.save_settings(uow, data)
+            saved = replies.save_settings(uow, data)
+        replies.cache.drop(MAIN_ACCOUNT)
+        return saved
 
     @rpc
     def oauth_openid(self, code):

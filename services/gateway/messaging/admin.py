@@ -1,13 +1,12 @@
 """The Official Account's pages in the admin: 回复设置 (follow reply, keyword rules, default reply)."""
 
-import functools
-
 from flask import Blueprint, render_template, request, url_for
 
+from libs.errors import NotFound
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.messaging import client
-from services.messaging.replies import MATCHES, REPLY_KINDS
+from services.messaging.schemas import MATCHES, REPLY_KINDS
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
 RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text")
@@ -72,8 +71,14 @@ def rule_save(rule_id):
 @bp.post("/replies/rules/<id:rule_id>/delete")
 @staff_page
 def rule_delete(rule_id):
+    def delete():
+        try:
+            return client.delete_reply_rule(rule_id)
+        except NotFound:
+            return None  # a second click, or another operator was first: what was asked for is done
+
     back = lambda result: url_for("wechat_admin.replies") + "#rules"  # noqa: E731
-    return notices.after_post(functools.partial(client.delete_reply_rule, rule_id), back, {}, "回复规则已删除")
+    return notices.after_post(delete, back, {}, "回复规则已删除")
 
 
 @bp.post("/replies/settings")

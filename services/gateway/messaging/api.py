@@ -7,7 +7,7 @@ from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
 from services.gateway.core.web import json_body
 from services.gateway.messaging import client
-from services.messaging.replies import RuleIn, RuleView, SettingsIn
+from services.messaging.schemas import RuleIn, RuleView, SettingsIn
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
 

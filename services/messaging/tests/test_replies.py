@@ -133,3 +133,17 @@ def test_only_operators_and_administrators_set_replies_and_every_change_is_audit
         select(audit_log.c.action).where(audit_log.c.actor_id == OPERATOR.id).order_by(audit_log.c.id)
     ).all()
     assert actions[-3:] == ["wechat.reply_rule_saved", "wechat.reply_rule_deleted", "wechat.reply_settings_saved"]
+
+
+def test_saves_of_the_replies_at_once_all_land_and_the_last_one_stands(operator, service_config):
+    """The first save creates the account's row: eight at once must not trip over each other's insert."""
+    import eventlet
+
+    def save(i):
+        with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
+            return proxy.save_reply_settings({"default_reply": f"第{i}版"})
+
+    pool = eventlet.GreenPool(8)
+    saved = list(pool.imap(save, range(8)))
+    assert len(saved) == 8
+    assert operator.reply_rules()["settings"]["default_reply"] in {f"第{i}版" for i in range(8)}
