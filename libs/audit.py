@@ -51,6 +51,9 @@ ACTION_LABELS = {
     "wechat.reply_rule_saved": "保存自动回复规则",
     "wechat.reply_rule_deleted": "删除自动回复规则",
     "wechat.reply_settings_saved": "修改关注回复和默认回复",
+    "wechat.menu_saved": "保存自定义菜单草稿",
+    "wechat.menu_published": "发布自定义菜单",
+    "wechat.menu_withdrawn": "撤下自定义菜单",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

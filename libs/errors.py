@@ -64,7 +64,23 @@ class DeadlineExceeded(AppError):
     http_status = 503
 
 
+@deserialize_to_instance
+class UpstreamFailed(AppError):
+    """WeChat refused the call or could not be reached; `message` says why in Chinese, details carry its errcode."""
+
+    http_status = 502
+
+
 HTTP_STATUS = {
     cls: cls.http_status
-    for cls in (ValidationError, Unauthenticated, Forbidden, NotFound, Conflict, RateLimited, DeadlineExceeded)
+    for cls in (
+        ValidationError,
+        Unauthenticated,
+        Forbidden,
+        NotFound,
+        Conflict,
+        RateLimited,
+        DeadlineExceeded,
+        UpstreamFailed,
+    )
 }

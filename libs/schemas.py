@@ -196,6 +196,11 @@ MESSAGES = {
     "reply_bytes": "{label}不能超过2048字节（约680个汉字），这是微信被动回复的上限",
     "reply_missing": "请填写回复内容",
     "article_url": "图文链接必须以 https:// 开头",
+    "menu_name_bytes": "{label}不能超过{limit}字节（一级菜单约5个汉字，子菜单约20个汉字）",
+    "menu_key_bytes": "{label}不能超过128字节",
+    "menu_url": "{label}必须以 https:// 或 http:// 开头，且不能有空格",
+    "menu_url_bytes": "{label}不能超过256字节",
+    "menu_appid": "{label}格式不正确（wx开头的18位）",
 }
 
 

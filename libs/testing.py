@@ -270,7 +270,7 @@ def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo")):
         subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)
 
 
-LIVE_DEMO = ("services.cases.demo",)
+LIVE_DEMO = ("services.cases.demo", "services.messaging.demo")
 
 
 def ready(sys_):

@@ -467,3 +467,39 @@ def test_an_operator_sets_a_keyword_reply_and_a_citizen_gets_its_card(system, br
         operator.once("dialog", lambda dialog: dialog.accept())
         rule.locator("button:has-text('删除')").click()
         operator.wait_for_selector("#notice:has-text('已删除')")
+
+
+def test_an_operator_publishes_a_menu_and_a_citizen_uses_it_on_the_phone(system, phone, browser):
+    operator = staff_login(browser, system, "yunying")
+    operator.click("#wechat-nav a:has-text('自定义菜单')")
+    slot = "input[name='b2.s2.name']"
+    assert operator.input_value(slot) == "联系我们"  # the demo menu, in its slots
+    operator.fill(slot, "热线电话")
+    operator.click("#menu-form button[type=submit]")
+    operator.wait_for_selector("#notice:has-text('菜单草稿已保存')")
+    assert "草稿有未发布的修改" in operator.inner_text("#menu-status")
+    assert "热线电话" in operator.inner_text("#menu-preview")
+    operator.click("#menu-status button:has-text('发布到微信')")
+    operator.wait_for_selector("#notice:has-text('菜单已发布到微信')")
+    shot(operator, "admin-wechat-menu")
+    try:
+        sign_in_as_citizen(system, phone)
+        phone.click("#btn-follow")
+        phone.wait_for_selector(".row.account .bubble")
+        phone.click(".menu .top button:has-text('我的')")
+        phone.click(".menu .subs.open button:has-text('热线电话')")
+        phone.wait_for_selector(".bubble[data-kind=passive]:has-text('12345政务服务便民热线')")
+        phone.click(".menu .top button:has-text('办事服务')")
+        shot(phone, "phone-menu")
+        phone.click(".menu .subs.open button:has-text('服务指南')")
+        card = phone.locator(".bubble[data-kind=news]")
+        card.wait_for()
+        assert "办事指南" in card.inner_text()
+        # the whole phone fits a phone's screen: nothing to scroll sideways
+        assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    finally:
+        operator.fill(slot, "联系我们")
+        operator.click("#menu-form button[type=submit]")
+        operator.wait_for_selector("#notice:has-text('菜单草稿已保存')")
+        operator.click("#menu-status button:has-text('发布到微信')")
+        operator.wait_for_selector("#notice:has-text('菜单已发布到微信')")

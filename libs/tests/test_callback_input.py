@@ -544,8 +544,10 @@ def test_reasons(body, reason):
 
 
 def test_dedupe_key_fits_its_column_at_every_limit():
-    longest_event = check_fields(_fields(FromUserName="o" * 64, CreateTime="9" * 11, MsgType="event", Event="E" * 32))
-    assert len(dedupe_key(longest_event)) == len("evt:") + 64 + 1 + 11 + 1 + 32 == 113 <= MAX_KEY
+    longest_event = check_fields(
+        _fields(FromUserName="o" * 64, CreateTime="9" * 11, MsgType="event", Event="E" * 32, EventKey="k" * 1024)
+    )
+    assert len(dedupe_key(longest_event)) == len("evt:") + 64 + 1 + 11 + 1 + 32 + 1 + 8 == 122 <= MAX_KEY
     longest_message = check_fields(_fields(MsgId="9" * 20))
     assert len(dedupe_key(longest_message)) == 24
 

@@ -94,6 +94,10 @@ def test_parse_refuses_entities_and_non_utf8():
 def test_dedupe_keys():
     assert dedupe_key({"MsgId": "9", "FromUserName": "o", "CreateTime": "1"}) == "msg:9"
     assert dedupe_key({"FromUserName": "o", "CreateTime": "1", "Event": "subscribe"}) == "evt:o:1:subscribe"
+    # two menu clicks in one second are two clicks; a retry of one repeats its key
+    clicks = [{"FromUserName": "o", "CreateTime": "1", "Event": "CLICK", "EventKey": k} for k in ("A", "B", "A")]
+    first, second, retry = map(dedupe_key, clicks)
+    assert first != second and first == retry and first.startswith("evt:o:1:CLICK:")
 
 
 def test_envelope_carries_ids_and_request_id():

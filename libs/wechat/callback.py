@@ -220,12 +220,16 @@ def check_fields(fields: dict):
 
 
 def dedupe_key(fields: dict) -> str:
-    """WeChat retries carry the same MsgId (messages) or FromUserName+CreateTime (events)."""
+    """WeChat retries carry the same MsgId (messages) or FromUserName+CreateTime (events). An event's key also
+    carries a digest of its EventKey (a retry repeats it): two different menu clicks within one second are two
+    clicks, not a retry."""
     if fields.get("MsgId"):
         key = f"msg:{fields['MsgId']}"
     else:
         key = f"evt:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}"
-    # check_fields bounds these to "msg:" + 20 or "evt:" + 64 + ":" + 11 + ":" + 32 = 113 characters
+        if fields.get("EventKey"):
+            key += ":" + hashlib.blake2s(fields["EventKey"].encode(), digest_size=4).hexdigest()
+    # check_fields bounds these to "msg:" + 20 or "evt:" + 64 + ":" + 11 + ":" + 32 + ":" + 8 = 122 characters
     if len(key) > MAX_KEY:
         raise CallbackRejected(400, "dedupe key too long")
     return key

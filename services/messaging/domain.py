@@ -90,7 +90,10 @@ def record_inbound(uow, dedupe_key, fields):
 
 def _track_upsert(with_reply):
     stmt = insert(CaseTrack)
-    changes = {k: stmt.excluded[k] for k in ("status_label", "updated_at", *(("latest_reply",) if with_reply else ()))}
+    changes = {
+        k: stmt.excluded[k]
+        for k in ("status", "status_label", "updated_at", *(("latest_reply",) if with_reply else ()))
+    }
     return stmt.on_conflict_do_update(
         index_elements=["number"], set_=changes, where=CaseTrack.updated_at <= stmt.excluded.updated_at
     )
@@ -107,6 +110,7 @@ def track_case(session, case):
         "number": case.number,
         "openid": case.openid,
         "kind_label": case.kind_label,
+        "status": case.status,
         "status_label": case.status_label,
         "created_at": case.created_at,
         "updated_at": case.updated_at,

@@ -34,6 +34,7 @@ class CaseNotice(ConsumedEvent):
     number: str
     openid: str
     kind_label: str
+    status: str
     status_label: str
     created_at: datetime
     updated_at: datetime

@@ -12,6 +12,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -112,6 +113,7 @@ class CaseTrack(Base):
     openid: Mapped[str] = mapped_column(String(64), index=True)
     kind_label: Mapped[str] = mapped_column(String(16))
     status_label: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="")  # cases' code: the open ones are listed on a click
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     latest_reply: Mapped[str] = mapped_column(Text, default="")
@@ -146,3 +148,23 @@ class ReplyRule(Base):
     article: Mapped[dict | None] = mapped_column(JSON)  # news: {title, description, url, image}
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Menu(Base):
+    """自定义菜单: the draft operators edit and what WeChat was last given. `tag_id` null is everyone's menu; a tag
+    id is that group's conditional menu."""
+
+    __tablename__ = "menus"
+    __table_args__ = (
+        UniqueConstraint("account_id", "tag_id", name="uq_menus_account_tag", postgresql_nulls_not_distinct=True),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    tag_id: Mapped[int | None] = mapped_column(Integer)
+    draft: Mapped[dict] = mapped_column(JSON)  # {"button": [...]} as WeChat's menu/create takes it
+    published: Mapped[dict | None] = mapped_column(JSON)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    wechat_menuid: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_by: Mapped[str] = mapped_column(String(64), default="")

@@ -7,6 +7,7 @@ characters.
 
 import re
 from datetime import datetime
+from typing import ClassVar
 
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
@@ -88,3 +89,86 @@ class RuleView(View):
     text: str
     article: dict | None
     updated_at: datetime
+
+
+# -- 自定义菜单 -----------------------------------------------------------------------------------------------
+# WeChat's limits: 3 buttons, 5 under each; names of 16 bytes (a top button) or 60 (a sub-button); a click key of
+# 128 bytes; a link of 256 bytes (the limit the design keeps, stricter than WeChat's current 1024)
+MENU_BUTTONS_MAX, MENU_SUB_MAX = 3, 5
+TOP_NAME_BYTES, SUB_NAME_BYTES, KEY_BYTES, URL_BYTES = 16, 60, 128, 256
+BUTTON_TYPES = {"click": "点击回复", "view": "打开网页", "miniprogram": "打开小程序"}
+# what a click key does; any other key is answered like a message with that text (回复设置's rules)
+MENU_ACTIONS = {
+    "MY_CASES": "我的办件：回复市民正在办理的案件",
+    "SERVICE_GUIDE": "服务指南：回复办事指南卡片",
+    "COMPLAIN": "我要投诉：回复投诉表单链接",
+    "INQUIRY": "我要咨询：回复咨询方法",
+    "CONTACT": "联系我们：回复热线电话",
+}
+APPID = re.compile(r"^wx[0-9a-f]{16}$")
+
+
+def _bytes(value):
+    return len(value.encode("utf-8"))
+
+
+class SubButtonIn(Input):
+    """A button with an action: a click key, a link, or a mini program (with a link for clients without one)."""
+
+    name: Text("菜单名称", 60)
+    type: Choice("菜单类型", *BUTTON_TYPES) = "click"
+    key: Text("点击回复", 128, min_len=0) = ""
+    url: Text("网页链接", 256, min_len=0) = ""
+    appid: Text("小程序 AppID", 32, min_len=0) = ""
+    pagepath: Text("小程序页面", 256, min_len=0) = ""
+
+    NAME_BYTES: ClassVar[int] = SUB_NAME_BYTES
+
+    @model_validator(mode="after")
+    def _action(self):
+        if _bytes(self.name) > self.NAME_BYTES:
+            raise PydanticCustomError("menu_name_bytes", "name too long", {"field": "name", "limit": self.NAME_BYTES})
+        if getattr(self, "sub_button", None):
+            return self  # a button that opens sub-buttons has no action of its own
+        if self.type == "click":
+            if not self.key:
+                raise PydanticCustomError("missing", "a click needs its key", {"field": "key"})
+            if _bytes(self.key) > KEY_BYTES:
+                raise PydanticCustomError("menu_key_bytes", "key too long", {"field": "key"})
+        else:
+            if not self.url:
+                raise PydanticCustomError("missing", "a link is needed", {"field": "url"})
+            if not self.url.startswith(("https://", "http://")) or " " in self.url:
+                raise PydanticCustomError("menu_url", "http(s) only", {"field": "url"})
+            if _bytes(self.url) > URL_BYTES:
+                raise PydanticCustomError("menu_url_bytes", "url too long", {"field": "url"})
+        if self.type == "miniprogram":
+            if not APPID.match(self.appid):
+                raise PydanticCustomError("menu_appid", "not an appid", {"field": "appid"})
+            if not self.pagepath:
+                raise PydanticCustomError("missing", "a page is needed", {"field": "pagepath"})
+        return self
+
+    def wechat(self):
+        """The button as WeChat's menu/create takes it: only the fields its type uses."""
+        used = {"click": ("key",), "view": ("url",), "miniprogram": ("url", "appid", "pagepath")}[self.type]
+        return {"type": self.type, "name": self.name, **{k: getattr(self, k) for k in used}}
+
+
+class ButtonIn(SubButtonIn):
+    """A top button: an action of its own, or up to five sub-buttons (then its own action is ignored)."""
+
+    sub_button: list[SubButtonIn] = Field([], max_length=MENU_SUB_MAX, title="子菜单")
+    NAME_BYTES: ClassVar[int] = TOP_NAME_BYTES
+
+    def wechat(self):
+        if self.sub_button:
+            return {"name": self.name, "sub_button": [b.wechat() for b in self.sub_button]}
+        return super().wechat()
+
+
+class MenuIn(Input):
+    button: list[ButtonIn] = Field(min_length=1, max_length=MENU_BUTTONS_MAX, title="菜单")
+
+    def wechat(self):
+        return {"button": [b.wechat() for b in self.button]}

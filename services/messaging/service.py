@@ -13,7 +13,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import domain, events, replies
+from services.messaging import domain, events, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -72,9 +72,16 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         msg_type = fields.get("MsgType")
         event = (fields.get("Event") or "").lower()
         if msg_type == "event":
-            if event != "subscribe":
+            if event == "subscribe":
+                return replies.configured(self.db, "follow") or domain.WELCOME.format(base=base)
+            if event != "click":
                 return None
-            return replies.configured(self.db, "follow") or domain.WELCOME.format(base=base)
+            key = (fields.get("EventKey") or "").strip()
+            # a key that names no action is answered as if its text had been sent (回复设置's rules)
+            answer = menus.click_reply(self.db, key, fields["FromUserName"], base)
+            answer = answer if answer is not None else replies.keyword_reply(self.db, key)
+            if answer is not None:
+                return answer
         if msg_type == "text":
             content = (fields.get("Content") or "").strip()
             if CASE_NUMBER.fullmatch(content):
@@ -115,6 +122,27 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             saved = replies.save_settings(uow, data)
         replies.cache.drop(MAIN_ACCOUNT)
         return saved
+
+    # -- 自定义菜单 (operators) -----------------------------------------------------------------------------------
+    @rpc
+    def menu(self):
+        require(self.actor, "wechat.menu")
+        return menus.view(self.db)
+
+    @rpc
+    def save_menu(self, data):
+        with self.unit_of_work() as uow:
+            return menus.save(uow, data)
+
+    @rpc
+    def publish_menu(self):
+        with self.unit_of_work() as uow:
+            return menus.publish(uow, self.wechat)
+
+    @rpc
+    def withdraw_menu(self):
+        with self.unit_of_work() as uow:
+            return menus.withdraw(uow, self.wechat)
 
     @rpc
     def oauth_openid(self, code):

@@ -146,3 +146,42 @@ class WeChatApi(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return make_client(self.config, self.storage, client_cls=SharedTokenClient, http=self.http)
+
+
+# WeChat's return codes that operators meet, said in Chinese (the global return code table of the Official
+# Account platform); anything else is shown with WeChat's own errmsg
+REASONS = {
+    -1: "微信系统繁忙，请稍后再试",
+    40001: "access_token 无效（已自动刷新，请重试）",
+    40003: "openid 无效",
+    40013: "AppID 无效",
+    40016: "一级菜单个数不正确（1至3个）",
+    40017: "菜单类型不正确",
+    40018: "一级菜单名称过长",
+    40019: "菜单 key 过长",
+    40020: "菜单链接过长",
+    40023: "子菜单个数不正确（1至5个）",
+    40024: "子菜单类型不正确",
+    40025: "子菜单名称过长",
+    40026: "子菜单 key 过长",
+    40027: "子菜单链接过长",
+    40054: "子菜单链接的域名不合法",
+    40055: "菜单链接的域名不合法",
+    42001: "access_token 已过期",
+    43004: "对方没有关注公众号",
+    45009: "接口调用次数已达今日上限",
+    45015: "已超过48小时客服消息时限",
+    45047: "客服消息条数已达上限",
+    46003: "公众号还没有菜单",
+    47001: "数据格式错误",
+    48001: "公众号没有此接口的权限",
+}
+
+
+def reason(exc):
+    """Why a WeChat call failed, in Chinese, with WeChat's code for whoever asks WeChat about it."""
+    code = getattr(exc, "errcode", None)
+    if code is None:
+        return "无法连接微信服务器，请稍后再试"
+    known = REASONS.get(code)
+    return f"{known}（微信错误码 {code}）" if known else f"微信返回错误 {code}：{getattr(exc, 'errmsg', '')}"[:200]

@@ -30,6 +30,9 @@ class SandboxState:
         self.codes = {}  # oauth code -> (openid, expires_at)
         self.timeline = {}  # openid -> [{"from": "citizen"|"account", "kind", "content", "at"}]
         self.followers = set()
+        self.menu = None  # the published menu as menu/create was given it
+        self.faults = {}  # API path -> [errcode, errmsg, times left]: WeChat refusing, on a test's request
+        self.menu_id = 0
 
     def record(self, api, body=None):
         with self.lock:
@@ -44,6 +47,49 @@ class SandboxState:
 
 def wx_error(code, msg):
     return jsonify({"errcode": code, "errmsg": msg})
+
+
+MENU_TYPES = {"click": "key", "view": "url", "miniprogram": "pagepath"}
+
+
+def menu_problem(body):
+    """WeChat's checks of menu/create, with its error codes: (errcode, errmsg), or None when the menu is taken."""
+    buttons = body.get("button") if isinstance(body, dict) else None
+    if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        return 40016, "invalid button size"
+    for top in buttons:
+        if not isinstance(top, dict):
+            return 40017, "invalid button type"
+        subs = top.get("sub_button")
+        if subs:
+            if not isinstance(subs, list) or len(subs) > 5:
+                return 40023, "invalid sub button size"
+            if len(str(top.get("name", "")).encode()) > 16 or not top.get("name"):
+                return 40018, "invalid button name size"
+            for sub in subs:
+                problem = button_problem(sub, (40024, 40025, 40026, 40027), 60)
+                if problem:
+                    return problem
+        else:
+            problem = button_problem(top, (40017, 40018, 40019, 40020), 16)
+            if problem:
+                return problem
+    return None
+
+
+def button_problem(button, codes, name_bytes):
+    bad_type, bad_name, bad_key, bad_url = codes
+    if not isinstance(button, dict) or button.get("type") not in MENU_TYPES:
+        return bad_type, "invalid button type"
+    if not button.get("name") or len(str(button["name"]).encode()) > name_bytes:
+        return bad_name, "invalid button name size"
+    if button["type"] == "click" and not 0 < len(str(button.get("key", "")).encode()) <= 128:
+        return bad_key, "invalid button key size"
+    if button["type"] != "click" and not 0 < len(str(button.get("url", "")).encode()) <= 1024:
+        return bad_url, "invalid button url size"
+    if button["type"] == "miniprogram" and not (button.get("appid") and button.get("pagepath")):
+        return 40017, "invalid miniprogram button"
+    return None
 
 
 def create_app(config=None):
@@ -72,6 +118,17 @@ def create_app(config=None):
             return json.loads(request.get_data(as_text=True) or "{}")
         except ValueError:
             return None
+
+    @app.before_request
+    def injected_fault():
+        """A test asked WeChat to refuse the next calls to this API (45009 quota, -1 busy, ...)."""
+        with state.lock:
+            fault = state.faults.get(request.path)
+            if not fault or fault[2] <= 0:
+                return None
+            fault[2] -= 1
+        state.record(f"refused:{request.path}", json_body() if request.method == "POST" else None)
+        return wx_error(fault[0], fault[1])
 
     # -- WeChat API: what messaging calls --------------------------------------------------------------
     @app.get("/cgi-bin/token")
@@ -135,6 +192,39 @@ def create_app(config=None):
             }
         )
 
+    # -- 自定义菜单 ----------------------------------------------------------------------------------------
+    @app.post("/cgi-bin/menu/create")
+    def menu_create():
+        body = json_body()
+        state.record("menu_create", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential, access_token is invalid or not latest")
+        problem = menu_problem(body)
+        if problem:
+            return wx_error(*problem)
+        with state.lock:
+            state.menu_id += 1
+            state.menu = {"button": body["button"], "menuid": state.menu_id}
+        return wx_error(0, "ok")
+
+    @app.get("/cgi-bin/menu/get")
+    def menu_get():
+        state.record("menu_get")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            menu = state.menu
+        return jsonify({"menu": menu}) if menu else wx_error(46003, "menu no exist")
+
+    @app.get("/cgi-bin/menu/delete")
+    def menu_delete():
+        state.record("menu_delete")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            state.menu = None
+        return wx_error(0, "ok")
+
     # -- OAuth2 web authorization (snsapi_base) ---------------------------------------------------------
     @app.get("/connect/oauth2/authorize")
     def authorize():
@@ -172,6 +262,26 @@ def create_app(config=None):
             }
         )
 
+    @app.get("/sandbox/menu")
+    def phone_menu():
+        """The published menu, as the phone shows it."""
+        with state.lock:
+            return jsonify(state.menu or {"button": []})
+
+    @app.post("/sandbox/faults")
+    def set_fault():
+        """{"path": "/cgi-bin/menu/create", "errcode": 45009, "errmsg": "...", "times": 1}: refuse the next calls."""
+        body = json_body() or {}
+        if not str(body.get("path", "")).startswith("/cgi-bin/") or not isinstance(body.get("errcode"), int):
+            return jsonify({"error": "path (/cgi-bin/...) and errcode are required"}), 400
+        with state.lock:
+            state.faults[body["path"]] = [
+                body["errcode"],
+                str(body.get("errmsg", "refused")),
+                int(body.get("times", 1)),
+            ]
+        return jsonify({"ok": True})
+
     # -- for tests: what was called -------------------------------------------------------------------
     @app.get("/sandbox/calls")
     def calls():
@@ -202,6 +312,14 @@ def create_app(config=None):
                 state.followers.add(openid)
             state.say(openid, "citizen", "event", "关注了公众号")
             reply = who.subscribe(body.get("scene"))
+        elif body.get("event") in ("CLICK", "VIEW"):
+            key = str(body.get("key", ""))
+            if not key:
+                return jsonify({"error": "菜单没有 key 或链接"}), 400
+            if body["event"] == "CLICK":
+                label = body.get("label") or key
+                state.say(openid, "citizen", "event", f"点击了菜单“{label}”")
+            reply = who.post(who.event_xml(body["event"], key))
         elif body.get("event") == "unsubscribe":
             with state.lock:
                 state.followers.discard(openid)

@@ -13,7 +13,7 @@ from flask import g, redirect, request
 from nameko.exceptions import RpcTimeout, UnknownService
 from sqlalchemy import delete, select
 
-from libs.errors import Conflict, DeadlineExceeded, Forbidden, ValidationError
+from libs.errors import Conflict, DeadlineExceeded, Forbidden, UpstreamFailed, ValidationError
 from libs.logs import request_id_var
 from libs.unit_of_work import UnitOfWork
 from services.gateway.core.rpc import db
@@ -52,7 +52,7 @@ def after_post(action, back, form, done="已保存。"):
     try:
         result = action()
         payload, target = {"message": done}, back(result)
-    except (ValidationError, Forbidden, Conflict) as exc:
+    except (ValidationError, Forbidden, Conflict, UpstreamFailed) as exc:
         payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
     except (RpcTimeout, UnknownService, DeadlineExceeded):
         busy = f"系统繁忙，未能保存，请稍后重试（内容已保留）。错误编号：{request_id_var.get()}"

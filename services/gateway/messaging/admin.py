@@ -1,12 +1,14 @@
-"""The Official Account's pages in the admin: 回复设置 (follow reply, keyword rules, default reply)."""
+"""The Official Account's pages in the admin: 回复设置 (follow reply, keyword rules, default reply) and 自定义菜单."""
+
+import re
 
 from flask import Blueprint, render_template, request, url_for
 
-from libs.errors import NotFound
+from libs.errors import NotFound, ValidationError
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.messaging import client
-from services.messaging.schemas import MATCHES, REPLY_KINDS
+from services.messaging.schemas import MATCHES, MENU_BUTTONS_MAX, MENU_SUB_MAX, REPLY_KINDS
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
 RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text")
@@ -91,3 +93,120 @@ def settings_save():
 
     typed = form | {"_form": "settings"}  # shown again in its own form, not in the rule's
     return notices.after_post(lambda: client.save_reply_settings(form), back, typed, "关注回复和默认回复已保存")
+
+
+# -- 自定义菜单 -------------------------------------------------------------------------------------------------
+# the form has a slot per possible button: b0..b2 on top, b0.s0..b0.s4 under each; `value` is a click's key or a
+# link. Empty slots are left out, so the service's error paths (button.1.sub_button.0.name) are mapped back to slots.
+SLOT_FIELDS = ("name", "type", "value", "appid", "pagepath")
+
+
+def _slots():
+    for i in range(MENU_BUTTONS_MAX):
+        yield f"b{i}", None
+        for j in range(MENU_SUB_MAX):
+            yield f"b{i}.s{j}", i
+
+
+def _button(form, slot):
+    kind = form.get(f"{slot}.type") or "click"
+    button = {"name": form.get(f"{slot}.name", ""), "type": kind}
+    button["key" if kind == "click" else "url"] = form.get(f"{slot}.value", "")
+    if kind == "miniprogram":
+        button |= {"appid": form.get(f"{slot}.appid", ""), "pagepath": form.get(f"{slot}.pagepath", "")}
+    return button
+
+
+def _menu_from_form(form):
+    """(the menu as the service takes it, {its error path prefix: the form's slot})."""
+    buttons, where = [], {}
+    for i in range(MENU_BUTTONS_MAX):
+        subs = [j for j in range(MENU_SUB_MAX) if form.get(f"b{i}.s{j}.name")]
+        if not form.get(f"b{i}.name") and not subs:
+            continue
+        top = _button(form, f"b{i}")
+        if subs:
+            top = {"name": top["name"], "sub_button": [_button(form, f"b{i}.s{j}") for j in subs]}
+            for n, j in enumerate(subs):
+                where[f"button.{len(buttons)}.sub_button.{n}"] = f"b{i}.s{j}"
+        where[f"button.{len(buttons)}"] = f"b{i}"
+        buttons.append(top)
+    return {"button": buttons}, where
+
+
+def _menu_as_form(menu):
+    form = {}
+    for i, top in enumerate(menu.get("button") or []):
+        for slot, button in [(f"b{i}", top)] + [(f"b{i}.s{j}", b) for j, b in enumerate(top.get("sub_button") or [])]:
+            form[f"{slot}.name"] = button.get("name", "")
+            form[f"{slot}.type"] = button.get("type", "")
+            form[f"{slot}.value"] = button.get("key") or button.get("url") or ""
+            form[f"{slot}.appid"] = button.get("appid", "")
+            form[f"{slot}.pagepath"] = button.get("pagepath", "")
+    return form
+
+
+ERROR_PATH = re.compile(r"^(button\.\d+(?:\.sub_button\.\d+)?)(?:\.(\w+))?$")
+
+
+def _errors_on_slots(errors, where):
+    """button.1.sub_button.0.url → b1.s2.value: where the operator typed it."""
+    shown = {}
+    for path, message in errors.items():
+        found = ERROR_PATH.match(path)
+        if found and found.group(1) in where:
+            field = found.group(2) or "name"
+            field = "value" if field in ("key", "url") else field
+            field = "name" if field == "sub_button" else field
+            shown[f"{where[found.group(1)]}.{field}"] = message
+        else:
+            shown[path] = message
+    return shown
+
+
+@bp.get("/menu")
+@staff_page
+def menu():
+    notice = notices.shown()
+    data = client.menu()
+    form = notice.get("form") or _menu_as_form(data["draft"])
+    return render_template(
+        "admin/wechat_menu.html",
+        menu=data,
+        form=form,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        top=range(MENU_BUTTONS_MAX),
+        subs=range(MENU_SUB_MAX),
+    )
+
+
+@bp.post("/menu")
+@staff_page
+def menu_save():
+    form = {f"{slot}.{f}": request.form.get(f"{slot}.{f}", "").strip() for slot, _ in _slots() for f in SLOT_FIELDS}
+    data, where = _menu_from_form(form)
+
+    def save():
+        try:
+            return client.save_menu(data)
+        except ValidationError as exc:
+            fields = _errors_on_slots(exc.details.get("fields") or {}, where)
+            raise ValidationError(exc.code, exc.message, {"fields": fields}) from None
+
+    back = lambda result: url_for("wechat_admin.menu") + "#menu-form"  # noqa: E731
+    return notices.after_post(save, back, form, "菜单草稿已保存，发布后市民才能看到")
+
+
+@bp.post("/menu/publish")
+@staff_page
+def menu_publish():
+    back = lambda result: url_for("wechat_admin.menu")  # noqa: E731
+    return notices.after_post(client.publish_menu, back, {}, "菜单已发布到微信，市民重新进入公众号即可看到")
+
+
+@bp.post("/menu/withdraw")
+@staff_page
+def menu_withdraw():
+    back = lambda result: url_for("wechat_admin.menu")  # noqa: E731
+    return notices.after_post(client.withdraw_menu, back, {}, "菜单已从微信撤下（草稿仍保留）")

@@ -1,4 +1,4 @@
-"""/api/v1/wechat: the Official Account's settings for operators' tools (permission wechat.replies)."""
+"""/api/v1/wechat: the Official Account's settings for operators' tools (permissions wechat.replies, wechat.menu)."""
 
 from flask import Blueprint, jsonify
 from pydantic import BaseModel
@@ -7,7 +7,7 @@ from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
 from services.gateway.core.web import json_body
 from services.gateway.messaging import client
-from services.messaging.schemas import RuleIn, RuleView, SettingsIn
+from services.messaging.schemas import MenuIn, RuleIn, RuleView, SettingsIn
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
 
@@ -77,3 +77,64 @@ def delete_rule(rule_id):
 @staff_api
 def put_settings():
     return jsonify(client.save_reply_settings(json_body()))
+
+
+class MenuView(BaseModel):
+    draft: dict
+    published: dict | None
+    published_at: str | None
+    updated_at: str | None
+    unpublished_changes: bool
+    actions: dict[str, str]
+    types: dict[str, str]
+
+
+@openapi.route(
+    bp,
+    "/menu",
+    "GET",
+    summary="自定义菜单: the draft, what WeChat was last given and when, and the click actions offered",
+    response=MenuView,
+)
+@staff_api
+def get_menu():
+    return jsonify(client.menu())
+
+
+@openapi.route(
+    bp,
+    "/menu",
+    "PUT",
+    summary="Save the menu draft (the shape of WeChat menu/create, its limits checked); WeChat sees it once published",
+    body=MenuIn,
+    response=MenuView,
+)
+@staff_api
+def put_menu():
+    return jsonify(client.save_menu(json_body()))
+
+
+@openapi.route(
+    bp,
+    "/menu/publish",
+    "POST",
+    summary="Give WeChat the saved draft (502 wechat_refused with WeChat's reason when it refuses)",
+    response=MenuView,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def publish_menu():
+    return jsonify(client.publish_menu())
+
+
+@openapi.route(
+    bp,
+    "/menu/publish",
+    "DELETE",
+    summary="Take the menu off WeChat (the draft stays)",
+    response=MenuView,
+    errors=(401, 403, 502),
+)
+@staff_api
+def withdraw_menu():
+    return jsonify(client.withdraw_menu())

@@ -32,3 +32,20 @@ def delete_reply_rule(rule_id):
 
 def save_reply_settings(data):
     return call("messaging", "save_reply_settings", data)
+
+
+def menu():
+    """{"draft", "published", "published_at", "unpublished_changes", "actions", "types"} (自定义菜单)."""
+    return call("messaging", "menu")
+
+
+def save_menu(data):
+    return call("messaging", "save_menu", data)
+
+
+def publish_menu():
+    return call("messaging", "publish_menu")
+
+
+def withdraw_menu():
+    return call("messaging", "withdraw_menu")

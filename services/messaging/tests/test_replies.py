@@ -26,11 +26,15 @@ def operator(messaging, service_config, engine):
     replies.cache.drop(1)
 
 
-def said(service_config, content, msg_type="text", event=None):
-    """What the account answers a new citizen who sends `content` (or an event)."""
-    openid = f"o_reply_{uuid.uuid4().hex[:8]}"
+def said(service_config, content, msg_type="text", event=None, key="", openid=None):
+    """What the account answers a citizen (a new one unless `openid`) who sends `content` (or an event, with its
+    EventKey)."""
+    openid = openid or f"o_reply_{uuid.uuid4().hex[:8]}"
     fields = {"ToUserName": "gh", "FromUserName": openid, "CreateTime": "1", "MsgType": msg_type}
-    fields |= {"Event": event} if event else {"Content": content, "MsgId": str(uuid.uuid4().int % 10**12)}
+    if event:
+        fields |= {"Event": event, "EventKey": key}
+    else:
+        fields |= {"Content": content, "MsgId": str(uuid.uuid4().int % 10**12)}
     deadline = datetime.now(UTC).timestamp() + 5
     with rpc_proxy("messaging", service_config) as proxy:
         return proxy.receive(f"msg:{openid}:{uuid.uuid4().hex[:6]}", fields, deadline)["reply"]
