@@ -54,6 +54,9 @@ ACTION_LABELS = {
     "wechat.menu_saved": "保存自定义菜单草稿",
     "wechat.menu_published": "发布自定义菜单",
     "wechat.menu_withdrawn": "撤下自定义菜单",
+    "wechat.conversation_read": "查看市民留言",
+    "wechat.message_answered": "回复市民留言",
+    "wechat.message_resent": "重发消息",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

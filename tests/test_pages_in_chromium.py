@@ -438,7 +438,8 @@ def test_a_desk_clerks_day_from_new_case_to_the_citizens_rating(system, phone, b
 
 def test_an_operator_sets_a_keyword_reply_and_a_citizen_gets_its_card(system, browser, phone):
     operator = staff_login(browser, system, "yunying")
-    assert "/admin/wechat/replies" in operator.url  # an operator's workplace opens on the account's replies
+    assert "/admin/wechat/inbox" in operator.url  # an operator's workplace opens on the citizens' messages
+    operator.click("#wechat-nav a:has-text('回复设置')")
     word = f"医保{uuid.uuid4().hex[:3]}"
     operator.fill("#f-name", "医保报销")
     operator.fill("#f-keywords", word)

@@ -109,6 +109,7 @@ def create_app(config=None):
     from services.gateway.core import auth
     from services.gateway.messaging import admin as wechat_admin
     from services.gateway.messaging import api as wechat_api
+    from services.gateway.messaging import h5 as messaging_h5
     from services.gateway.open311 import views as open311
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
@@ -129,6 +130,7 @@ def create_app(config=None):
         content_api,
         wechat_admin,
         wechat_api,
+        messaging_h5,
         staff,
         ops,
         open311,

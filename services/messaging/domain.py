@@ -9,6 +9,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
 from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
+from services.messaging.wechat import reason
 
 log = logging.getLogger(__name__)
 CUSTOM_WINDOW = timedelta(hours=48)
@@ -16,6 +17,18 @@ RETRY_AFTER = timedelta(seconds=30)
 RETRY_FOR = timedelta(hours=24)  # an acknowledgement a day late helps nobody; it stays recorded as failed
 MAX_ATTEMPTS = 3
 CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the count restart when the citizen writes
+# a menu click, a follow or a scan opens a shorter window of its own
+EVENT_WINDOW, EVENT_QUOTA = timedelta(minutes=1), 3
+OPENING_EVENTS = ("click", "subscribe", "scan")
+KIND_PREVIEWS = {
+    "image": "[图片]",
+    "voice": "[语音]",
+    "video": "[视频]",
+    "shortvideo": "[小视频]",
+    "location": "[位置]",
+    "link": "[链接]",
+    "file": "[文件]",
+}
 TEMPLATE_FIELD_MAX = 20
 REMARK_MAX = 60  # the remark line says what happened: room for a sentence
 
@@ -68,12 +81,15 @@ def record_inbound(uow, dedupe_key, fields):
     if msg_type == "event" and event == "subscribe":
         scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
         changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
+        changes["last_event_at"] = now
         uow.publish("follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
         changes = {"subscribed": False, "unsubscribed_at": now}
         uow.publish("follower_unsubscribed", {"openid": openid})
+    elif msg_type == "event" and event in OPENING_EVENTS:
+        changes = {"last_event_at": now}
     elif msg_type != "event":
-        changes = {"last_message_at": now}
+        changes = {"last_message_at": now, "last_content": preview(fields)}
         content = fields.get("Content") or ""
         uow.publish(
             "wechat_message_received", {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key}
@@ -86,6 +102,16 @@ def record_inbound(uow, dedupe_key, fields):
         upsert = upsert.on_conflict_do_nothing()
     session.execute(upsert)
     return True
+
+
+def preview(fields):
+    """What the inbox shows of a message: its text, or what kind of thing it is (with what WeChat says of it)."""
+    kind = fields.get("MsgType", "")
+    if kind == "text":
+        return (fields.get("Content") or "")[:200]
+    label = KIND_PREVIEWS.get(kind, f"[{kind}]")
+    said = fields.get("Recognition") or fields.get("Label") or fields.get("Title") or ""
+    return f"{label} {said}".strip()[:200]
 
 
 def _track_upsert(with_reply):
@@ -135,8 +161,9 @@ def case_status_text(session, number, openid, base):
     return "\n".join(lines)
 
 
-def log_outbound(session, openid, channel, content, cause, status, error="", template=None, attempt=1):
+def log_outbound(session, openid, channel, content, cause, status, error="", template=None, attempt=1, sent_by=""):
     row = OutboundMessage(
+        sent_by=sent_by,
         openid=openid,
         channel=channel,
         content=content,
@@ -163,14 +190,16 @@ def _deliver(session, checkpoint, row, send):
         send()
     except (WeChatClientException, OSError) as exc:
         log.warning("%s message to %s failed: %s", row.channel, row.openid, exc)
-        row.status, row.error = "failed", str(exc)
+        row.status, row.error = "failed", reason(exc)
         return False
     row.status = "sent"
     return True
 
 
-def send_custom_text(session, checkpoint, client, openid, content, cause, template=None, attempt=1):
-    row = log_outbound(session, openid, "custom", content, cause, "sending", template=template, attempt=attempt)
+def send_custom_text(session, checkpoint, client, openid, content, cause, template=None, attempt=1, sent_by=""):
+    row = log_outbound(
+        session, openid, "custom", content, cause, "sending", template=template, attempt=attempt, sent_by=sent_by
+    )
     return _deliver(session, checkpoint, row, lambda: client.message.send_text(openid, content))
 
 
@@ -183,33 +212,48 @@ def _cut(text, limit):
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def custom_message_allowed(session, follower):
-    """WeChat allows customer-service messages for 48 h after the citizen's last message, 5 of them at most."""
-    last = follower.last_message_at
-    if last is None or datetime.now(UTC) - last >= CUSTOM_WINDOW:
-        return False
-    sent = session.scalar(
-        select(func.count()).where(
-            OutboundMessage.openid == follower.openid,
-            OutboundMessage.channel == "custom",
-            OutboundMessage.status.in_(("sent", "sending")),  # an unknown outcome may have used the quota
-            OutboundMessage.created_at >= last,
+def custom_window(session, follower):
+    """The customer-service window open now, as {"until", "left"}, or None. WeChat allows 5 messages for 48 h after
+    the citizen's last message, and 3 for a minute after a menu click, a follow or a scan; none after an unfollow."""
+    if not follower.subscribed:
+        return None
+    now = datetime.now(UTC)
+    for opened, length, quota in (
+        (follower.last_message_at, CUSTOM_WINDOW, CUSTOM_QUOTA),
+        (follower.last_event_at, EVENT_WINDOW, EVENT_QUOTA),
+    ):
+        if opened is None or now - opened >= length:
+            continue
+        sent = session.scalar(
+            select(func.count()).where(
+                OutboundMessage.openid == follower.openid,
+                OutboundMessage.channel == "custom",
+                OutboundMessage.status.in_(("sent", "sending")),  # an unknown outcome may have used the quota
+                OutboundMessage.created_at >= opened,
+            )
         )
-    )
-    return sent < CUSTOM_QUOTA
+        if sent < quota:
+            return {"until": opened + length, "left": quota - sent}
+    return None
 
 
-def notify(session, checkpoint, client, openid, text, template, cause, attempt=1):
+def custom_message_allowed(session, follower):
+    return custom_window(session, follower) is not None
+
+
+def notify(session, checkpoint, client, openid, text, template, cause, attempt=1, sent_by=""):
     """Tell a citizen something: customer-service message inside the 48 h window, else a template message
     (followers only), else record that WeChat gives us no way to reach them. `checkpoint()` commits the intent
     before WeChat is called (see _deliver)."""
     follower = session.get(Follower, openid)
     if follower and custom_message_allowed(session, follower):
-        sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt)
+        sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt, sent_by)
         return "custom" if sent else "failed"
     if follower and follower.subscribed and template:
         data = {k: {"value": v} for k, v in template_values(template["data"]).items()}
-        row = log_outbound(session, openid, "template", text, cause, "sending", template=template, attempt=attempt)
+        row = log_outbound(
+            session, openid, "template", text, cause, "sending", template=template, attempt=attempt, sent_by=sent_by
+        )
         sent = _deliver(
             session,
             checkpoint,
@@ -217,8 +261,8 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
             lambda: client.message.send_template(openid, template["template_id"], data, url=template.get("url")),
         )
         return "template" if sent else "failed"
-    reason = "not a follower, and no customer-service message allowed now"
-    log_outbound(session, openid, "none", text, cause, "undeliverable", reason, attempt=attempt)
+    why = "对方未关注公众号，且不在客服消息时限内，无法送达"
+    log_outbound(session, openid, "none", text, cause, "undeliverable", why, attempt=attempt, sent_by=sent_by)
     return "undeliverable"
 
 
@@ -243,7 +287,9 @@ def retry_failed(session, checkpoint, client, min_age=RETRY_AFTER):
         row.status = "retried"
     checkpoint()
     return [
-        notify(session, checkpoint, client, row.openid, row.content, row.template, row.cause, row.attempt + 1)
+        notify(
+            session, checkpoint, client, row.openid, row.content, row.template, row.cause, row.attempt + 1, row.sent_by
+        )
         for row in rows
     ]
 

@@ -13,6 +13,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -46,6 +47,14 @@ class Account(Base):
 
 class Follower(Base):
     __tablename__ = "followers"
+    __table_args__ = (
+        Index(
+            "ix_followers_inbox",
+            "account_id",
+            text("last_message_at DESC"),
+            postgresql_where=text("last_message_at IS NOT NULL"),
+        ),
+    )
     account_id: Mapped[int] = account_column()
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -55,6 +64,10 @@ class Follower(Base):
     # customer-service messages are allowed for 48 h after the citizen's last message to the account
     last_message_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     scene: Mapped[str] = mapped_column(String(64), default="")
+    last_content: Mapped[str] = mapped_column(String(200), default="")  # the inbox's preview of the last message
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # staff's last answer
+    # a click, follow or scan opens a 1-minute window for 3 customer-service messages
+    last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class InboundMessage(Base):
@@ -76,7 +89,10 @@ class OutboundMessage(Base):
 
     __tablename__ = "outbound_messages"
     # the retry timer looks for failed rows by status and age
-    __table_args__ = (Index("ix_outbound_messages_status", "status", "created_at"),)
+    __table_args__ = (
+        Index("ix_outbound_messages_status", "status", "created_at"),
+        Index("ix_outbound_messages_cause", "cause"),
+    )
     account_id: Mapped[int] = account_column()
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -90,6 +106,7 @@ class OutboundMessage(Base):
     # kept so that a failed notification can be sent again, by whichever channel is allowed by then
     template: Mapped[dict | None] = mapped_column(JSON)
     attempt: Mapped[int] = mapped_column(Integer, default=1)
+    sent_by: Mapped[str] = mapped_column(String(64), default="")  # the staff member who answered; "" the system
 
 
 class StoredToken(Base):

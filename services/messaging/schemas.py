@@ -172,3 +172,71 @@ class MenuIn(Input):
 
     def wechat(self):
         return {"button": [b.wechat() for b in self.button]}
+
+
+# -- the inbox ---------------------------------------------------------------------------------------------------
+class AnswerIn(Input):
+    # a customer-service text may be 2048 bytes; 600 characters stays inside it whatever the script
+    text: Text("回复内容", 600)
+
+
+class ConversationSummary(View):
+    openid: str
+    alias: str  # how staff pages name the citizen
+    last_content: str
+    last_message_at: datetime
+    answered_at: datetime | None
+    unanswered: bool
+    subscribed: bool
+
+
+class Conversations(View):
+    conversations: list[ConversationSummary]
+    next: str | None  # give it back as `after` for the next page
+    unanswered: int
+
+
+class ChannelNow(View):
+    channel: str  # custom | template | none
+    said: str
+    until: datetime | None = None
+    left: int | None = None
+
+
+class ThreadMessage(View):
+    model_config = {"extra": "allow"}
+    content: str
+    at: datetime
+
+
+class Conversation(View):
+    citizen: dict
+    messages: list[ThreadMessage]
+    channel: ChannelNow
+
+
+class SentMessage(View):
+    id: int
+    channel: str
+    channel_label: str
+    status: str  # sent | failed | undeliverable | sending
+    status_label: str
+    error: str  # WeChat's reason in Chinese when it refused
+
+
+class AnswerResult(SentMessage):
+    changed: bool  # false: this request id was answered before; nothing was sent again
+
+
+class FailedSend(SentMessage):
+    alias: str
+    openid: str
+    content: str
+    created_at: datetime
+    attempt: int
+    sent_by: str
+
+
+class FailedSends(View):
+    total: int
+    sends: list[FailedSend]

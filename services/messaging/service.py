@@ -13,7 +13,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import domain, events, menus, replies
+from services.messaging import domain, events, inbox, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -143,6 +143,40 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def withdraw_menu(self):
         with self.unit_of_work() as uow:
             return menus.withdraw(uow, self.wechat)
+
+    # -- the inbox (operators) ------------------------------------------------------------------------------------
+    @rpc
+    def inbox(self, which="unanswered", after=None):
+        require(self.actor, "wechat.inbox")
+        return inbox.conversations(self.db, which, after)
+
+    @rpc
+    def conversation(self, openid):
+        with self.unit_of_work() as uow:
+            return inbox.conversation(uow, openid)
+
+    @rpc
+    def answer_citizen(self, openid, data, request_id):
+        template_id = self.config["WECHAT"]["ANSWER_TEMPLATE_ID"]
+        with self.unit_of_work() as uow:
+            return inbox.answer(uow, uow.checkpoint, self.wechat, openid, data, request_id, template_id, self._base())
+
+    @rpc
+    def failed_sends(self, offset=0):
+        with self.unit_of_work() as uow:
+            return inbox.failed_sends(uow, offset)
+
+    @rpc
+    def resend(self, outbound_id):
+        with self.unit_of_work() as uow:
+            return inbox.resend(uow, uow.checkpoint, self.wechat, outbound_id)
+
+    @rpc
+    def my_messages(self):
+        """我的留言: the citizen acting, their messages and the answers staff sent them."""
+        if self.actor.kind != "citizen":
+            raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
+        return inbox.my_messages(self.db, self.actor.id)
 
     @rpc
     def oauth_openid(self, code):

@@ -39,13 +39,13 @@ def inject():
 @bp.get("/")
 def index():
     """The workplace opens on what the staff member works on: cases, or for a department's editor its content, for
-    the account's operator its replies."""
+    the account's operator its inbox."""
     actor = current_staff()
     if actor is not None and not holds(actor, "case.read"):
         if holds(actor, "content.edit"):
             return redirect(url_for("content_admin.index"))
-        if holds(actor, "wechat.replies"):
-            return redirect(url_for("wechat_admin.replies"))
+        if holds(actor, "wechat.inbox"):
+            return redirect(url_for("wechat_admin.inbox"))
     return redirect(url_for("cases_admin.cases"))
 
 

@@ -9,16 +9,10 @@ from services.cases import schemas
 from services.gateway.cases import client
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
+from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
 from services.gateway.core.web import clean_query, file_response, json_body
 
 bp = Blueprint("cases_api", __name__, url_prefix="/api/v1")
-KEY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
-IDEMPOTENCY_KEY = (
-    "Idempotency-Key",
-    KEY_SCHEMA,
-    "Required (or request_id in the body): the same key and body again returns the first reply with 200 and "
-    "changed=false; the same key with another body or case is refused with 409 request_id_reused.",
-)
 
 
 class BulkResult(BaseModel):

@@ -48,10 +48,11 @@ def get(session, owner, key):
 
 def after_post(action, back, form, done="已保存。"):
     """Run a staff form's `action()`; redirect to `back(result)` (result None when refused) with `done`, or with
-    the errors and what was typed (`form`) so the page shows them again."""
+    the errors and what was typed (`form`) so the page shows them again. `done` may say what happened from the
+    result (a callable)."""
     try:
         result = action()
-        payload, target = {"message": done}, back(result)
+        payload, target = {"message": done(result) if callable(done) else done}, back(result)
     except (ValidationError, Forbidden, Conflict, UpstreamFailed) as exc:
         payload, target = {"errors": exc.details.get("fields") or {"_": exc.message}, "form": form}, back(None)
     except (RpcTimeout, UnknownService, DeadlineExceeded):

@@ -48,6 +48,15 @@ class Operation:
 OPERATIONS: list[Operation] = []
 
 
+KEY_SCHEMA = {"type": "string", "pattern": "^[A-Za-z0-9_-]{8,64}$"}
+IDEMPOTENCY_KEY = (
+    "Idempotency-Key",
+    KEY_SCHEMA,
+    "Required (or request_id in the body): the same key and body again returns the first reply with 200 and "
+    "changed=false; the same key with another body or case is refused with 409 request_id_reused.",
+)
+
+
 def route(
     bp,
     rule,

@@ -1,6 +1,7 @@
 """The Official Account's pages in the admin: 回复设置 (follow reply, keyword rules, default reply) and 自定义菜单."""
 
 import re
+import uuid
 
 from flask import Blueprint, render_template, request, url_for
 
@@ -210,3 +211,58 @@ def menu_publish():
 def menu_withdraw():
     back = lambda result: url_for("wechat_admin.menu")  # noqa: E731
     return notices.after_post(client.withdraw_menu, back, {}, "菜单已从微信撤下（草稿仍保留）")
+
+
+# -- the inbox -------------------------------------------------------------------------------------------------
+@bp.get("/inbox")
+@staff_page
+def inbox():
+    which = "all" if request.args.get("which") == "all" else "unanswered"
+    data = client.inbox(which, request.args.get("after") or None)
+    return render_template("admin/wechat_inbox.html", data=data, which=which, notice=notices.shown().get("message"))
+
+
+@bp.get("/inbox/<openid>")
+@staff_page
+def conversation(openid):
+    notice = notices.shown()
+    data = client.conversation(openid[:64])
+    return render_template(
+        "admin/wechat_conversation.html",
+        data=data,
+        form=notice.get("form") or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        request_id=uuid.uuid4().hex,
+    )
+
+
+@bp.post("/inbox/<openid>")
+@staff_page
+def answer(openid):
+    form = {"text": request.form.get("text", "")}
+    request_id = request.form.get("request_id", "")
+    back = lambda result: url_for("wechat_admin.conversation", openid=openid[:64]) + "#answer"  # noqa: E731
+
+    def said(sent):
+        if sent["status"] == "failed":
+            return f"微信拒收了这条回复：{sent['error']}。已记入发送失败列表，系统会自动重试"
+        return f"回复已通过{sent['channel_label']}发送"
+
+    return notices.after_post(lambda: client.answer_citizen(openid[:64], form, request_id), back, form, said)
+
+
+@bp.get("/failed")
+@staff_page
+def failed():
+    offset = request.args.get("offset", "0")
+    offset = int(offset) if offset.isascii() and offset.isdigit() and len(offset) < 7 else 0
+    data, notice = client.failed_sends(offset), notices.shown().get("message")
+    return render_template("admin/wechat_failed.html", data=data, offset=offset, notice=notice)
+
+
+@bp.post("/failed/<id:outbound_id>/resend")
+@staff_page
+def resend(outbound_id):
+    back = lambda result: url_for("wechat_admin.failed")  # noqa: E731
+    return notices.after_post(lambda: client.resend(outbound_id), back, {}, "已重新发送（结果见列表与对话）")

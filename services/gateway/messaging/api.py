@@ -1,13 +1,25 @@
-"""/api/v1/wechat: the Official Account's settings for operators' tools (permissions wechat.replies, wechat.menu)."""
+"""/api/v1/wechat: the Official Account for operators' tools: replies, menu (wechat.replies, wechat.menu) and the
+inbox (wechat.inbox)."""
 
-from flask import Blueprint, jsonify
-from pydantic import BaseModel
+from flask import Blueprint, jsonify, request
+from pydantic import BaseModel, Field
 
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
-from services.gateway.core.web import json_body
+from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
+from services.gateway.core.web import clean_query, json_body
 from services.gateway.messaging import client
-from services.messaging.schemas import MenuIn, RuleIn, RuleView, SettingsIn
+from services.messaging.schemas import (
+    AnswerIn,
+    AnswerResult,
+    Conversation,
+    Conversations,
+    FailedSends,
+    MenuIn,
+    RuleIn,
+    RuleView,
+    SettingsIn,
+)
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
 
@@ -138,3 +150,89 @@ def publish_menu():
 @staff_api
 def withdraw_menu():
     return jsonify(client.withdraw_menu())
+
+
+# -- the inbox -------------------------------------------------------------------------------------------------
+class InboxQuery(BaseModel):
+    which: str = Field("unanswered", json_schema_extra={"enum": ["unanswered", "all"]})
+    after: str | None = None
+
+
+class AnswerRequest(AnswerIn):
+    request_id: str | None = Field(None, json_schema_extra={"pattern": KEY_SCHEMA["pattern"]})
+
+
+class Resent(BaseModel):
+    resent: bool
+    channel: str | None = None  # how it went this time: custom | template | failed | undeliverable
+    status: str | None = None
+    status_label: str | None = None
+
+
+@openapi.route(
+    bp,
+    "/conversations",
+    "GET",
+    summary="市民留言: citizens who wrote to the account, newest message first, 30 a page (which=unanswered|all)",
+    query=InboxQuery,
+    response=Conversations,
+)
+@staff_api
+def conversations():
+    return jsonify(client.inbox(clean_query("which", 16) or "unanswered", clean_query("after", 120) or None))
+
+
+@openapi.route(
+    bp,
+    "/conversations/<openid>",
+    "GET",
+    summary="One citizen's messages and the account's, and how an answer would reach them now (audited)",
+    response=Conversation,
+)
+@staff_api
+def conversation(openid):
+    return jsonify(client.conversation(openid[:64]))
+
+
+@openapi.route(
+    bp,
+    "/conversations/<openid>/answers",
+    "POST",
+    summary="Answer the citizen: a customer-service message inside WeChat's window, else a template message. "
+    "Idempotent by Idempotency-Key (or request_id).",
+    body=AnswerRequest,
+    response=AnswerResult,
+    status=201,
+    errors=(400, 401, 403, 404, 409),
+    headers=(IDEMPOTENCY_KEY,),
+)
+@staff_api
+def answer(openid):
+    data = json_body()
+    result = client.answer_citizen(openid[:64], data, request.headers.get("Idempotency-Key") or data.get("request_id"))
+    return jsonify(result), 201 if result["changed"] else 200
+
+
+@openapi.route(
+    bp,
+    "/failed-sends",
+    "GET",
+    summary="Messages of the last 7 days WeChat refused, could not deliver, or whose outcome is unknown",
+    response=FailedSends,
+)
+@staff_api
+def failed_sends():
+    offset = clean_query("offset", 6) or "0"
+    return jsonify(client.failed_sends(int(offset) if offset.isdigit() else -1))
+
+
+@openapi.route(
+    bp,
+    "/failed-sends/<id:outbound_id>/resend",
+    "POST",
+    summary="Send it again by the channel allowed now (resent=false: it was sent again before)",
+    response=Resent,
+)
+@staff_api
+def resend(outbound_id):
+    return jsonify(client.resend(outbound_id))

@@ -49,3 +49,29 @@ def publish_menu():
 
 def withdraw_menu():
     return call("messaging", "withdraw_menu")
+
+
+def inbox(which="unanswered", after=None):
+    """{"conversations": [...], "next", "unanswered"}: citizens who wrote, newest first (permission wechat.inbox)."""
+    return call("messaging", "inbox", which, after)
+
+
+def conversation(openid):
+    return call("messaging", "conversation", openid)
+
+
+def answer_citizen(openid, data, request_id):
+    return call("messaging", "answer_citizen", openid, data, request_id)
+
+
+def failed_sends(offset=0):
+    return call("messaging", "failed_sends", offset)
+
+
+def resend(outbound_id):
+    return call("messaging", "resend", outbound_id)
+
+
+def my_messages():
+    """我的留言 of the citizen of this H5 session."""
+    return call("messaging", "my_messages")
