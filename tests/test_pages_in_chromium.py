@@ -106,8 +106,9 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
     shot(page, "h5-submitted")
 
     page.click("text=✕ 关闭")
-    # the citizen only followed (never wrote), so WeChat allows a template message, not a customer-service one
-    page.wait_for_selector(f".bubble[data-kind=template]:has-text('{number}')")
+    # the citizen only followed (never wrote): a customer-service message in the minute after the follow (3 at most),
+    # a template message after that
+    page.wait_for_selector(f":is(.bubble[data-kind=custom], .bubble[data-kind=template]):has-text('{number}')")
 
     # staff: log in, open the case, see the contact, reply
     staff = page.context.new_page()
@@ -154,7 +155,9 @@ def test_citizen_complains_from_the_phone_and_staff_replies(system, page):
 
     # back on the phone: the reply arrives, and sending the number shows the status
     page.bring_to_front()
-    page.wait_for_selector(".bubble[data-kind=template]:has-text('有新答复')")
+    page.wait_for_selector(
+        ".bubble[data-kind=template]:has-text('有新答复'), .bubble[data-kind=custom]:has-text('有了新的答复')"
+    )
     page.fill("#text", number)
     page.press("#text", "Enter")
     page.wait_for_selector(".bubble[data-kind=passive]:has-text('状态：已答复')")
@@ -504,3 +507,29 @@ def test_an_operator_publishes_a_menu_and_a_citizen_uses_it_on_the_phone(system,
         operator.wait_for_selector("#notice:has-text('菜单草稿已保存')")
         operator.click("#menu-status button:has-text('发布到微信')")
         operator.wait_for_selector("#notice:has-text('菜单已发布到微信')")
+
+
+def test_a_citizen_writes_and_an_operator_answers_from_the_inbox(system, phone, browser):
+    sign_in_as_citizen(system, phone)
+    phone.click("#btn-follow")
+    phone.wait_for_selector(".row.account .bubble")
+    question = f"请问城东菜市场周末几点开门？{uuid.uuid4().hex[:4]}"
+    phone.fill("#text", question)
+    phone.press("#text", "Enter")
+    phone.wait_for_selector(f".row.me .bubble:has-text('{question}')")
+
+    operator = staff_login(browser, system, "yunying")
+    row = operator.locator(f"#inbox tr:has-text('{question}')")
+    assert "待回复" in row.inner_text()
+    row.locator("a").click()
+    assert "客服消息" in operator.inner_text("#channel")  # staff know how it will arrive before sending
+    operator.fill("#f-text", "城东菜市场周末6:00至19:00营业。")
+    operator.click("#answer button[type=submit]")
+    operator.wait_for_selector("#notice:has-text('回复已通过客服消息发送')")
+    assert "城东菜市场周末6:00至19:00营业" in operator.inner_text("#thread")
+    shot(operator, "admin-wechat-conversation")
+
+    phone.wait_for_selector(".bubble[data-kind=custom]:has-text('6:00至19:00')")
+    phone.goto(f"{system.gateway}/h5/messages")
+    assert "城东菜市场周末6:00至19:00营业" in phone.inner_text("#messages")
+    shot(phone, "h5-my-messages")

@@ -4,6 +4,7 @@ import re
 import uuid
 
 import requests
+from sqlalchemy import text
 
 from libs.testing import wait_for
 
@@ -142,6 +143,11 @@ def test_bad_form_input_is_refused_in_chinese_and_nothing_is_stored(system):
 def test_citizen_who_never_messaged_gets_a_template_message(system):
     citizen = system.citizen()
     citizen.subscribe()  # follows, but has never sent a message: no 48 h window
+    with system.engine.begin() as conn:  # …and the minute a follow opens has passed
+        conn.execute(
+            text("UPDATE messaging.followers SET last_event_at = now() - interval '2 minutes' WHERE openid = :o"),
+            {"o": citizen.openid},
+        )
     http, request_id = h5_login(system, citizen.openid)
     number = NUMBER.search(submit(system, http, complaint(request_id)).headers["Location"]).group(0)
     sent = wait_for(lambda: system.sandbox_calls("template_send", citizen.openid), message="a template message")
@@ -149,6 +155,16 @@ def test_citizen_who_never_messaged_gets_a_template_message(system):
     assert data["keyword1"]["value"] == number
     assert all(len(v["value"]) <= 20 for v in data.values())
     assert not system.sandbox_calls("custom_send", citizen.openid)
+
+
+def test_in_the_minute_after_a_follow_the_whole_text_goes_as_a_customer_service_message(system):
+    citizen = system.citizen()
+    citizen.subscribe()
+    http, request_id = h5_login(system, citizen.openid)
+    number = NUMBER.search(submit(system, http, complaint(request_id)).headers["Location"]).group(0)
+    sent = wait_for(lambda: system.sandbox_calls("custom_send", citizen.openid), message="a customer-service message")
+    assert number in sent[-1]["body"]["text"]["content"]
+    assert not system.sandbox_calls("template_send", citizen.openid)
 
 
 def test_non_follower_is_recorded_as_undeliverable(system):

@@ -44,7 +44,7 @@ def test_text_gets_a_passive_reply(system, safe_mode):
     if safe_mode:
         assert "<Encrypt>" in reply.text  # the reply itself is encrypted in safe mode
     assert reply.fields["ToUserName"] == citizen.openid and reply.fields["MsgType"] == "text"
-    assert "暂不能人工回复" in reply.content
+    assert "留言已收到，工作人员会在工作时间查看" in reply.content
     assert system.count("messaging.inbound_messages", "openid = :o", o=citizen.openid) == 1
 
 
@@ -175,7 +175,7 @@ def test_retry_of_a_message_is_processed_once(system):
     mid = msg_id()
     first = citizen.send_text("重复发送", msg_id=mid)
     retry = citizen.send_text("重复发送", msg_id=mid)
-    assert "暂不能人工回复" in first.content
+    assert "留言已收到，工作人员会在工作时间查看" in first.content
     assert retry.status == 200 and retry.text == "success"
     assert system.count("messaging.inbound_messages", "openid = :o", o=citizen.openid) == 1
 
@@ -206,7 +206,7 @@ def test_answer_that_misses_the_deadline_goes_out_as_customer_service_message(sy
     reply = citizen.send_text("晚到的回复")
     assert reply.status == 200 and reply.text == "success"
     sent = wait_for(lambda: system.sandbox_calls("custom_send", citizen.openid), message="the async reply")
-    assert "暂不能人工回复" in sent[0]["body"]["text"]["content"]
+    assert "留言已收到，工作人员会在工作时间查看" in sent[0]["body"]["text"]["content"]
     channels = system.sql("SELECT channel FROM messaging.outbound_messages WHERE openid = :o", o=citizen.openid)
     assert [c.channel for c in channels] == ["custom"]
 
@@ -240,7 +240,7 @@ def test_callback_while_messaging_is_down_is_left_for_wechats_retry(system):
         alone.terminate()
         alone.wait(10)
     # WeChat's retry reaches a healthy gateway and is processed
-    assert "暂不能人工回复" in system.citizen(citizen.openid).send_text("没人接收", msg_id=mid).content
+    assert "留言已收到，工作人员会在工作时间查看" in system.citizen(citizen.openid).send_text("没人接收", msg_id=mid).content
 
 
 def _answers(url):

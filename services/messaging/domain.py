@@ -43,9 +43,10 @@ WELCOME = (
 INQUIRY_TAKEN = "您的咨询已收到，正在登记，受理编号稍后发送给您。答复会通过本公众号通知您。"
 INQUIRY_TOO_SHORT = "请在“咨询”后写下您的问题（至少10个字），例如：咨询 社保卡丢了怎么补办？"
 HELP = (
-    # no one reads free text here: say what the account does with messages instead of "received"
-    "您好！本公众号暂不能人工回复留言。\n"
-    "发送案件编号可查询办理进度；发送“咨询+您的问题”可直接提交咨询；"
+    # the message waits in the operators' inbox; what it will not do (become a case) is said too
+    "您好！留言已收到，工作人员会在工作时间查看并通过本公众号回复您"
+    '（<a href="{base}/h5/messages">我的留言</a>）。\n'
+    "留言不作为正式诉求登记：发送案件编号可查询办理进度；发送“咨询+您的问题”可直接提交咨询；"
     '如需投诉举报，请<a href="{base}/h5/complaints/new">在线提交</a>。'
 )
 

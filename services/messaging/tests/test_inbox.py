@@ -97,9 +97,7 @@ def test_a_click_opens_a_minute_for_three_customer_service_messages(operator, se
     said(service_config, None, "event", "CLICK", "CONTACT", openid=openid)
     follower = db_session.get(Follower, openid)
     assert follower.last_event_at is not None and follower.last_message_at is None
-    channels = [
-        operator.answer_citizen(openid, {"text": f"第{i}条"}, uuid.uuid4().hex)["channel"] for i in range(4)
-    ]
+    channels = [operator.answer_citizen(openid, {"text": f"第{i}条"}, uuid.uuid4().hex)["channel"] for i in range(4)]
     assert channels == ["custom", "custom", "custom", "template"]
 
 

@@ -191,5 +191,5 @@ def test_a_key_that_names_no_action_is_answered_by_the_keyword_rules_else_the_de
         None, rule(name="办公时间", keywords="OFFICE_HOURS", match="exact", text="工作日9点至17点")
     )
     assert said(service_config, None, "event", "CLICK", "OFFICE_HOURS") == "工作日9点至17点"
-    assert "暂不能人工回复" in said(service_config, None, "event", "CLICK", "NO_SUCH_KEY")
+    assert "留言已收到，工作人员会在工作时间查看" in said(service_config, None, "event", "CLICK", "NO_SUCH_KEY")
     assert said(service_config, None, "event", "VIEW", "https://gov.example/h5/") is None  # a link opens; no reply

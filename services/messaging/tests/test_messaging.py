@@ -171,7 +171,7 @@ def test_receive_answers_and_records(messaging, service_config, db_session):
     with ServiceRpcProxy("messaging", service_config) as proxy:
         first = proxy.receive(f"msg:{openid}", fields, deadline)
         again = proxy.receive(f"msg:{openid}", fields, deadline)
-    assert "暂不能人工回复" in first["reply"]
+    assert "留言已收到，工作人员会在工作时间查看" in first["reply"]
     assert again == {"reply": None, "duplicate": True}
     db_session.expire_all()
     assert db_session.get(Follower, openid).last_message_at is not None
