@@ -57,6 +57,15 @@ ACTION_LABELS = {
     "wechat.conversation_read": "查看市民留言",
     "wechat.message_answered": "回复市民留言",
     "wechat.message_resent": "重发消息",
+    "wechat.tag_saved": "保存粉丝分组",
+    "wechat.tag_deleted": "删除粉丝分组",
+    "wechat.followers_tagged": "将粉丝加入分组",
+    "wechat.followers_untagged": "将粉丝移出分组",
+    "wechat.blacklisted": "拉黑粉丝",
+    "wechat.unblacklisted": "将粉丝移出黑名单",
+    "wechat.remark_set": "修改粉丝备注名",
+    "wechat.sync_started": "开始同步粉丝",
+    "wechat.sync_stopped": "停止同步粉丝",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

@@ -201,6 +201,8 @@ MESSAGES = {
     "menu_url": "{label}必须以 https:// 或 http:// 开头，且不能有空格",
     "menu_url_bytes": "{label}不能超过256字节",
     "menu_appid": "{label}格式不正确（wx开头的18位）",
+    "tag_reserved": "“未分组”“黑名单”“星标组”是微信保留的分组名",
+    "openid": "{label}中有格式不正确的 openid",
 }
 
 

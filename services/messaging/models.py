@@ -54,6 +54,9 @@ class Follower(Base):
             text("last_message_at DESC"),
             postgresql_where=text("last_message_at IS NOT NULL"),
         ),
+        Index("ix_followers_remark", "remark", postgresql_using="gin", postgresql_ops={"remark": "gin_trgm_ops"}),
+        Index("ix_followers_profile", "account_id", "region", "gender"),
+        Index("ix_followers_blacklisted", "account_id", postgresql_where=text("blacklisted")),
     )
     account_id: Mapped[int] = account_column()
 
@@ -68,6 +71,15 @@ class Follower(Base):
     answered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # staff's last answer
     # a click, follow or scan opens a 1-minute window for 3 customer-service messages
     last_event_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    remark: Mapped[str] = mapped_column(String(30), default="")  # 备注名, kept in step with WeChat
+    blacklisted: Mapped[bool] = mapped_column(Boolean, default=False)  # no auto-replies, no mass sends
+    subscribe_scene: Mapped[str] = mapped_column(String(32), default="")  # how WeChat says they came
+    # what the citizen told us on the profile page (WeChat no longer gives gender or region); "" not said
+    gender: Mapped[str] = mapped_column(String(8), default="")
+    region: Mapped[str] = mapped_column(String(32), default="")
+    region_source: Mapped[str] = mapped_column(String(16), default="")  # profile | location
+    location_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last seen by a full sync
 
 
 class InboundMessage(Base):
@@ -185,3 +197,46 @@ class Menu(Base):
     wechat_menuid: Mapped[str] = mapped_column(String(32), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_by: Mapped[str] = mapped_column(String(64), default="")
+
+
+class Tag(Base):
+    """A group of followers: WeChat's tag (its id is WeChat's), ≤ 100 per account."""
+
+    __tablename__ = "tags"
+
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(30))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FollowerTag(Base):
+    __tablename__ = "follower_tags"
+    __table_args__ = (Index("ix_follower_tags_tag", "account_id", "tag_id", "openid"),)
+
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    tag_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+
+
+class FollowerSync(Base):
+    """A full sync of the follower list from WeChat, one page (10,000) per step; `cursor` is where the next step
+    starts, so a sync interrupted anywhere resumes at the page it was on."""
+
+    __tablename__ = "follower_syncs"
+    __table_args__ = (
+        Index("uq_follower_syncs_running", "account_id", unique=True, postgresql_where=text("status = 'running'")),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    cursor: Mapped[str] = mapped_column(String(64), default="")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    fetched: Mapped[int] = mapped_column(Integer, default=0)
+    pages: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str] = mapped_column(Text, default="")
+    started_by: Mapped[str] = mapped_column(String(64), default="")
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

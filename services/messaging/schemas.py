@@ -240,3 +240,92 @@ class FailedSend(SentMessage):
 class FailedSends(View):
     total: int
     sends: list[FailedSend]
+
+
+# -- 用户管理 -----------------------------------------------------------------------------------------------------
+TAG_NAME_MAX, TAGS_MAX = 30, 100
+RESERVED_TAGS = {0: "未分组", 1: "黑名单", 2: "星标组"}  # WeChat's own; only 星标组 is a tag followers carry
+GENDERS = {"male": "男", "female": "女"}
+GROUPS = {"all": "全部粉丝", "untagged": "未分组", "blacklisted": "黑名单"}
+OPENID = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+
+
+class FollowerQuery(Input):
+    q: Text("备注名或 openid", 64, min_len=0) = ""
+    group: Choice("分组", *GROUPS) = "all"
+    tag_id: int | None = Field(None, ge=0, le=2**31 - 1, title="分组")
+    gender: Choice("性别", "", *GENDERS) = ""
+    region: Text("所在区域", 32, min_len=0) = ""
+    subscribed: bool = True
+    after: Text("分页位置", 64, min_len=0) = ""
+
+
+class TagIn(Input):
+    name: Text("分组名称", TAG_NAME_MAX)
+
+    @model_validator(mode="after")
+    def _not_reserved(self):
+        if self.name in RESERVED_TAGS.values():
+            raise PydanticCustomError("tag_reserved", "a reserved name", {"field": "name"})
+        return self
+
+
+class MembersIn(Input):
+    openids: list[str] = Field(min_length=1, max_length=1000, title="粉丝")
+
+    @model_validator(mode="after")
+    def _openids(self):
+        if any(not OPENID.match(o) for o in self.openids):
+            raise PydanticCustomError("openid", "not an openid", {"field": "openids"})
+        object.__setattr__(self, "openids", list(dict.fromkeys(self.openids)))
+        return self
+
+
+class RemarkIn(Input):
+    remark: Text("备注名", 30, min_len=0) = ""
+
+
+class ProfileIn(Input):
+    gender: Choice("性别", "", *GENDERS) = ""
+    region: Text("所在区域", 32, min_len=0) = ""
+    location_consent: bool = False
+
+
+class FollowerView(View):
+    openid: str
+    alias: str
+    remark: str
+    subscribed: bool
+    subscribed_at: datetime | None
+    subscribe_scene: str
+    scene: str  # the QR channel's scene when they came through one
+    blacklisted: bool
+    gender: str
+    region: str
+    tags: list[str]
+
+
+class FollowerPage(View):
+    followers: list[FollowerView]
+    next: str | None
+    count: int
+    more_than: bool  # the count stopped at its cap: "10000+"
+
+
+class TagView(View):
+    id: int
+    name: str
+    count: int
+    reserved: bool
+
+
+class SyncView(View):
+    id: int
+    status: str
+    total: int
+    fetched: int
+    pages: int
+    error: str
+    started_by: str
+    started_at: datetime
+    finished_at: datetime | None

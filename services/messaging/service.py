@@ -13,7 +13,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import domain, events, inbox, menus, replies
+from services.messaging import domain, events, followers, inbox, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -28,6 +28,7 @@ from services.messaging.wechat import WeChatApi
 log = logging.getLogger(__name__)
 # what a case number looks like (cases owns the format; this only decides whether a message is a lookup)
 CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,16}")
+SYNC_ROUND = 5  # seconds of follower-sync pages per timer round (a stopping container waits for it)
 
 
 class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
@@ -52,7 +53,12 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         with self.unit_of_work() as uow:
             if not domain.record_inbound(uow, dedupe_key, fields):
                 return {"reply": None, "duplicate": True}
-            reply = self._compose_reply(fields)
+            if (fields.get("Event") or "").lower() == "location":
+                city = self.config["CITY"]
+                followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
+            # a blacklisted follower's messages are kept, but the account says nothing back
+            blacklisted = followers.blacklist_cache.holds(self.db, openid)
+            reply = None if blacklisted else self._compose_reply(fields)
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
@@ -177,6 +183,82 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         if self.actor.kind != "citizen":
             raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
         return inbox.my_messages(self.db, self.actor.id)
+
+    # -- 用户管理 (operators) ---------------------------------------------------------------------------------------
+    @rpc
+    def followers(self, query=None):
+        require(self.actor, "wechat.followers")
+        return followers.search(self.db, query or {})
+
+    @rpc
+    def follower_tags(self):
+        require(self.actor, "wechat.followers")
+        return followers.tags(self.db)
+
+    @rpc
+    def save_follower_tag(self, tag_id, data):
+        with self.unit_of_work() as uow:
+            return followers.save_tag(uow, self.wechat, tag_id, data)
+
+    @rpc
+    def delete_follower_tag(self, tag_id):
+        with self.unit_of_work() as uow:
+            return followers.delete_tag(uow, self.wechat, tag_id)
+
+    @rpc
+    def tag_followers(self, tag_id, data, add=True):
+        with self.unit_of_work() as uow:
+            return followers.tag_followers(uow, self.wechat, tag_id, data, add=bool(add))
+
+    @rpc
+    def blacklist_followers(self, data, on=True):
+        with self.unit_of_work() as uow:
+            return followers.set_blacklisted(uow, self.wechat, data, on=bool(on))
+
+    @rpc
+    def set_follower_remark(self, openid, data):
+        with self.unit_of_work() as uow:
+            return followers.set_remark(uow, self.wechat, openid, data)
+
+    @rpc
+    def follower_sync(self):
+        require(self.actor, "wechat.followers")
+        return followers.latest_sync(self.db)
+
+    @rpc
+    def start_follower_sync(self):
+        with self.unit_of_work() as uow:
+            return followers.start_sync(uow)
+
+    @rpc
+    def stop_follower_sync(self):
+        with self.unit_of_work() as uow:
+            return followers.stop_sync(uow)
+
+    @timer(interval=2)
+    def follower_sync_periodically(self):
+        """Pages of a running sync, for up to SYNC_ROUND seconds a round (a million followers is 100 pages)."""
+        until = time.monotonic() + SYNC_ROUND
+        try:
+            while time.monotonic() < until and followers.sync_step(self.db, self.wechat):
+                pass
+        except Exception:
+            self.db.rollback()
+            log.exception("the follower sync failed a step; next round in 2 s")
+
+    # -- the citizen's own profile (H5) -----------------------------------------------------------------------------
+    def _citizen(self):
+        if self.actor.kind != "citizen":
+            raise errors.Forbidden("citizens_only", "只有市民本人可以查看")
+        return self.actor.id
+
+    @rpc
+    def my_profile(self):
+        return followers.profile(self.db, self._citizen(), self.config["CITY"]["REGIONS"])
+
+    @rpc
+    def save_my_profile(self, data):
+        return followers.save_profile(self.db, self._citizen(), data, self.config["CITY"]["REGIONS"])
 
     @rpc
     def oauth_openid(self, code):

@@ -16,6 +16,7 @@ from libs.config import load_config
 from libs.wechat.sandbox.citizen import Citizen
 
 TOKEN_TTL = 7200
+FOLLOWER_PAGE = 10000  # user/get's page
 OLD_TOKEN_GRACE = 300  # a refreshed token leaves the old one valid for 5 minutes, as WeChat does
 CODE_TTL = 300
 TEMPLATE_FIELD_MAX = 20
@@ -30,9 +31,43 @@ class SandboxState:
         self.codes = {}  # oauth code -> (openid, expires_at)
         self.timeline = {}  # openid -> [{"from": "citizen"|"account", "kind", "content", "at"}]
         self.followers = set()
+        self.profiles = {}  # openid -> what user/info tells of a follower beyond the openid
+        self.tags = {2: "星标组"}  # WeChat's reserved tag; 0 未分组 and 1 黑名单 are not tags one lists
+        self.next_tag_id = 100
+        self.blacklist = set()
         self.menu = None  # the published menu as menu/create was given it
-        self.faults = {}  # API path -> [errcode, errmsg, times left]: WeChat refusing, on a test's request
+        self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
         self.menu_id = 0
+
+    def follow(self, openid, scene="ADD_SCENE_SEARCH", qr_scene=""):
+        with self.lock:
+            self.followers.add(openid)
+            self.profiles.setdefault(
+                openid,
+                {
+                    "subscribe_time": int(time.time()),
+                    "remark": "",
+                    "tagid_list": [],
+                    "subscribe_scene": scene,
+                    "qr_scene_str": qr_scene,
+                },
+            )
+
+    def user_info(self, openid):
+        if openid not in self.followers:
+            return {"subscribe": 0, "openid": openid}
+        profile = self.profiles.get(openid) or {}
+        return {
+            "subscribe": 1,
+            "openid": openid,
+            "language": "zh_CN",
+            "subscribe_time": 0,
+            "remark": "",
+            "tagid_list": [],
+            "subscribe_scene": "ADD_SCENE_SEARCH",
+            "qr_scene_str": "",
+            **profile,
+        }
 
     def record(self, api, body=None):
         with self.lock:
@@ -126,6 +161,9 @@ def create_app(config=None):
             fault = state.faults.get(request.path)
             if not fault or fault[2] <= 0:
                 return None
+            if len(fault) > 3 and fault[3] > 0:  # let this many calls through first
+                fault[3] -= 1
+                return None
             fault[2] -= 1
         state.record(f"refused:{request.path}", json_body() if request.method == "POST" else None)
         return wx_error(fault[0], fault[1])
@@ -178,19 +216,184 @@ def create_app(config=None):
         state.record("user_info")
         if not token_ok():
             return wx_error(40001, "invalid credential")
-        openid = request.args.get("openid", "")
-        if openid not in state.followers:
-            return jsonify({"subscribe": 0, "openid": openid})
-        return jsonify(
-            {
-                "subscribe": 1,
-                "openid": openid,
-                "language": "zh_CN",
-                "subscribe_scene": "ADD_SCENE_QR_CODE",
-                "tagid_list": [],
-                "remark": "",
-            }
-        )
+        with state.lock:
+            return jsonify(state.user_info(request.args.get("openid", "")))
+
+    # -- 用户管理: the follower list, user info in batches, remarks, tags, the blacklist ------------------------
+    def openid_page(openids, begin):
+        ordered = sorted(openids)
+        start = 0
+        if begin:
+            start = next((i + 1 for i, o in enumerate(ordered) if o == begin), len(ordered))
+        page = ordered[start : start + FOLLOWER_PAGE]
+        return {
+            "total": len(ordered),
+            "count": len(page),
+            "data": {"openid": page},
+            "next_openid": page[-1] if page else "",
+        }
+
+    @app.get("/cgi-bin/user/get")
+    def user_get():
+        state.record("user_get")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            return jsonify(openid_page(state.followers, request.args.get("next_openid", "")))
+
+    @app.post("/cgi-bin/user/info/batchget")
+    def user_batchget():
+        body = json_body()
+        state.record("user_batchget", {"count": len((body or {}).get("user_list") or [])})
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        users = (body or {}).get("user_list") if isinstance(body, dict) else None
+        if not isinstance(users, list) or not 0 < len(users) <= 100:
+            return wx_error(40032, "invalid openid list size")
+        with state.lock:
+            return jsonify({"user_info_list": [state.user_info(str((u or {}).get("openid", ""))) for u in users]})
+
+    @app.post("/cgi-bin/user/info/updateremark")
+    def update_remark():
+        body = json_body() or {}
+        state.record("update_remark", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        openid, remark = str(body.get("openid", "")), body.get("remark")
+        if not isinstance(remark, str) or len(remark) > 30:
+            return wx_error(45016, "remark too long")
+        with state.lock:
+            if openid not in state.followers:
+                return wx_error(40003, "invalid openid")
+            state.profiles[openid]["remark"] = remark
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/tags/create")
+    def tag_create():
+        body = json_body() or {}
+        state.record("tag_create", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        name = str(((body.get("tag") or {}) if isinstance(body, dict) else {}).get("name", ""))
+        with state.lock:
+            if not name or len(name) > 30:
+                return wx_error(45158, "tag name too long")
+            if name in state.tags.values():
+                return wx_error(45157, "tag name already exists")
+            if len(state.tags) >= 100:
+                return wx_error(45056, "too many tags")
+            tag_id, state.next_tag_id = state.next_tag_id, state.next_tag_id + 1
+            state.tags[tag_id] = name
+        return jsonify({"tag": {"id": tag_id, "name": name}})
+
+    @app.get("/cgi-bin/tags/get")
+    def tag_get():
+        state.record("tag_get")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            counts = {t: sum(t in p["tagid_list"] for p in state.profiles.values()) for t in state.tags}
+            return jsonify({"tags": [{"id": t, "name": n, "count": counts[t]} for t, n in sorted(state.tags.items())]})
+
+    def tag_of(body):
+        tag = (body.get("tag") or {}) if isinstance(body, dict) else {}
+        tag_id = tag.get("id")
+        return tag_id if isinstance(tag_id, int) and tag_id in state.tags else None, tag
+
+    @app.post("/cgi-bin/tags/update")
+    def tag_update():
+        body = json_body() or {}
+        state.record("tag_update", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            tag_id, tag = tag_of(body)
+            name = str(tag.get("name", ""))
+            if tag_id is None:
+                return wx_error(45159, "invalid tag id")
+            if tag_id < 100:
+                return wx_error(45058, "can't modify sys tag")
+            if not name or len(name) > 30:
+                return wx_error(45158, "tag name too long")
+            if name in (n for t, n in state.tags.items() if t != tag_id):
+                return wx_error(45157, "tag name already exists")
+            state.tags[tag_id] = name
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/tags/delete")
+    def tag_delete():
+        body = json_body() or {}
+        state.record("tag_delete", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            tag_id, _ = tag_of(body)
+            if tag_id is None:
+                return wx_error(45159, "invalid tag id")
+            if tag_id < 100:
+                return wx_error(45058, "can't modify sys tag")
+            del state.tags[tag_id]
+            for profile in state.profiles.values():
+                if tag_id in profile["tagid_list"]:
+                    profile["tagid_list"].remove(tag_id)
+        return wx_error(0, "ok")
+
+    def members(body, limit):
+        openids = body.get("openid_list") if isinstance(body, dict) else None
+        if not isinstance(openids, list) or not 0 < len(openids) <= limit:
+            return None, (40032, "invalid openid list size")
+        if any(o not in state.followers for o in openids):
+            return None, (40003, "invalid openid")
+        return openids, None
+
+    @app.post("/cgi-bin/tags/members/batchtagging")
+    @app.post("/cgi-bin/tags/members/batchuntagging")
+    def tag_members():
+        body = json_body() or {}
+        adding = request.path.endswith("/batchtagging")
+        state.record("tag_members" if adding else "untag_members", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            openids, problem = members(body, 50)
+            if problem:
+                return wx_error(*problem)
+            tag_id = body.get("tagid")
+            if tag_id not in state.tags:
+                return wx_error(45159, "invalid tag id")
+            for openid in openids:
+                tags = state.profiles[openid]["tagid_list"]
+                if adding and tag_id not in tags:
+                    if len(tags) >= 20:
+                        return wx_error(45059, "user has too many tags")
+                    tags.append(tag_id)
+                elif not adding and tag_id in tags:
+                    tags.remove(tag_id)
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/tags/members/getblacklist")
+    def blacklist_get():
+        body = json_body() or {}
+        state.record("blacklist_get", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            return jsonify(openid_page(state.blacklist, str(body.get("begin_openid", "") or "")))
+
+    @app.post("/cgi-bin/tags/members/batchblacklist")
+    @app.post("/cgi-bin/tags/members/batchunblacklist")
+    def blacklist_members():
+        body = json_body() or {}
+        adding = request.path.endswith("/batchblacklist")
+        state.record("blacklist" if adding else "unblacklist", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            openids, problem = members(body, 20)
+            if problem:
+                return wx_error(*problem)
+            (state.blacklist.update if adding else state.blacklist.difference_update)(openids)
+        return wx_error(0, "ok")
 
     # -- 自定义菜单 ----------------------------------------------------------------------------------------
     @app.post("/cgi-bin/menu/create")
@@ -268,9 +471,34 @@ def create_app(config=None):
         with state.lock:
             return jsonify(state.menu or {"button": []})
 
+    @app.post("/sandbox/followers")
+    def add_followers():
+        """{"count": N, "prefix": "o_x_"}: N followers at once (a sync or a mass send to test against)."""
+        body = json_body() or {}
+        count, prefix = body.get("count"), str(body.get("prefix") or "o_many_")
+        if not isinstance(count, int) or not 0 < count <= 1_000_000:
+            return jsonify({"error": "count: 1 to 1,000,000"}), 400
+        now = int(time.time())
+        with state.lock:
+            for i in range(count):
+                openid = f"{prefix}{i:07d}"
+                state.followers.add(openid)
+                state.profiles.setdefault(
+                    openid,
+                    {
+                        "subscribe_time": now,
+                        "remark": "",
+                        "tagid_list": [],
+                        "subscribe_scene": "ADD_SCENE_SEARCH",
+                        "qr_scene_str": "",
+                    },
+                )
+        return jsonify({"followers": len(state.followers)})
+
     @app.post("/sandbox/faults")
     def set_fault():
-        """{"path": "/cgi-bin/menu/create", "errcode": 45009, "errmsg": "...", "times": 1}: refuse the next calls."""
+        """{"path": "/cgi-bin/menu/create", "errcode": 45009, "errmsg": "...", "times": 1, "after": 0}: refuse the next
+        `times` calls, once `after` calls went through."""
         body = json_body() or {}
         if not str(body.get("path", "")).startswith("/cgi-bin/") or not isinstance(body.get("errcode"), int):
             return jsonify({"error": "path (/cgi-bin/...) and errcode are required"}), 400
@@ -308,8 +536,9 @@ def create_app(config=None):
         body = json_body() or {}
         who = citizen(openid)
         if body.get("event") == "subscribe":
-            with state.lock:
-                state.followers.add(openid)
+            state.follow(
+                openid, "ADD_SCENE_QR_CODE" if body.get("scene") else "ADD_SCENE_SEARCH", body.get("scene") or ""
+            )
             state.say(openid, "citizen", "event", "关注了公众号")
             reply = who.subscribe(body.get("scene"))
         elif body.get("event") in ("CLICK", "VIEW"):
@@ -329,8 +558,7 @@ def create_app(config=None):
             content = str(body.get("content", "")).strip()
             if not content:
                 return jsonify({"error": "请输入内容"}), 400
-            with state.lock:
-                state.followers.add(openid)  # only followers can message an account
+            state.follow(openid)  # only followers can message an account
             state.say(openid, "citizen", "text", content)
             reply = who.send_text(content)
         if reply.content:
