@@ -476,7 +476,7 @@ def test_an_operator_sets_a_keyword_reply_and_a_citizen_gets_its_card(system, br
 def test_an_operator_publishes_a_menu_and_a_citizen_uses_it_on_the_phone(system, phone, browser):
     operator = staff_login(browser, system, "yunying")
     operator.click("#wechat-nav a:has-text('自定义菜单')")
-    slot = "input[name='b2.s2.name']"
+    slot = "input[name='b2.s3.name']"
     assert operator.input_value(slot) == "联系我们"  # the demo menu, in its slots
     operator.fill(slot, "热线电话")
     operator.click("#menu-form button[type=submit]")
@@ -533,3 +533,32 @@ def test_a_citizen_writes_and_an_operator_answers_from_the_inbox(system, phone, 
     phone.goto(f"{system.gateway}/h5/messages")
     assert "城东菜市场周末6:00至19:00营业" in phone.inner_text("#messages")
     shot(phone, "h5-my-messages")
+
+
+def test_an_operator_groups_followers_and_a_citizen_fills_in_the_profile(system, phone, browser):
+    sign_in_as_citizen(system, phone)
+    phone.click("#btn-follow")
+    phone.wait_for_selector(".row.account .bubble")
+    phone.goto(f"{system.gateway}/h5/profile")
+    phone.click("label[for=g-female]")
+    phone.select_option("#region", "滨江区")
+    phone.click("#save")
+    phone.wait_for_selector("#saved")
+    shot(phone, "h5-profile")
+
+    operator = staff_login(browser, system, "yunying")
+    operator.click("#wechat-nav a:has-text('粉丝')")
+    name = f"滨江女性{uuid.uuid4().hex[:3]}"
+    operator.fill("#f-tag-name", name)
+    operator.click("form:has(#f-tag-name) button[type=submit]")
+    operator.wait_for_selector("#notice:has-text('分组已保存')")
+    operator.select_option("#search select[name=gender]", "female")
+    operator.fill("#search input[name=region]", "滨江区")
+    operator.click("#search button[type=submit]")
+    row = operator.locator(f"#followers tr[data-openid='{phone.openid}']")
+    row.locator("input[name=openid]").check()
+    operator.select_option("#bulk select[name=tag_id]", label=name)
+    operator.click("#bulk button[type=submit]")
+    operator.wait_for_selector("#notice:has-text('已加入分组：1位粉丝')")
+    assert name in operator.locator(f"#followers tr[data-openid='{phone.openid}']").inner_text()
+    shot(operator, "admin-wechat-followers")

@@ -41,6 +41,7 @@ def demo_menu(base):
                 "sub_button": [
                     click("我的办件", "MY_CASES"),
                     view("我的案件", "/h5/cases"),
+                    view("个人资料", "/h5/profile"),
                     click("联系我们", "CONTACT"),
                 ],
             },

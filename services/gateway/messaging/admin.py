@@ -1,4 +1,4 @@
-"""The Official Account's pages in the admin: 回复设置 (follow reply, keyword rules, default reply) and 自定义菜单."""
+"""The Official Account's pages in the admin: 留言 (the inbox) and 发送失败, 用户管理, 回复设置 and 自定义菜单."""
 
 import re
 import uuid
@@ -9,7 +9,7 @@ from libs.errors import NotFound, ValidationError
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.messaging import client
-from services.messaging.schemas import MATCHES, MENU_BUTTONS_MAX, MENU_SUB_MAX, REPLY_KINDS
+from services.messaging.schemas import GENDERS, GROUPS, MATCHES, MENU_BUTTONS_MAX, MENU_SUB_MAX, REPLY_KINDS
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
 RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text")
@@ -266,3 +266,110 @@ def failed():
 def resend(outbound_id):
     back = lambda result: url_for("wechat_admin.failed")  # noqa: E731
     return notices.after_post(lambda: client.resend(outbound_id), back, {}, "已重新发送（结果见列表与对话）")
+
+
+# -- 用户管理 ----------------------------------------------------------------------------------------------------
+FOLLOWER_FILTERS = ("q", "group", "tag_id", "gender", "region", "after")
+
+
+@bp.get("/followers")
+@staff_page
+def followers():
+    notice = notices.shown()
+    query = {k: request.args.get(k, "")[:64] for k in FOLLOWER_FILTERS}
+    if query["tag_id"]:
+        query["group"] = "all"
+    filters = {k: v for k, v in query.items() if v and k != "after"}
+    sent = {k: v for k, v in query.items() if v} | {"tag_id": query["tag_id"] or None}
+    try:
+        found, errors = client.followers(sent), notice.get("errors") or {}
+    except ValidationError as exc:  # a hand-edited query string: say so, show the first page
+        found, errors = client.followers({}), exc.details.get("fields") or {"_": exc.message}
+    return render_template(
+        "admin/wechat_followers.html",
+        found=found,
+        query=query,
+        filters=filters,
+        tags=client.follower_tags(),
+        sync=client.follower_sync(),
+        genders=GENDERS,
+        groups=GROUPS,
+        errors=errors,
+        notice=notice.get("message"),
+        form=notice.get("form") or {},
+    )
+
+
+def _back_to_followers(result=None):
+    kept = {k: v for k, v in request.form.items() if k.startswith("f_") and v}
+    return url_for("wechat_admin.followers", **{k[2:]: v for k, v in kept.items()})
+
+
+@bp.post("/followers/members")
+@staff_page
+def follower_members():
+    """The bulk actions on the ticked followers: into or out of a group, onto or off the blacklist."""
+    openids = request.form.getlist("openid")[:1000]
+    action, tag = request.form.get("action", ""), request.form.get("tag_id", "")
+    data = {"openids": openids}
+
+    def act():
+        if not openids:
+            raise ValidationError("invalid_fields", "请先勾选粉丝", {"fields": {"_": "请先勾选粉丝"}})
+        if action in ("tag", "untag"):
+            if not (tag.isascii() and tag.isdigit() and len(tag) < 10):
+                raise ValidationError("invalid_fields", "请选择分组", {"fields": {"_": "请选择分组"}})
+            return client.tag_followers(int(tag), data, action == "tag")
+        if action in ("blacklist", "unblacklist"):
+            return client.blacklist_followers(data, action == "blacklist")
+        raise ValidationError("invalid_fields", "请选择操作", {"fields": {"_": "请选择操作"}})
+
+    done = {"tag": "已加入分组", "untag": "已移出分组", "blacklist": "已拉黑", "unblacklist": "已移出黑名单"}
+    return notices.after_post(
+        act, _back_to_followers, {}, lambda r: f"{done.get(action, '已完成')}：{r['changed']}位粉丝"
+    )
+
+
+@bp.post("/followers/<openid>/remark")
+@staff_page
+def follower_remark(openid):
+    form = {"remark": request.form.get("remark", "")}
+    return notices.after_post(
+        lambda: client.set_follower_remark(openid[:64], form), _back_to_followers, form, "备注名已保存"
+    )
+
+
+@bp.post("/followers/tags", defaults={"tag_id": None})
+@bp.post("/followers/tags/<int:tag_id>")
+@staff_page
+def follower_tag_save(tag_id):
+    form = {"name": request.form.get("name", "")}
+    back = lambda result: url_for("wechat_admin.followers") + "#tags"  # noqa: E731
+    return notices.after_post(lambda: client.save_follower_tag(tag_id, form), back, form, "分组已保存")
+
+
+@bp.post("/followers/tags/<int:tag_id>/delete")
+@staff_page
+def follower_tag_delete(tag_id):
+    def delete():
+        try:
+            return client.delete_follower_tag(tag_id)
+        except NotFound:
+            return None  # deleted already
+
+    back = lambda result: url_for("wechat_admin.followers") + "#tags"  # noqa: E731
+    return notices.after_post(delete, back, {}, "分组已删除")
+
+
+@bp.post("/followers/sync")
+@staff_page
+def follower_sync_start():
+    back = lambda result: url_for("wechat_admin.followers") + "#sync"  # noqa: E731
+    return notices.after_post(client.start_follower_sync, back, {}, "已开始同步，页面会显示进度")
+
+
+@bp.post("/followers/sync/stop")
+@staff_page
+def follower_sync_stop():
+    back = lambda result: url_for("wechat_admin.followers") + "#sync"  # noqa: E731
+    return notices.after_post(client.stop_follower_sync, back, {}, "同步已停止")

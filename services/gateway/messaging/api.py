@@ -1,5 +1,5 @@
 """/api/v1/wechat: the Official Account for operators' tools: replies, menu (wechat.replies, wechat.menu) and the
-inbox (wechat.inbox)."""
+inbox (wechat.inbox), followers (wechat.followers)."""
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
@@ -15,10 +15,17 @@ from services.messaging.schemas import (
     Conversation,
     Conversations,
     FailedSends,
+    FollowerPage,
+    FollowerQuery,
+    MembersIn,
     MenuIn,
+    RemarkIn,
     RuleIn,
     RuleView,
     SettingsIn,
+    SyncView,
+    TagIn,
+    TagView,
 )
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
@@ -236,3 +243,186 @@ def failed_sends():
 @staff_api
 def resend(outbound_id):
     return jsonify(client.resend(outbound_id))
+
+
+# -- 用户管理 ----------------------------------------------------------------------------------------------------
+class Changed(BaseModel):
+    changed: int  # followers changed (WeChat took them); a refusal half-way is a 502 saying how far it got
+
+
+class SyncState(BaseModel):
+    sync: SyncView | None  # null: never synced
+
+
+class RemarkView(BaseModel):
+    openid: str
+    remark: str
+
+
+def _follower_query():
+    query = {k: clean_query(k, 64) for k in ("q", "group", "gender", "region", "after", "tag_id", "subscribed")}
+    query = {k: v for k, v in query.items() if v != ""}
+    if "subscribed" in query:
+        query["subscribed"] = query["subscribed"] not in ("0", "false")
+    return query
+
+
+@openapi.route(
+    bp,
+    "/followers",
+    "GET",
+    summary="粉丝: search by remark or whole openid (q), group, tag_id, gender, region; 50 a page (after=next)",
+    query=FollowerQuery,
+    response=FollowerPage,
+)
+@staff_api
+def list_followers():
+    return jsonify(client.followers(_follower_query()))
+
+
+@openapi.route(
+    bp, "/follower-tags", "GET", summary="Groups (WeChat tags) with their follower counts", response=[TagView]
+)
+@staff_api
+def list_tags():
+    return jsonify(client.follower_tags())
+
+
+@openapi.route(
+    bp,
+    "/follower-tags",
+    "POST",
+    summary="Create a group in WeChat and here",
+    body=TagIn,
+    response=TagView,
+    status=201,
+    errors=(400, 401, 403, 502),
+)
+@staff_api
+def create_tag():
+    return jsonify(client.save_follower_tag(None, json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/follower-tags/<int:tag_id>",
+    "PUT",
+    summary="Rename a group",
+    body=TagIn,
+    response=TagView,
+    errors=(400, 401, 403, 404, 409, 502),
+)
+@staff_api
+def rename_tag(tag_id):
+    return jsonify(client.save_follower_tag(tag_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/follower-tags/<int:tag_id>",
+    "DELETE",
+    summary="Delete a group (its followers stay)",
+    response=Deleted,
+    errors=(401, 403, 404, 409, 502),
+)
+@staff_api
+def delete_tag(tag_id):
+    return jsonify(client.delete_follower_tag(tag_id))
+
+
+@openapi.route(
+    bp,
+    "/follower-tags/<int:tag_id>/members",
+    "POST",
+    summary="Put followers in the group (≤ 1000; 50 per WeChat call)",
+    body=MembersIn,
+    response=Changed,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def add_members(tag_id):
+    return jsonify(client.tag_followers(tag_id, json_body(), True))
+
+
+@openapi.route(
+    bp,
+    "/follower-tags/<int:tag_id>/members",
+    "DELETE",
+    summary="Take followers out of the group",
+    body=MembersIn,
+    response=Changed,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def remove_members(tag_id):
+    return jsonify(client.tag_followers(tag_id, json_body(), False))
+
+
+@openapi.route(
+    bp,
+    "/blacklist",
+    "POST",
+    summary="拉黑: no auto-replies, no mass sends (≤ 1000; 20 per WeChat call)",
+    body=MembersIn,
+    response=Changed,
+    errors=(400, 401, 403, 502),
+)
+@staff_api
+def blacklist():
+    return jsonify(client.blacklist_followers(json_body(), True))
+
+
+@openapi.route(
+    bp,
+    "/blacklist",
+    "DELETE",
+    summary="Take followers off the blacklist",
+    body=MembersIn,
+    response=Changed,
+    errors=(400, 401, 403, 502),
+)
+@staff_api
+def unblacklist():
+    return jsonify(client.blacklist_followers(json_body(), False))
+
+
+@openapi.route(
+    bp,
+    "/followers/<openid>/remark",
+    "PUT",
+    summary="备注名 (≤ 30 characters; empty clears it)",
+    body=RemarkIn,
+    response=RemarkView,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def put_remark(openid):
+    return jsonify(client.set_follower_remark(openid[:64], json_body()))
+
+
+@openapi.route(
+    bp, "/follower-sync", "GET", summary="The latest full sync from WeChat and its progress", response=SyncState
+)
+@staff_api
+def get_sync():
+    return jsonify({"sync": client.follower_sync()})
+
+
+@openapi.route(
+    bp,
+    "/follower-sync",
+    "POST",
+    summary="Start a full sync (one at a time; 409 while one runs)",
+    response=SyncState,
+    status=201,
+    errors=(401, 403, 409),
+)
+@staff_api
+def start_sync():
+    return jsonify({"sync": client.start_follower_sync()}), 201
+
+
+@openapi.route(bp, "/follower-sync", "DELETE", summary="Stop the running sync", response=SyncState)
+@staff_api
+def stop_sync():
+    return jsonify({"sync": client.stop_follower_sync()})

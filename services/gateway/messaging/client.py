@@ -75,3 +75,52 @@ def resend(outbound_id):
 def my_messages():
     """我的留言 of the citizen of this H5 session."""
     return call("messaging", "my_messages")
+
+
+def followers(query):
+    """{"followers", "next", "count", "more_than"} (用户管理; permission wechat.followers)."""
+    return call("messaging", "followers", query)
+
+
+def follower_tags():
+    return call("messaging", "follower_tags")
+
+
+def save_follower_tag(tag_id, data):
+    return call("messaging", "save_follower_tag", tag_id, data)
+
+
+def delete_follower_tag(tag_id):
+    return call("messaging", "delete_follower_tag", tag_id)
+
+
+def tag_followers(tag_id, data, add=True):
+    return call("messaging", "tag_followers", tag_id, data, add)
+
+
+def blacklist_followers(data, on=True):
+    return call("messaging", "blacklist_followers", data, on)
+
+
+def set_follower_remark(openid, data):
+    return call("messaging", "set_follower_remark", openid, data)
+
+
+def follower_sync():
+    return call("messaging", "follower_sync")
+
+
+def start_follower_sync():
+    return call("messaging", "start_follower_sync")
+
+
+def stop_follower_sync():
+    return call("messaging", "stop_follower_sync")
+
+
+def my_profile():
+    return call("messaging", "my_profile")
+
+
+def save_my_profile(data):
+    return call("messaging", "save_my_profile", data)
