@@ -94,7 +94,7 @@ def grow_followers(system, total):
                 INSERT INTO messaging.followers
                     (openid, account_id, subscribed, subscribed_at, scene, remark, gender, region, region_source)
                 SELECT 'o_bench_f' || lpad(i::text, 7, '0'), 1, true, now() - (i || ' minutes')::interval, '',
-                       CASE WHEN i % 20 = 0 THEN (CAST(:surnames AS text[]))[i % 5 + 1] || '先生' || i ELSE '' END,
+                       CASE WHEN i % 20 = 0 THEN (CAST(:surnames AS text[]))[i / 20 % 5 + 1] || '先生' || i ELSE '' END,
                        CASE WHEN i % 3 = 0 THEN (ARRAY['male', 'female'])[i % 2 + 1] ELSE '' END,
                        CASE WHEN i % 3 = 0 THEN (CAST(:regions AS text[]))[i % 7 + 1] ELSE '' END,
                        CASE WHEN i % 3 = 0 THEN 'profile' ELSE '' END

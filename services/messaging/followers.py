@@ -85,8 +85,9 @@ def search(session, data, account_id=MAIN_ACCOUNT):
     query = validate(FollowerQuery, data)
     where = [Follower.account_id == account_id, Follower.subscribed.is_(query.subscribed)]
     if query.q:
-        # a whole openid finds its follower; anything else is a part of a remark
-        where.append((Follower.openid == query.q) | Follower.remark.ilike(f"%{_escape_like(query.q)}%"))
+        # a whole openid finds its follower (one index lookup); anything else is a part of a remark
+        is_openid = session.scalar(select(Follower.openid).where(Follower.openid == query.q, *where))
+        where.append(Follower.openid == query.q if is_openid else Follower.remark.ilike(f"%{_escape_like(query.q)}%"))
     if query.group == "blacklisted":
         where.append(Follower.blacklisted.is_(True))
     elif query.group == "untagged":
