@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "wechat.remark_set": "修改粉丝备注名",
     "wechat.sync_started": "开始同步粉丝",
     "wechat.sync_stopped": "停止同步粉丝",
+    "wechat.qr_created": "生成渠道二维码",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

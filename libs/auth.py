@@ -29,6 +29,7 @@ PERMISSIONS = {
     "wechat.menu": "编辑并发布公众号的自定义菜单",
     "wechat.inbox": "查看并回复市民发给公众号的留言，重发微信拒收的消息",
     "wechat.followers": "管理粉丝：同步、分组、黑名单和备注名",
+    "wechat.channels": "生成渠道二维码并查看各渠道的扫码、关注和办事人数",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -49,7 +50,7 @@ ROLES = {
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
     # 公众号运营: the Official Account's own voice (replies today; menus, mass sends and materials to come)
-    "operator": ({"wechat.replies", "wechat.menu", "wechat.inbox", "wechat.followers"}, "all"),
+    "operator": ({"wechat.replies", "wechat.menu", "wechat.inbox", "wechat.followers", "wechat.channels"}, "all"),
 }
 
 ROLE_LABELS = {

@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
+from services.messaging import channels
 from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
 from services.messaging.wechat import reason
 
@@ -83,12 +84,16 @@ def record_inbound(uow, dedupe_key, fields):
         scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
         changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
         changes["last_event_at"] = now
+        if scene:
+            channels.record_scan(session, openid, scene, follow=True)
         uow.publish("follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
         changes = {"subscribed": False, "unsubscribed_at": now}
         uow.publish("follower_unsubscribed", {"openid": openid})
     elif msg_type == "event" and event in OPENING_EVENTS:
         changes = {"last_event_at": now}
+        if event == "scan" and fields.get("EventKey"):
+            channels.record_scan(session, openid, fields["EventKey"], follow=False)
     elif msg_type != "event":
         changes = {"last_message_at": now, "last_content": preview(fields)}
         content = fields.get("Content") or ""

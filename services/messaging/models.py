@@ -240,3 +240,34 @@ class FollowerSync(Base):
     started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class QrChannel(Base):
+    """二维码: a parametric QR code for one channel (a poster, a window, a flyer); `scene` comes back in the scan."""
+
+    __tablename__ = "qr_channels"
+    __table_args__ = (UniqueConstraint("account_id", "scene", name="uq_qr_channels_scene"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    name: Mapped[str] = mapped_column(String(40))
+    scene: Mapped[str] = mapped_column(String(64))
+    permanent: Mapped[bool] = mapped_column(Boolean)
+    ticket: Mapped[str] = mapped_column(String(256))
+    url: Mapped[str] = mapped_column(String(256))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class QrScan(Base):
+    __tablename__ = "qr_scans"
+    __table_args__ = (Index("ix_qr_scans_scene", "account_id", "scene", "openid"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    scene: Mapped[str] = mapped_column(String(64))
+    openid: Mapped[str] = mapped_column(String(64))
+    follow: Mapped[bool] = mapped_column(Boolean)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -329,3 +329,38 @@ class SyncView(View):
     started_by: str
     started_at: datetime
     finished_at: datetime | None
+
+
+# -- 二维码 ---------------------------------------------------------------------------------------------------------
+SCENE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+TEMPORARY_DAYS_MAX = 30  # WeChat keeps a temporary code at most 30 days
+
+
+class QrChannelIn(Input):
+    name: Text("渠道名称", 40)
+    scene: Text("场景值", 64)
+    permanent: bool = True
+    days: int = Field(30, ge=1, le=TEMPORARY_DAYS_MAX, title="有效天数")
+    note: Text("备注", 200, min_len=0) = ""
+
+    @model_validator(mode="after")
+    def _scene(self):
+        if not SCENE.match(self.scene):
+            raise PydanticCustomError("scene", "letters, digits, _ and -", {"field": "scene"})
+        return self
+
+
+class QrChannelView(View):
+    id: int
+    name: str
+    scene: str
+    permanent: bool
+    url: str
+    expires_at: datetime | None
+    expired: bool
+    note: str
+    created_by: str
+    created_at: datetime
+    scans: int  # every scan, followers' and new ones'
+    follows: int  # citizens who followed through it
+    first_use: int  # of those who scanned, how many then filed a case (a first use of a service)

@@ -13,7 +13,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import domain, events, followers, inbox, menus, replies
+from services.messaging import channels, domain, events, followers, inbox, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -245,6 +245,22 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         except Exception:
             self.db.rollback()
             log.exception("the follower sync failed a step; next round in 2 s")
+
+    # -- 二维码 (operators) -----------------------------------------------------------------------------------------
+    @rpc
+    def qr_channels(self):
+        require(self.actor, "wechat.channels")
+        return channels.channels(self.db)
+
+    @rpc
+    def qr_channel(self, channel_id):
+        require(self.actor, "wechat.channels")
+        return channels.channel(self.db, channel_id)
+
+    @rpc
+    def create_qr_channel(self, data):
+        with self.unit_of_work() as uow:
+            return channels.create(uow, self.wechat, data)
 
     # -- the citizen's own profile (H5) -----------------------------------------------------------------------------
     def _citizen(self):

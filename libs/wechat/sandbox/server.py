@@ -35,6 +35,7 @@ class SandboxState:
         self.tags = {2: "星标组"}  # WeChat's reserved tag; 0 未分组 and 1 黑名单 are not tags one lists
         self.next_tag_id = 100
         self.blacklist = set()
+        self.qrcodes = {}  # ticket -> {"scene", "expires_at" (None: permanent)}
         self.menu = None  # the published menu as menu/create was given it
         self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
         self.menu_id = 0
@@ -428,6 +429,41 @@ def create_app(config=None):
             state.menu = None
         return wx_error(0, "ok")
 
+    # -- 二维码 ---------------------------------------------------------------------------------------------
+    @app.post("/cgi-bin/qrcode/create")
+    def qrcode_create():
+        body = json_body() or {}
+        state.record("qrcode_create", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        action = body.get("action_name") if isinstance(body, dict) else None
+        scene = ((body.get("action_info") or {}).get("scene") or {}) if isinstance(body, dict) else {}
+        scene = str(scene.get("scene_str") or scene.get("scene_id") or "")
+        if (
+            action not in ("QR_SCENE", "QR_STR_SCENE", "QR_LIMIT_SCENE", "QR_LIMIT_STR_SCENE")
+            or not 0 < len(scene) <= 64
+        ):
+            return wx_error(40053, "invalid action info")
+        permanent = "LIMIT" in action
+        # WeChat keeps a temporary code at most 30 days (asking for more gets 30)
+        seconds = None if permanent else min(int(body.get("expire_seconds") or 60), 2592000)
+        ticket = secrets.token_urlsafe(24)
+        with state.lock:
+            state.qrcodes[ticket] = {"scene": scene, "expires_at": None if permanent else time.time() + seconds}
+        base = config["SANDBOX"].get("PUBLIC_URL") or request.host_url.rstrip("/")
+        made = {"ticket": ticket, "url": f"{base}/qr/{ticket}"}
+        return jsonify(made | ({} if permanent else {"expire_seconds": seconds}))
+
+    @app.get("/qr/<ticket>")
+    def qr_page(ticket):
+        """What the code encodes: scanning it in the sandbox is this page's button."""
+        with state.lock:
+            code = state.qrcodes.get(ticket)
+        if code is None or (code["expires_at"] and code["expires_at"] < time.time()):
+            return "二维码已过期或不存在", 404
+        openid = request.cookies.get("sandbox_openid") or DEMO_CITIZENS[0][0]
+        return render_template("qr.html", scene=code["scene"], openid=openid)
+
     # -- OAuth2 web authorization (snsapi_base) ---------------------------------------------------------
     @app.get("/connect/oauth2/authorize")
     def authorize():
@@ -535,7 +571,18 @@ def create_app(config=None):
     def phone_send(openid):
         body = json_body() or {}
         who = citizen(openid)
-        if body.get("event") == "subscribe":
+        if body.get("event") == "scan":  # a QR channel's code: a follower's scan, or a follow through it
+            scene = str(body.get("scene") or "")
+            if not scene:
+                return jsonify({"error": "二维码没有场景值"}), 400
+            if openid in state.followers:
+                state.say(openid, "citizen", "event", f"扫描了二维码（{scene}）")
+                reply = who.post(who.event_xml("SCAN", scene))
+            else:
+                state.follow(openid, "ADD_SCENE_QR_CODE", scene)
+                state.say(openid, "citizen", "event", f"扫码关注了公众号（{scene}）")
+                reply = who.subscribe(scene)
+        elif body.get("event") == "subscribe":
             state.follow(
                 openid, "ADD_SCENE_QR_CODE" if body.get("scene") else "ADD_SCENE_SEARCH", body.get("scene") or ""
             )

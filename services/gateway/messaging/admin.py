@@ -1,4 +1,4 @@
-"""The Official Account's pages in the admin: 留言 (the inbox) and 发送失败, 用户管理, 回复设置 and 自定义菜单."""
+"""The Official Account's pages in the admin: 留言 (the inbox) and 发送失败, 用户管理, 回复设置, 自定义菜单, 二维码."""
 
 import re
 import uuid
@@ -9,6 +9,7 @@ from libs.errors import NotFound, ValidationError
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.messaging import client
+from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import GENDERS, GROUPS, MATCHES, MENU_BUTTONS_MAX, MENU_SUB_MAX, REPLY_KINDS
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
@@ -373,3 +374,34 @@ def follower_sync_start():
 def follower_sync_stop():
     back = lambda result: url_for("wechat_admin.followers") + "#sync"  # noqa: E731
     return notices.after_post(client.stop_follower_sync, back, {}, "同步已停止")
+
+
+# -- 二维码 -------------------------------------------------------------------------------------------------------
+@bp.get("/qr")
+@staff_page
+def qr_channels():
+    notice = notices.shown()
+    return render_template(
+        "admin/wechat_qr.html",
+        channels=client.qr_channels(),
+        form=notice.get("form") or {"permanent": "1", "days": "30"},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/qr")
+@staff_page
+def qr_create():
+    form = {k: request.form.get(k, "") for k in ("name", "scene", "permanent", "days", "note")}
+    data = form | {"permanent": form["permanent"] == "1", "days": form["days"] or 30}
+    back = lambda result: url_for("wechat_admin.qr_channels")  # noqa: E731
+    return notices.after_post(
+        lambda: client.create_qr_channel(data), back, form, "二维码已生成，可下载 PNG 或 SVG 印刷"
+    )
+
+
+@bp.get("/qr/<id:channel_id>.<any(png, svg):fmt>")
+@staff_page
+def qr_code(channel_id, fmt):
+    return code_response(channel_id, fmt)

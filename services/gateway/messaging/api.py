@@ -1,5 +1,5 @@
 """/api/v1/wechat: the Official Account for operators' tools: replies, menu (wechat.replies, wechat.menu) and the
-inbox (wechat.inbox), followers (wechat.followers)."""
+inbox (wechat.inbox), followers (wechat.followers), QR channels (wechat.channels)."""
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
@@ -9,6 +9,7 @@ from services.gateway.core.auth import staff_api
 from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
 from services.gateway.core.web import clean_query, json_body
 from services.gateway.messaging import client
+from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import (
     AnswerIn,
     AnswerResult,
@@ -19,6 +20,8 @@ from services.messaging.schemas import (
     FollowerQuery,
     MembersIn,
     MenuIn,
+    QrChannelIn,
+    QrChannelView,
     RemarkIn,
     RuleIn,
     RuleView,
@@ -426,3 +429,49 @@ def start_sync():
 @staff_api
 def stop_sync():
     return jsonify({"sync": client.stop_follower_sync()})
+
+
+# -- 二维码 -------------------------------------------------------------------------------------------------------
+@openapi.route(
+    bp,
+    "/qr-channels",
+    "GET",
+    summary="二维码 channels with their funnels: scans, new follows, first uses",
+    response=[QrChannelView],
+)
+@staff_api
+def list_qr_channels():
+    return jsonify(client.qr_channels())
+
+
+@openapi.route(
+    bp,
+    "/qr-channels",
+    "POST",
+    summary="Have WeChat make a channel's code (permanent, or temporary of ≤ 30 days)",
+    body=QrChannelIn,
+    response=QrChannelView,
+    status=201,
+    errors=(400, 401, 403, 502),
+)
+@staff_api
+def create_qr_channel():
+    return jsonify(client.create_qr_channel(json_body())), 201
+
+
+@openapi.route(bp, "/qr-channels/<id:channel_id>", "GET", summary="One channel and its funnel", response=QrChannelView)
+@staff_api
+def get_qr_channel(channel_id):
+    return jsonify(client.qr_channel(channel_id))
+
+
+@openapi.route(
+    bp,
+    "/qr-channels/<id:channel_id>/code.<any(png, svg):fmt>",
+    "GET",
+    summary="The channel's code for print: PNG or SVG",
+    response=None,
+)
+@staff_api
+def qr_channel_code(channel_id, fmt):
+    return code_response(channel_id, fmt)

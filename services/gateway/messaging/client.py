@@ -124,3 +124,16 @@ def my_profile():
 
 def save_my_profile(data):
     return call("messaging", "save_my_profile", data)
+
+
+def qr_channels():
+    """二维码 channels with their funnels (permission wechat.channels)."""
+    return call("messaging", "qr_channels")
+
+
+def qr_channel(channel_id):
+    return call("messaging", "qr_channel", channel_id)
+
+
+def create_qr_channel(data):
+    return call("messaging", "create_qr_channel", data)
