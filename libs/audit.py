@@ -67,6 +67,11 @@ ACTION_LABELS = {
     "wechat.sync_started": "开始同步粉丝",
     "wechat.sync_stopped": "停止同步粉丝",
     "wechat.qr_created": "生成渠道二维码",
+    "wechat.mass_saved": "保存群发草稿",
+    "wechat.mass_previewed": "预览群发",
+    "wechat.mass_submitted": "提交群发审核",
+    "wechat.mass_approved": "审核通过群发",
+    "wechat.mass_rejected": "驳回群发",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

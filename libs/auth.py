@@ -30,6 +30,8 @@ PERMISSIONS = {
     "wechat.inbox": "查看并回复市民发给公众号的留言，重发微信拒收的消息",
     "wechat.followers": "管理粉丝：同步、分组、黑名单和备注名",
     "wechat.channels": "生成渠道二维码并查看各渠道的扫码、关注和办事人数",
+    "wechat.mass": "编写、预览群发消息并提交审核",
+    "wechat.mass_approve": "审核他人提交的群发消息（不能审核自己的）",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -50,7 +52,18 @@ ROLES = {
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
     # 公众号运营: the Official Account's own voice (replies today; menus, mass sends and materials to come)
-    "operator": ({"wechat.replies", "wechat.menu", "wechat.inbox", "wechat.followers", "wechat.channels"}, "all"),
+    "operator": (
+        {
+            "wechat.replies",
+            "wechat.menu",
+            "wechat.inbox",
+            "wechat.followers",
+            "wechat.channels",
+            "wechat.mass",
+            "wechat.mass_approve",
+        },
+        "all",
+    ),
 }
 
 ROLE_LABELS = {

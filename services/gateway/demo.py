@@ -19,6 +19,8 @@ DEMO_STAFF = [
     ("duban", "督办 孙丽", "demo12345", ["supervisor"], None),
     ("hbjz", "环保局局长 王强", "demo12345", ["head"], 2),
     ("yunying", "公众号运营 李娜", "demo12345", ["operator"], None),
+    # a second operator: a mass send needs someone other than its author to approve it
+    ("shenhe", "公众号审核 周敏", "demo12345", ["operator"], None),
 ]
 
 

@@ -21,6 +21,7 @@ CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the cou
 # a menu click, a follow or a scan opens a shorter window of its own
 EVENT_WINDOW, EVENT_QUOTA = timedelta(minutes=1), 3
 OPENING_EVENTS = ("click", "subscribe", "scan")
+JOB_EVENTS = ("masssendjobfinish", "templatesendjobfinish")
 KIND_PREVIEWS = {
     "image": "[图片]",
     "voice": "[语音]",
@@ -77,6 +78,8 @@ def record_inbound(uow, dedupe_key, fields):
     ).first()
     if inserted is None:
         return False
+    if msg_type == "event" and event in JOB_EVENTS:
+        return True  # WeChat reporting on a send of ours: it comes from no follower
     # one upsert, no read-then-write: anyone who can message the account follows it (WeChat delivers nothing
     # from non-followers), so an unknown sender becomes a follower
     changes = {}

@@ -271,3 +271,64 @@ class QrScan(Base):
     openid: Mapped[str] = mapped_column(String(64))
     follow: Mapped[bool] = mapped_column(Boolean)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class MassSend(Base):
+    """群发消息: composed by one staff member, approved by another, sent in batches of ≤ 10,000 openids."""
+
+    __tablename__ = "mass_sends"
+    __table_args__ = (Index("ix_mass_sends_status", "account_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    title: Mapped[str] = mapped_column(String(60))
+    msgtype: Mapped[str] = mapped_column(String(16))
+    content: Mapped[str] = mapped_column(Text)
+    target: Mapped[dict] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(64))
+    approver_id: Mapped[str] = mapped_column(String(64), default="")
+    approver_name: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    month: Mapped[str] = mapped_column(String(7), default="")
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class MassRecipient(Base):
+    __tablename__ = "mass_recipients"
+    __table_args__ = (
+        Index("ix_mass_recipients_month", "account_id", "month", "openid"),
+        Index("ix_mass_recipients_batch", "send_id", "batch_no"),
+    )
+
+    send_id: Mapped[int] = mapped_column(Integer, ForeignKey("messaging.mass_sends.id"), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger)
+    month: Mapped[str] = mapped_column(String(7))
+    batch_no: Mapped[int] = mapped_column(Integer)
+
+
+class MassBatch(Base):
+    __tablename__ = "mass_batches"
+    __table_args__ = (Index("ix_mass_batches_msg", "msg_id"),)
+
+    send_id: Mapped[int] = mapped_column(Integer, ForeignKey("messaging.mass_sends.id"), primary_key=True)
+    batch_no: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    clientmsgid: Mapped[str] = mapped_column(String(64), unique=True)
+    count: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16))
+    msg_id: Mapped[int | None] = mapped_column(BigInteger)
+    error: Mapped[str] = mapped_column(Text, default="")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    total_count: Mapped[int | None] = mapped_column(Integer)
+    sent_count: Mapped[int | None] = mapped_column(Integer)
+    error_count: Mapped[int | None] = mapped_column(Integer)
+    job_status: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -364,3 +364,39 @@ class QrChannelView(View):
     scans: int  # every scan, followers' and new ones'
     follows: int  # citizens who followed through it
     first_use: int  # of those who scanned, how many then filed a case (a first use of a service)
+
+
+# -- 群发消息 -------------------------------------------------------------------------------------------------------
+MASS_PER_MONTH = 4  # WeChat lets a service account reach each follower 4 times a month
+MASS_BATCH = 10_000  # openids per message/mass/send
+MASS_TEXT_MAX = 600
+MASS_TARGETS = {"all": "全部粉丝", "tag": "一个分组", "filter": "按条件筛选"}
+MASS_STATUS = {
+    "draft": "草稿",
+    "pending": "待审核",
+    "rejected": "已驳回",
+    "sending": "发送中",
+    "sent": "已发送",
+    "failed": "发送失败",
+}
+
+
+class MassTargetIn(Input):
+    kind: Choice("发送对象", *MASS_TARGETS) = "all"
+    tag_id: int | None = Field(None, ge=0, le=2**31 - 1, title="分组")
+    gender: Choice("性别", "", *GENDERS) = ""
+    region: Text("所在区域", 32, min_len=0) = ""
+
+    @model_validator(mode="after")
+    def _complete(self):
+        if self.kind == "tag" and self.tag_id is None:
+            raise PydanticCustomError("missing", "a group is needed", {"field": "tag_id"})
+        if self.kind == "filter" and not (self.gender or self.region or self.tag_id is not None):
+            raise PydanticCustomError("mass_filter", "say who", {"field": "gender"})
+        return self
+
+
+class MassSendIn(Input):
+    title: Text("群发名称", 60)
+    content: Text("群发内容", MASS_TEXT_MAX)
+    target: MassTargetIn = MassTargetIn()

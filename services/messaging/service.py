@@ -13,7 +13,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import channels, domain, events, followers, inbox, menus, replies
+from services.messaging import channels, domain, events, followers, inbox, mass, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -53,6 +53,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         with self.unit_of_work() as uow:
             if not domain.record_inbound(uow, dedupe_key, fields):
                 return {"reply": None, "duplicate": True}
+            if (fields.get("Event") or "").lower() == "masssendjobfinish":
+                mass.job_finished(uow.session, fields)
+                return {"reply": None}
             if (fields.get("Event") or "").lower() == "location":
                 city = self.config["CITY"]
                 followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
@@ -261,6 +264,53 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def create_qr_channel(self, data):
         with self.unit_of_work() as uow:
             return channels.create(uow, self.wechat, data)
+
+    # -- 群发消息 (operators; a second one approves) -----------------------------------------------------------------
+    @rpc
+    def mass_sends(self):
+        require(self.actor, "wechat.mass")
+        return mass.sends(self.db)
+
+    @rpc
+    def mass_send(self, send_id):
+        require(self.actor, "wechat.mass")
+        return mass.one(self.db, send_id)
+
+    @rpc
+    def save_mass_send(self, send_id, data):
+        with self.unit_of_work() as uow:
+            return mass.save(uow, send_id, data)
+
+    @rpc
+    def preview_mass_send(self, send_id, openid):
+        with self.unit_of_work() as uow:
+            return mass.preview(uow, self.wechat, send_id, openid)
+
+    @rpc
+    def submit_mass_send(self, send_id):
+        with self.unit_of_work() as uow:
+            return mass.submit(uow, send_id)
+
+    @rpc
+    def approve_mass_send(self, send_id):
+        with self.unit_of_work() as uow:
+            return mass.approve(uow, send_id)
+
+    @rpc
+    def reject_mass_send(self, send_id, reason):
+        with self.unit_of_work() as uow:
+            return mass.reject(uow, send_id, reason)
+
+    @timer(interval=1)
+    def mass_send_periodically(self):
+        """Batches of approved sends, for up to SYNC_ROUND seconds a round."""
+        until = time.monotonic() + SYNC_ROUND
+        try:
+            while time.monotonic() < until and mass.send_step(self.db, self.wechat):
+                pass
+        except Exception:
+            self.db.rollback()
+            log.exception("a mass-send batch failed a step; next round in 1 s")
 
     # -- the citizen's own profile (H5) -----------------------------------------------------------------------------
     def _citizen(self):

@@ -60,6 +60,15 @@ class Citizen:
     def click(self, key):
         return self.post(self.event_xml("CLICK", key))
 
+    def event(self, event, **fields):
+        """Any event with its own fields (MASSSENDJOBFINISH's MsgID and counts, LOCATION's coordinates...)."""
+        extra = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+        return self.post(
+            self._xml(
+                int(time.time()), f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{extra}"
+            )
+        )
+
     # -- building the XML WeChat sends -----------------------------------------------------------------
     def _xml(self, create_time, body):
         return (

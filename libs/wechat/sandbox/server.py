@@ -17,6 +17,7 @@ from libs.wechat.sandbox.citizen import Citizen
 
 TOKEN_TTL = 7200
 FOLLOWER_PAGE = 10000  # user/get's page
+MASS_REPORTER = "o_wechat_mass_report"  # who MASSSENDJOBFINISH comes from
 OLD_TOKEN_GRACE = 300  # a refreshed token leaves the old one valid for 5 minutes, as WeChat does
 CODE_TTL = 300
 TEMPLATE_FIELD_MAX = 20
@@ -36,6 +37,8 @@ class SandboxState:
         self.next_tag_id = 100
         self.blacklist = set()
         self.qrcodes = {}  # ticket -> {"scene", "expires_at" (None: permanent)}
+        self.mass_ids = {}  # clientmsgid -> msg_id: WeChat refuses a clientmsgid used before (45065)
+        self.next_msg_id = 1000
         self.menu = None  # the published menu as menu/create was given it
         self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
         self.menu_id = 0
@@ -428,6 +431,62 @@ def create_app(config=None):
         with state.lock:
             state.menu = None
         return wx_error(0, "ok")
+
+    # -- 群发 -----------------------------------------------------------------------------------------------
+    def report_mass_job(msg_id, count):
+        """WeChat tells the account how a mass send went (MASSSENDJOBFINISH), a moment after taking it."""
+        try:
+            time.sleep(0.2)
+            citizen(MASS_REPORTER).event(
+                "MASSSENDJOBFINISH",
+                MsgID=msg_id,
+                Status="send success",
+                TotalCount=count,
+                FilterCount=count,
+                SentCount=count,
+                ErrorCount=0,
+            )
+        except Exception as exc:  # the gateway is down: WeChat would not retry this either
+            app.logger.warning("MASSSENDJOBFINISH for %s not delivered: %s", msg_id, exc)
+
+    @app.post("/cgi-bin/message/mass/send")
+    def mass_send():
+        body = json_body()
+        users = (body or {}).get("touser") if isinstance(body, dict) else None
+        state.record(
+            "mass_send", {k: v for k, v in (body or {}).items() if k != "touser"} | {"count": len(users or [])}
+        )
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        if not isinstance(users, list) or not 2 <= len(users) <= 10000:
+            return wx_error(40130, "invalid openid list size, at least two openid")
+        if body.get("msgtype") != "text" or not (body.get("text") or {}).get("content"):
+            return wx_error(44002, "empty post data or unsupported msgtype")
+        client_id = str(body.get("clientmsgid") or "")
+        with state.lock:
+            if client_id and client_id in state.mass_ids:
+                return wx_error(45065, "clientmsgid exist")
+            state.next_msg_id += 1
+            msg_id = state.next_msg_id
+            if client_id:
+                state.mass_ids[client_id] = msg_id
+        if len(users) <= 100:  # a small send shows on the phones; a hundred thousand would only fill memory
+            for openid in users:
+                state.say(openid, "account", "mass", body["text"]["content"])
+        threading.Thread(target=report_mass_job, args=(msg_id, len(users)), daemon=True).start()
+        return jsonify({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_id})
+
+    @app.post("/cgi-bin/message/mass/preview")
+    def mass_preview():
+        body = json_body() or {}
+        state.record("mass_preview", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        to = str(body.get("touser") or body.get("towxname") or "")
+        if to not in state.followers:
+            return wx_error(43004, "require subscribe")
+        state.say(to, "account", "mass", "[群发预览] " + str((body.get("text") or {}).get("content", "")))
+        return wx_error(0, "preview success")
 
     # -- 二维码 ---------------------------------------------------------------------------------------------
     @app.post("/cgi-bin/qrcode/create")

@@ -1,0 +1,377 @@
+"""群发消息: a mass send composed by one staff member, approved by another (never its author), and sent in WeChat's
+batches of ≤ 10,000 openids, each with its own clientmsgid so a retried batch is harmless.
+
+Who receives it is worked out here, not left to WeChat: the target (everyone, a group, or a filter on what
+citizens told us) minus the blacklisted and minus followers who already had 4 mass messages this month (WeChat's
+limit for a service account). The page shows these numbers before anyone approves. The list is fixed when the send
+is approved (`mass_recipients`, under a lock per account, so two sends approved at once cannot both use a
+follower's last place); a timer sends the batches and WeChat's MASSSENDJOBFINISH event brings each one's result.
+"""
+
+import logging
+import math
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import and_, delete, func, literal, select, text
+from wechatpy.exceptions import WeChatClientException
+
+from libs.clock import local_minute
+from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
+from libs.schemas import is_id, validate
+from services.messaging.followers import tag_names
+from services.messaging.models import MAIN_ACCOUNT, Follower, FollowerTag, MassBatch, MassRecipient, MassSend
+from services.messaging.schemas import MASS_BATCH, MASS_PER_MONTH, MASS_STATUS, MASS_TARGETS, MassSendIn
+from services.messaging.wechat import reason
+
+log = logging.getLogger(__name__)
+RETRY_AFTER = timedelta(seconds=60)  # WeChat asks a minute between tries of one clientmsgid (45066)
+MAX_ATTEMPTS = 5
+RETRYABLE = (-1, 45009, 45066, 40001, 42001)  # busy, quota, too fast, token: the same batch again later
+
+
+def _month(now=None):
+    # WeChat's month is China's calendar month
+    return local_minute((now or datetime.now(UTC)).isoformat())[:7]
+
+
+def _audience(target, account_id):
+    """The subscribed followers a target names (blacklisted ones included: they are counted, then left out)."""
+    where = [Follower.account_id == account_id, Follower.subscribed.is_(True)]
+    if target.get("tag_id") is not None and target.get("kind") in ("tag", "filter"):
+        where.append(
+            select(FollowerTag.openid)
+            .where(FollowerTag.openid == Follower.openid, FollowerTag.tag_id == target["tag_id"])
+            .exists()
+        )
+    if target.get("kind") == "filter":
+        if target.get("gender"):
+            where.append(Follower.gender == target["gender"])
+        if target.get("region"):
+            where.append(Follower.region == target["region"])
+    return where
+
+
+def _full(account_id, month):
+    """Followers who had their 4 mass messages this month."""
+    return (
+        select(MassRecipient.openid)
+        .where(MassRecipient.account_id == account_id, MassRecipient.month == month)
+        .group_by(MassRecipient.openid)
+        .having(func.count() >= MASS_PER_MONTH)
+    )
+
+
+def estimate(session, target, account_id=MAIN_ACCOUNT):
+    """How many the target names, and how many of them will be left out, and why."""
+    month = _month()
+    where = _audience(target, account_id)
+    targeted, blacklisted = session.execute(
+        select(func.count(), func.count().filter(Follower.blacklisted.is_(True))).where(*where)
+    ).one()
+    over = session.scalar(
+        select(func.count()).where(
+            *where, Follower.blacklisted.is_(False), Follower.openid.in_(_full(account_id, month))
+        )
+    )
+    return {
+        "targeted": targeted,
+        "blacklisted": blacklisted,
+        "over_quota": over,
+        "will_send": targeted - blacklisted - over,
+        "month": month,
+    }
+
+
+def _view(session, row, with_estimate=False):
+    batches = session.execute(
+        select(MassBatch.status, func.count(), func.sum(MassBatch.sent_count), func.sum(MassBatch.error_count))
+        .where(MassBatch.send_id == row.id)
+        .group_by(MassBatch.status)
+    ).all()
+    done = {s: (n, sent or 0, errors or 0) for s, n, sent, errors in batches}
+    view = {
+        "id": row.id,
+        "title": row.title,
+        "msgtype": row.msgtype,
+        "content": row.content,
+        "target": row.target,
+        "target_label": _target_label(session, row.target, row.account_id),
+        "status": row.status,
+        "status_label": MASS_STATUS[row.status],
+        "author_id": row.author_id,
+        "author_name": row.author_name,
+        "approver_name": row.approver_name,
+        "decided_at": row.decided_at.isoformat() if row.decided_at else None,
+        "reject_reason": row.reject_reason,
+        "recipients": row.recipients,
+        "skipped": row.skipped,
+        "error": row.error,
+        "created_at": row.created_at.isoformat(),
+        "finished_at": row.finished_at.isoformat() if row.finished_at else None,
+        "batches": sum(n for n, _, _ in done.values()),
+        "batches_sent": sum(n for s, (n, _, _) in done.items() if s in ("sent", "finished")),
+        "batches_failed": done.get("failed", (0, 0, 0))[0],
+        "delivered": sum(sent for _, sent, _ in done.values()),  # as WeChat reported (MASSSENDJOBFINISH)
+        "delivery_errors": sum(errors for _, _, errors in done.values()),
+    }
+    if with_estimate and row.status in ("draft", "pending", "rejected"):
+        view["estimate"] = estimate(session, row.target, row.account_id)
+    return view
+
+
+def _target_label(session, target, account_id):
+    kind = target.get("kind", "all")
+    parts = [MASS_TARGETS[kind]]
+    if target.get("tag_id") is not None and kind in ("tag", "filter"):
+        parts.append(f"分组“{tag_names(session, account_id).get(target['tag_id'], target['tag_id'])}”")
+    if kind == "filter":
+        parts += [{"male": "男", "female": "女"}.get(target.get("gender"), "")] + [target.get("region") or ""]
+    return " · ".join(p for p in parts if p)
+
+
+def _send(session, send_id, account_id, lock=False):
+    row = session.get(MassSend, send_id, with_for_update=lock) if is_id(send_id, 2**31 - 1) else None
+    if row is None or row.account_id != account_id:
+        raise NotFound("mass_send_not_found", "群发不存在")
+    return row
+
+
+def sends(session, account_id=MAIN_ACCOUNT):
+    rows = session.scalars(
+        select(MassSend).where(MassSend.account_id == account_id).order_by(MassSend.id.desc()).limit(50)
+    ).all()
+    return [_view(session, r) for r in rows]
+
+
+def one(session, send_id, account_id=MAIN_ACCOUNT):
+    return _view(session, _send(session, send_id, account_id), with_estimate=True)
+
+
+def save(uow, send_id, data, account_id=MAIN_ACCOUNT):
+    """A new draft, or a draft (or a rejected send) changed: it goes back to being a draft."""
+    uow.require("wechat.mass")
+    clean = validate(MassSendIn, data)
+    _known_tag(uow.session, clean.target, account_id)
+    now = datetime.now(UTC)
+    if send_id is None:
+        row = MassSend(
+            account_id=account_id,
+            msgtype="text",
+            status="draft",
+            author_id=uow.actor.id,
+            author_name=uow.actor.name or uow.actor.id,
+            created_at=now,
+        )
+        uow.session.add(row)
+    else:
+        row = _send(uow.session, send_id, account_id, lock=True)
+        if row.status not in ("draft", "rejected"):
+            raise Conflict("mass_not_editable", f"该群发{MASS_STATUS[row.status]}，不能再修改")
+        # whoever edits it becomes its author: the approver must be someone else than them
+        row.author_id, row.author_name = uow.actor.id, uow.actor.name or uow.actor.id
+    row.title, row.content, row.target = clean.title, clean.content, clean.target.model_dump()
+    row.status, row.reject_reason, row.updated_at = "draft", "", now
+    uow.session.flush()
+    uow.audit("wechat.mass_saved", "mass_send", row.id, detail={"title": row.title, "target": row.target})
+    return _view(uow.session, row, with_estimate=True)
+
+
+def _known_tag(session, target, account_id):
+    if target.tag_id is not None and target.tag_id not in tag_names(session, account_id):
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target.tag_id": "分组不存在"}})
+
+
+def preview(uow, client, send_id, openid, account_id=MAIN_ACCOUNT):
+    """The message to one follower (an operator's own WeChat, usually) before it goes to everyone."""
+    uow.require("wechat.mass")
+    row = _send(uow.session, send_id, account_id)
+    follower = uow.session.get(Follower, openid) if isinstance(openid, str) and 0 < len(openid) <= 64 else None
+    if follower is None or not follower.subscribed or follower.account_id != account_id:
+        raise ValidationError(
+            "invalid_fields", "请检查填写的内容", {"fields": {"openid": "预览对象必须是本公众号的粉丝"}}
+        )
+    try:
+        client.message.send_mass_text(openid, row.content, preview=True)
+    except (WeChatClientException, OSError) as exc:
+        raise UpstreamFailed("wechat_refused", f"预览发送失败：{reason(exc)}") from None
+    uow.audit("wechat.mass_previewed", "mass_send", row.id, detail={"to": openid[:4] + "…" + openid[-4:]})
+    return {"previewed": True}
+
+
+def submit(uow, send_id, account_id=MAIN_ACCOUNT):
+    uow.require("wechat.mass")
+    row = _send(uow.session, send_id, account_id, lock=True)
+    if row.status == "pending":
+        return _view(uow.session, row, with_estimate=True)  # a second click: already waiting
+    if row.status not in ("draft", "rejected"):
+        raise Conflict("mass_not_submittable", f"该群发{MASS_STATUS[row.status]}，不能提交审核")
+    row.status, row.updated_at = "pending", datetime.now(UTC)
+    uow.audit("wechat.mass_submitted", "mass_send", row.id)
+    return _view(uow.session, row, with_estimate=True)
+
+
+def reject(uow, send_id, why, account_id=MAIN_ACCOUNT):
+    uow.require("wechat.mass_approve")
+    row = _send(uow.session, send_id, account_id, lock=True)
+    _decidable(uow, row)
+    why = str(why or "").strip()[:200]
+    if not why:
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"reason": "请写明驳回原因"}})
+    row.status, row.reject_reason = "rejected", why
+    row.approver_id, row.approver_name, row.decided_at = uow.actor.id, uow.actor.name, datetime.now(UTC)
+    uow.audit("wechat.mass_rejected", "mass_send", row.id, reason=why)
+    return _view(uow.session, row)
+
+
+def _decidable(uow, row):
+    if row.status != "pending":
+        raise Conflict("mass_not_pending", f"该群发{MASS_STATUS[row.status]}，不在待审核状态")
+    if row.author_id == uow.actor.id:
+        raise Forbidden("mass_own_send", "不能审核自己提交的群发，请由另一位工作人员审核")
+
+
+def approve(uow, send_id, account_id=MAIN_ACCOUNT):
+    """Fix who receives it (under the account's lock: the monthly limit holds across sends approved at once), make
+    its batches, and leave the sending to the timer."""
+    uow.require("wechat.mass_approve")
+    session = uow.session
+    row = _send(session, send_id, account_id, lock=True)
+    _decidable(uow, row)
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"messaging.mass:{account_id}"})
+    month, seen = _month(), estimate(session, row.target, account_id)
+    if seen["will_send"] < 2:
+        raise Conflict("mass_too_few", "可发送的粉丝不足2位（微信群发至少2位），请调整发送对象")
+    batches = math.ceil(seen["will_send"] / MASS_BATCH)
+    where = _audience(row.target, account_id) + [
+        Follower.blacklisted.is_(False),
+        Follower.openid.not_in(_full(account_id, month)),
+    ]
+    # spread evenly: every batch has at least 2 openids, as WeChat asks
+    batch_no = (func.row_number().over(order_by=Follower.openid) - 1) % batches
+    chosen = select(literal(row.id), Follower.openid, literal(account_id), literal(month), batch_no).where(*where)
+    columns = ["send_id", "openid", "account_id", "month", "batch_no"]
+    session.execute(MassRecipient.__table__.insert().from_select(columns, chosen))
+    now = datetime.now(UTC)
+    counts = dict(
+        session.execute(
+            select(MassRecipient.batch_no, func.count())
+            .where(MassRecipient.send_id == row.id)
+            .group_by(MassRecipient.batch_no)
+        )
+        .tuples()
+        .all()
+    )
+    for number, count in sorted(counts.items()):
+        session.add(
+            MassBatch(
+                send_id=row.id,
+                batch_no=number,
+                clientmsgid=f"wzw{account_id}-{row.id}-{number}",
+                count=count,
+                status="pending",
+                updated_at=now,
+            )
+        )
+    row.status, row.month, row.recipients = "sending", month, sum(counts.values())
+    row.skipped = {"blacklisted": seen["blacklisted"], "over_quota": seen["over_quota"]}
+    row.approver_id, row.approver_name, row.decided_at, row.updated_at = uow.actor.id, uow.actor.name, now, now
+    uow.audit("wechat.mass_approved", "mass_send", row.id, detail={"recipients": row.recipients, "batches": batches})
+    return _view(session, row)
+
+
+def send_step(session, client):
+    """One batch of a send that is sending; True when a batch was sent (or settled), False when nothing is due."""
+    now = datetime.now(UTC)
+    batch = session.scalar(
+        select(MassBatch)
+        .join(MassSend, MassSend.id == MassBatch.send_id)
+        .where(
+            MassSend.status == "sending",
+            MassBatch.status == "pending",
+            (MassBatch.attempts == 0) | (MassBatch.updated_at < now - RETRY_AFTER),
+        )
+        .order_by(MassBatch.send_id, MassBatch.batch_no)
+        .limit(1)
+        .with_for_update(of=MassBatch, skip_locked=True)
+    )
+    if batch is None:
+        return False
+    send = session.get(MassSend, batch.send_id)
+    openids = list(
+        session.scalars(
+            select(MassRecipient.openid).where(
+                MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no
+            )
+        )
+    )
+    batch.attempts += 1
+    batch.updated_at = now
+    try:
+        result = client.message.send_mass_text(openids, send.content, client_msg_id=batch.clientmsgid)
+        batch.status, batch.msg_id, batch.error = "sent", result.get("msg_id"), ""
+    except (WeChatClientException, OSError) as exc:
+        code = getattr(exc, "errcode", None)
+        if code == 45065:  # this clientmsgid was sent before: the earlier try reached WeChat
+            batch.status, batch.error = "sent", ""
+        elif (code in RETRYABLE or code is None) and batch.attempts < MAX_ATTEMPTS:
+            batch.error = reason(exc)  # stays pending: tried again after RETRY_AFTER
+        else:
+            batch.status, batch.error = "failed", reason(exc)
+            # nobody in it was reached: it must not count against their 4 a month
+            session.execute(
+                delete(MassRecipient).where(
+                    MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no
+                )
+            )
+        log.warning("mass send %s batch %s: %s", batch.send_id, batch.batch_no, exc)
+    session.flush()
+    _settle(session, send)
+    session.commit()
+    return True
+
+
+def _settle(session, send):
+    states = dict(
+        session.execute(
+            select(MassBatch.status, func.count()).where(MassBatch.send_id == send.id).group_by(MassBatch.status)
+        )
+        .tuples()
+        .all()
+    )
+    if states.get("pending"):
+        return
+    failed = states.get("failed", 0)
+    send.status = "failed" if failed and failed == sum(states.values()) else "sent"
+    if failed:
+        send.error = f"{failed}批发送失败（见各批原因），其余已发送"
+    send.finished_at = send.updated_at = datetime.now(UTC)
+
+
+def job_finished(session, fields):
+    """MASSSENDJOBFINISH: WeChat's count of what one batch reached."""
+    try:
+        msg_id = int(fields.get("MsgID") or fields.get("MsgId") or "")
+    except ValueError:
+        return
+    batch = session.scalar(select(MassBatch).where(MassBatch.msg_id == msg_id).with_for_update())
+    if batch is None:
+        log.info("MASSSENDJOBFINISH for an unknown msg_id %s", msg_id)
+        return
+
+    def count(name):
+        value = str(fields.get(name) or "")
+        return int(value) if value.isdigit() and len(value) < 10 else None
+
+    batch.total_count, batch.sent_count, batch.error_count = (
+        count("TotalCount"),
+        count("SentCount"),
+        count("ErrorCount"),
+    )
+    batch.job_status = str(fields.get("Status") or "")[:64]
+    batch.status, batch.updated_at = "finished", datetime.now(UTC)
+
+
+def pending_for(session, account_id=MAIN_ACCOUNT):
+    return session.scalar(
+        select(func.count()).where(and_(MassSend.account_id == account_id, MassSend.status == "pending"))
+    )
