@@ -6,6 +6,7 @@ import shutil
 import uuid
 
 import pytest
+import requests
 
 from libs.testing import wait_for
 
@@ -562,3 +563,41 @@ def test_an_operator_groups_followers_and_a_citizen_fills_in_the_profile(system,
     operator.wait_for_selector("#notice:has-text('已加入分组：1位粉丝')")
     assert name in operator.locator(f"#followers tr[data-openid='{phone.openid}']").inner_text()
     shot(operator, "admin-wechat-followers")
+
+
+def test_a_mass_send_is_written_by_one_operator_approved_by_another_and_reaches_the_phone(system, phone, browser):
+    sign_in_as_citizen(system, phone)
+    phone.click("#btn-follow")
+    phone.wait_for_selector(".row.account .bubble")
+    api = system.staff_session("yunying")
+    tag = api.post(f"{system.gateway}/api/v1/wechat/follower-tags", json={"name": f"演示{uuid.uuid4().hex[:4]}"})
+    api.post(
+        f"{system.gateway}/api/v1/wechat/follower-tags/{tag.json()['id']}/members", json={"openids": [phone.openid]}
+    )
+    helper = system.citizen()  # WeChat's mass send needs two followers at least
+    requests.post(f"{system.sandbox}/sandbox/phone/{helper.openid}/send", json={"event": "subscribe"})
+    api.post(
+        f"{system.gateway}/api/v1/wechat/follower-tags/{tag.json()['id']}/members", json={"openids": [helper.openid]}
+    )
+
+    author = staff_login(browser, system, "yunying")
+    author.click("#wechat-nav a:has-text('群发')")
+    author.fill("#f-mass-title", "义诊通知")
+    author.fill("#f-mass-content", "本周六上午市民中心免费义诊，欢迎参加。")
+    author.select_option("#f-mass-kind", "tag")
+    author.select_option("#f-mass-tag", str(tag.json()["id"]))
+    author.click("#mass-form button[type=submit]")
+    author.wait_for_selector("#notice:has-text('草稿已保存')")
+    assert "将发送 2 位" in author.inner_text("#estimate")
+    author.click("#submit-send")
+    author.wait_for_selector("#await-approval")
+    shot(author, "admin-wechat-mass")
+
+    approver = staff_login(browser, system, "shenhe")
+    approver.goto(author.url.split("?")[0])
+    approver.once("dialog", lambda dialog: dialog.accept())
+    approver.click("#approve-send")
+    approver.wait_for_selector("#notice:has-text('审核通过')")
+    phone.goto(f"{system.sandbox}/?openid={phone.openid}")
+    phone.wait_for_selector(".bubble[data-kind=mass]:has-text('免费义诊')")
+    shot(phone, "phone-mass")

@@ -120,13 +120,17 @@ def _view(session, row, with_estimate=False):
 
 
 def _target_label(session, target, account_id):
+    """Who a send is for, as the pages say it: 全部粉丝, 分组“志愿者”, or 筛选：分组“志愿者” · 女 · 西湖区."""
     kind = target.get("kind", "all")
-    parts = [MASS_TARGETS[kind]]
-    if target.get("tag_id") is not None and kind in ("tag", "filter"):
-        parts.append(f"分组“{tag_names(session, account_id).get(target['tag_id'], target['tag_id'])}”")
-    if kind == "filter":
-        parts += [{"male": "男", "female": "女"}.get(target.get("gender"), "")] + [target.get("region") or ""]
-    return " · ".join(p for p in parts if p)
+    if kind == "all":
+        return MASS_TARGETS["all"]
+    group = ""
+    if target.get("tag_id") is not None:
+        group = f"分组“{tag_names(session, account_id).get(target['tag_id'], target['tag_id'])}”"
+    if kind == "tag":
+        return group
+    parts = [group, {"male": "男", "female": "女"}.get(target.get("gender"), ""), target.get("region") or ""]
+    return "筛选：" + " · ".join(p for p in parts if p)
 
 
 def _send(session, send_id, account_id, lock=False):

@@ -400,3 +400,38 @@ class MassSendIn(Input):
     title: Text("群发名称", 60)
     content: Text("群发内容", MASS_TEXT_MAX)
     target: MassTargetIn = MassTargetIn()
+
+
+class MassEstimate(View):
+    targeted: int
+    blacklisted: int
+    over_quota: int  # had their 4 mass messages this month
+    will_send: int
+    month: str
+
+
+class MassSendView(View):
+    id: int
+    title: str
+    msgtype: str
+    content: str
+    target: dict
+    target_label: str
+    status: str
+    status_label: str
+    author_id: str
+    author_name: str
+    approver_name: str
+    decided_at: datetime | None
+    reject_reason: str
+    recipients: int
+    skipped: dict | None
+    error: str
+    created_at: datetime
+    finished_at: datetime | None
+    batches: int
+    batches_sent: int
+    batches_failed: int
+    delivered: int  # as WeChat reported it (MASSSENDJOBFINISH)
+    delivery_errors: int
+    estimate: MassEstimate | None = None

@@ -1,4 +1,4 @@
-"""The Official Account's pages in the admin: 留言 (the inbox) and 发送失败, 用户管理, 回复设置, 自定义菜单, 二维码."""
+"""The Official Account in the admin: 留言 and 发送失败, 粉丝, 群发, 回复设置, 自定义菜单, 二维码."""
 
 import re
 import uuid
@@ -10,7 +10,15 @@ from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.messaging import client
 from services.gateway.messaging.qr import code_response
-from services.messaging.schemas import GENDERS, GROUPS, MATCHES, MENU_BUTTONS_MAX, MENU_SUB_MAX, REPLY_KINDS
+from services.messaging.schemas import (
+    GENDERS,
+    GROUPS,
+    MASS_TARGETS,
+    MATCHES,
+    MENU_BUTTONS_MAX,
+    MENU_SUB_MAX,
+    REPLY_KINDS,
+)
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
 RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text")
@@ -405,3 +413,90 @@ def qr_create():
 @staff_page
 def qr_code(channel_id, fmt):
     return code_response(channel_id, fmt)
+
+
+# -- 群发消息 -------------------------------------------------------------------------------------------------------
+MASS_FIELDS = ("title", "content", "target.kind", "target.tag_id", "target.gender", "target.region")
+
+
+def _mass_form(send):
+    target = send["target"]
+    return {
+        "title": send["title"],
+        "content": send["content"],
+        "target.kind": target.get("kind", "all"),
+        "target.tag_id": "" if target.get("tag_id") is None else str(target["tag_id"]),
+        "target.gender": target.get("gender", ""),
+        "target.region": target.get("region", ""),
+    }
+
+
+@bp.get("/mass", defaults={"send_id": None})
+@bp.get("/mass/<id:send_id>")
+@staff_page
+def mass_page(send_id):
+    notice = notices.shown()
+    send = client.mass_send(send_id) if send_id else None
+    form = notice.get("form") or (_mass_form(send) if send else {"target.kind": "all"})
+    return render_template(
+        "admin/wechat_mass.html",
+        sends=client.mass_sends(),
+        send=send,
+        form=form,
+        tags=client.follower_tags(),
+        genders=GENDERS,
+        targets=MASS_TARGETS,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/mass", defaults={"send_id": None})
+@bp.post("/mass/<id:send_id>")
+@staff_page
+def mass_save(send_id):
+    form = {k: request.form.get(k, "") for k in MASS_FIELDS}
+    target = {
+        "kind": form["target.kind"] or "all",
+        "tag_id": form["target.tag_id"] or None,
+        "gender": form["target.gender"],
+        "region": form["target.region"],
+    }
+    data = {"title": form["title"], "content": form["content"], "target": target}
+
+    def back(result):
+        saved = (result or {}).get("id") or send_id
+        return url_for("wechat_admin.mass_page", send_id=saved) if saved else url_for("wechat_admin.mass_page")
+
+    return notices.after_post(lambda: client.save_mass_send(send_id, data), back, form, "草稿已保存")
+
+
+def _mass_step(send_id, action, done):
+    back = lambda result: url_for("wechat_admin.mass_page", send_id=send_id)  # noqa: E731
+    return notices.after_post(action, back, {}, done)
+
+
+@bp.post("/mass/<id:send_id>/preview")
+@staff_page
+def mass_preview(send_id):
+    openid = request.form.get("openid", "").strip()[:64]
+    return _mass_step(send_id, lambda: client.preview_mass_send(send_id, openid), "预览已发送，请在该粉丝的微信里查看")
+
+
+@bp.post("/mass/<id:send_id>/submit")
+@staff_page
+def mass_submit(send_id):
+    return _mass_step(send_id, lambda: client.submit_mass_send(send_id), "已提交审核，需由另一位工作人员审核后发送")
+
+
+@bp.post("/mass/<id:send_id>/approve")
+@staff_page
+def mass_approve(send_id):
+    return _mass_step(send_id, lambda: client.approve_mass_send(send_id), "审核通过，正在发送")
+
+
+@bp.post("/mass/<id:send_id>/reject")
+@staff_page
+def mass_reject(send_id):
+    why = request.form.get("reason", "")
+    return _mass_step(send_id, lambda: client.reject_mass_send(send_id, why), "已驳回，作者修改后可再次提交")

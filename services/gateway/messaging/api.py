@@ -1,5 +1,6 @@
-"""/api/v1/wechat: the Official Account for operators' tools: replies, menu (wechat.replies, wechat.menu) and the
-inbox (wechat.inbox), followers (wechat.followers), QR channels (wechat.channels)."""
+"""/api/v1/wechat: the Official Account for operators' tools — replies and menu (wechat.replies, wechat.menu), the
+inbox (wechat.inbox), followers (wechat.followers), QR channels (wechat.channels) and mass sends (wechat.mass,
+wechat.mass_approve)."""
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
@@ -18,6 +19,8 @@ from services.messaging.schemas import (
     FailedSends,
     FollowerPage,
     FollowerQuery,
+    MassSendIn,
+    MassSendView,
     MembersIn,
     MenuIn,
     QrChannelIn,
@@ -475,3 +478,116 @@ def get_qr_channel(channel_id):
 @staff_api
 def qr_channel_code(channel_id, fmt):
     return code_response(channel_id, fmt)
+
+
+# -- 群发消息 -------------------------------------------------------------------------------------------------------
+class Previewed(BaseModel):
+    previewed: bool
+
+
+class PreviewRequest(BaseModel):
+    openid: str
+
+
+class RejectRequest(BaseModel):
+    reason: str
+
+
+@openapi.route(bp, "/mass-sends", "GET", summary="群发消息, newest first (50)", response=[MassSendView])
+@staff_api
+def list_mass_sends():
+    return jsonify(client.mass_sends())
+
+
+@openapi.route(
+    bp,
+    "/mass-sends",
+    "POST",
+    summary="A draft: text to everyone, a group (tag_id) or a filter (gender, region)",
+    body=MassSendIn,
+    response=MassSendView,
+    status=201,
+)
+@staff_api
+def create_mass_send():
+    return jsonify(client.save_mass_send(None, json_body())), 201
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>",
+    "GET",
+    summary="One send; while it waits, `estimate` says how many it reaches and who is left out (blacklist, 4 a month)",
+    response=MassSendView,
+)
+@staff_api
+def get_mass_send(send_id):
+    return jsonify(client.mass_send(send_id))
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>",
+    "PUT",
+    summary="Change a draft or a rejected send (the editor becomes its author)",
+    body=MassSendIn,
+    response=MassSendView,
+    errors=(400, 401, 403, 404, 409),
+)
+@staff_api
+def update_mass_send(send_id):
+    return jsonify(client.save_mass_send(send_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>/preview",
+    "POST",
+    summary="Send it to one follower first",
+    body=PreviewRequest,
+    response=Previewed,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def preview_mass_send(send_id):
+    return jsonify(client.preview_mass_send(send_id, str(json_body().get("openid") or "")[:64]))
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>/submit",
+    "POST",
+    summary="Ask for approval",
+    response=MassSendView,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def submit_mass_send(send_id):
+    return jsonify(client.submit_mass_send(send_id))
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>/approve",
+    "POST",
+    summary="Approve and send (not by its author: 403 mass_own_send; 409 when fewer than 2 followers remain)",
+    response=MassSendView,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def approve_mass_send(send_id):
+    return jsonify(client.approve_mass_send(send_id))
+
+
+@openapi.route(
+    bp,
+    "/mass-sends/<id:send_id>/reject",
+    "POST",
+    summary="Send it back to its author with a reason",
+    body=RejectRequest,
+    response=MassSendView,
+    errors=(400, 401, 403, 404, 409),
+)
+@staff_api
+def reject_mass_send(send_id):
+    return jsonify(client.reject_mass_send(send_id, str(json_body().get("reason") or "")[:200]))

@@ -137,3 +137,33 @@ def qr_channel(channel_id):
 
 def create_qr_channel(data):
     return call("messaging", "create_qr_channel", data)
+
+
+def mass_sends():
+    """群发消息, newest first (permission wechat.mass)."""
+    return call("messaging", "mass_sends")
+
+
+def mass_send(send_id):
+    """One send, with how many it will reach and who is left out, while it waits."""
+    return call("messaging", "mass_send", send_id)
+
+
+def save_mass_send(send_id, data):
+    return call("messaging", "save_mass_send", send_id, data)
+
+
+def preview_mass_send(send_id, openid):
+    return call("messaging", "preview_mass_send", send_id, openid)
+
+
+def submit_mass_send(send_id):
+    return call("messaging", "submit_mass_send", send_id)
+
+
+def approve_mass_send(send_id):
+    return call("messaging", "approve_mass_send", send_id)
+
+
+def reject_mass_send(send_id, reason):
+    return call("messaging", "reject_mass_send", send_id, reason)
