@@ -142,6 +142,7 @@ class ServiceTypeSummary(View):
     id: int
     name: str
     summary: str
+    keywords: list[str]  # what citizens call it (messaging matches their messages against these)
     window_id: int | None
     department_id: int | None
     bookable: bool

@@ -78,7 +78,15 @@ class InquiryRefusedNotice(ConsumedEvent):
     key: str
 
 
+class ContentChangedNotice(ConsumedEvent):
+    """A change to content's catalogue: messaging refreshes its copy of a service type's card."""
+
+    entity_type: str
+    entity_id: int
+
+
 CONSUMES = {
+    ("content", "content_changed"): ContentChangedNotice,
     ("cases", "case_created"): CaseNotice,
     ("cases", "case_replied"): CaseReplyNotice,
     ("cases", "case_accepted"): CaseStepNotice,

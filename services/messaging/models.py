@@ -332,3 +332,15 @@ class MassBatch(Base):
     error_count: Mapped[int | None] = mapped_column(Integer)
     job_status: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogueCard(Base):
+    """A service type of content's catalogue, as messaging answers with it (a copy, kept from content's events)."""
+
+    __tablename__ = "catalogue_cards"
+
+    service_type_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(120))
+    summary: Mapped[str] = mapped_column(Text)
+    keywords: Mapped[list] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,6 +5,8 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+from nameko.exceptions import RpcTimeout, UnknownService
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from libs import errors
@@ -13,7 +15,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import channels, domain, events, followers, inbox, mass, menus, replies
+from services.messaging import catalogue, channels, domain, events, followers, inbox, mass, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -40,6 +42,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     parked_events = parked_events
 
     wechat = WeChatApi()
+    content = RpcProxy("content")
 
     def _base(self):
         return self.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
@@ -101,6 +104,10 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
                 return domain.INQUIRY_TAKEN if question else domain.INQUIRY_TOO_SHORT
             # the operators' keyword rules come after what the account itself must understand
             answer = replies.keyword_reply(self.db, content)
+            if answer is not None:
+                return answer
+            # no rule: the catalogue's best service, if one matches well enough
+            answer = catalogue.best_card(self.db, content, base)
             if answer is not None:
                 return answer
         return replies.configured(self.db, "default") or domain.HELP.format(base=base)
@@ -311,6 +318,40 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         except Exception:
             self.db.rollback()
             log.exception("a mass-send batch failed a step; next round in 1 s")
+
+    # -- content's catalogue, kept for answering messages --------------------------------------------------------
+    @timer(interval=15, eager=True)
+    def refresh_catalogue(self):
+        """The whole catalogue every REFRESH_SECONDS (a change whose event was missed is caught here), and every 15 s
+        until the first copy is taken (content may start after messaging)."""
+        if not catalogue.refresh_due():
+            return
+        try:
+            services = self.content.list_service_types()
+        except (UnknownService, RpcTimeout) as exc:
+            log.warning("content did not answer for the catalogue copy (%s); trying again in 15 s", type(exc).__name__)
+            return
+        try:
+            catalogue.replace_all(self.db, services)
+            self.db.commit()
+        except Exception:
+            self.db.rollback()
+            log.exception("the catalogue copy was not kept; trying again in 15 s")
+            return
+        catalogue.refreshed()
+
+    @handles("content", "content_changed", events.ContentChangedNotice)
+    def handle_content_changed(self, uow, delivery):
+        change = delivery.data
+        if change.entity_type != "service":
+            return
+        try:
+            service = self.content.get_service_type(change.entity_id)
+        except errors.NotFound:
+            catalogue.forget(uow.session, change.entity_id)
+        else:
+            catalogue.keep(uow.session, [service])
+        # every replica answers with the change within catalogue.CACHE_SECONDS
 
     # -- the citizen's own profile (H5) -----------------------------------------------------------------------------
     def _citizen(self):
