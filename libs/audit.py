@@ -72,6 +72,10 @@ ACTION_LABELS = {
     "wechat.mass_submitted": "提交群发审核",
     "wechat.mass_approved": "审核通过群发",
     "wechat.mass_rejected": "驳回群发",
+    "wechat.binding_code_created": "生成微信绑定二维码",
+    "wechat.operator_bound": "绑定工作人员微信",
+    "wechat.operator_unbound": "解除工作人员微信绑定",
+    "wechat.command": "通过公众号助手发出指令",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

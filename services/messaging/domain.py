@@ -87,7 +87,7 @@ def record_inbound(uow, dedupe_key, fields):
         scene = (fields.get("EventKey") or "").removeprefix("qrscene_")[:64]
         changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
         changes["last_event_at"] = now
-        if scene:
+        if scene and not scene.startswith("bind-"):  # a staff member binding their WeChat is no channel's scan
             channels.record_scan(session, openid, scene, follow=True)
         uow.publish("follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
@@ -95,7 +95,7 @@ def record_inbound(uow, dedupe_key, fields):
         uow.publish("follower_unsubscribed", {"openid": openid})
     elif msg_type == "event" and event in OPENING_EVENTS:
         changes = {"last_event_at": now}
-        if event == "scan" and fields.get("EventKey"):
+        if event == "scan" and fields.get("EventKey") and not fields["EventKey"].startswith("bind-"):
             channels.record_scan(session, openid, fields["EventKey"], follow=False)
     elif msg_type != "event":
         changes = {"last_message_at": now, "last_content": preview(fields)}

@@ -344,3 +344,31 @@ class CatalogueCard(Base):
     summary: Mapped[str] = mapped_column(Text)
     keywords: Mapped[list] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class OperatorBinding(Base):
+    """A staff member's own WeChat, bound by scanning a one-time code (`token`, in the code's scene); until it is
+    scanned `openid` is empty."""
+
+    __tablename__ = "operator_bindings"
+    __table_args__ = (
+        Index(
+            "uq_operator_bindings_openid",
+            "account_id",
+            "openid",
+            unique=True,
+            postgresql_where=text("openid IS NOT NULL"),
+        ),
+        Index("ix_operator_bindings_staff", "account_id", "staff_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    staff_id: Mapped[str] = mapped_column(String(64))
+    staff_name: Mapped[str] = mapped_column(String(64))
+    roles: Mapped[list] = mapped_column(JSON)
+    token: Mapped[str] = mapped_column(String(64), unique=True)
+    expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    openid: Mapped[str | None] = mapped_column(String(64))
+    bound_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

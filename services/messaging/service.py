@@ -15,7 +15,7 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import catalogue, channels, domain, events, followers, inbox, mass, menus, replies
+from services.messaging import assistant, catalogue, channels, domain, events, followers, inbox, mass, menus, replies
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -53,9 +53,17 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         `deadline` (epoch seconds); past it, the gateway has already answered WeChat, so the reply goes out
         as a customer-service message instead."""
         openid = fields["FromUserName"]
+        command = None
         with self.unit_of_work() as uow:
             if not domain.record_inbound(uow, dedupe_key, fields):
                 return {"reply": None, "duplicate": True}
+            event = (fields.get("Event") or "").lower()
+            scene = (fields.get("EventKey") or "").removeprefix("qrscene_")
+            if event in ("subscribe", "scan") and assistant.is_binding_scene(scene):
+                reply = assistant.bind(uow.session, openid, scene)
+                domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
+                return {"reply": reply}
+            command = assistant.command_of(self.db, openid, fields)
             if (fields.get("Event") or "").lower() == "masssendjobfinish":
                 mass.job_finished(uow.session, fields)
                 return {"reply": None}
@@ -64,11 +72,20 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
                 followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
             # a blacklisted follower's messages are kept, but the account says nothing back
             blacklisted = followers.blacklist_cache.holds(self.db, openid)
-            reply = None if blacklisted else self._compose_reply(fields)
+            reply = None if blacklisted or command else self._compose_reply(fields)
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
                 domain.log_outbound(uow.session, openid, "passive", replies.as_text(reply), dedupe_key, "sent")
+        if command is not None:
+            # a bound operator's command acts as them, in a unit of work of its own
+            staff, text = command
+            with self.unit_of_work(staff) as uow:
+                reply = assistant.run(uow, text)
+            passive = time.time() <= deadline
+            if passive:
+                with self.unit_of_work() as uow:
+                    domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
         if reply is None:
             return {"reply": None}
         if passive:
@@ -318,6 +335,21 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         except Exception:
             self.db.rollback()
             log.exception("a mass-send batch failed a step; next round in 1 s")
+
+    # -- 公众号助手: staff members' own WeChat -------------------------------------------------------------------
+    @rpc
+    def binding(self):
+        return assistant.status(self.db, self.actor)
+
+    @rpc
+    def create_binding_code(self):
+        with self.unit_of_work() as uow:
+            return assistant.create_code(uow, self.wechat)
+
+    @rpc
+    def unbind(self):
+        with self.unit_of_work() as uow:
+            return assistant.unbind(uow)
 
     # -- content's catalogue, kept for answering messages --------------------------------------------------------
     @timer(interval=15, eager=True)

@@ -1,8 +1,9 @@
-"""The Official Account in the admin: 留言 and 发送失败, 粉丝, 群发, 回复设置, 自定义菜单, 二维码."""
+"""The Official Account in the admin: 留言 and 发送失败, 粉丝, 群发, 回复设置, 自定义菜单, 二维码, 绑定我的微信."""
 
 import re
 import uuid
 
+import segno
 from flask import Blueprint, render_template, request, url_for
 
 from libs.errors import NotFound, ValidationError
@@ -500,3 +501,33 @@ def mass_approve(send_id):
 def mass_reject(send_id):
     why = request.form.get("reason", "")
     return _mass_step(send_id, lambda: client.reject_mass_send(send_id, why), "已驳回，作者修改后可再次提交")
+
+
+# -- 公众号助手 ---------------------------------------------------------------------------------------------------
+@bp.get("/binding")
+@staff_page
+def binding():
+    notice = notices.shown()
+    return render_template(
+        "admin/wechat_binding.html",
+        state=client.binding(),
+        code=None,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/binding/code")
+@staff_page
+def binding_code():
+    made = client.create_binding_code()
+    qr = segno.make(made["url"], error="m").svg_inline(scale=5, dark="#222")
+    # shown once, not stored: reloading the page does not show the code again
+    return render_template("admin/wechat_binding.html", state=made, code={"svg": qr, **made}, errors={}, notice=None)
+
+
+@bp.post("/binding/delete")
+@staff_page
+def binding_delete():
+    back = lambda result: url_for("wechat_admin.binding")  # noqa: E731
+    return notices.after_post(client.unbind, back, {}, "已解除绑定")

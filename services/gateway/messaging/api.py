@@ -591,3 +591,38 @@ def approve_mass_send(send_id):
 @staff_api
 def reject_mass_send(send_id):
     return jsonify(client.reject_mass_send(send_id, str(json_body().get("reason") or "")[:200]))
+
+
+# -- 公众号助手 ---------------------------------------------------------------------------------------------------
+class BindingState(BaseModel):
+    bound: bool
+    alias: str
+    bound_at: str | None
+    url: str | None = None  # a new code: what it encodes (scan it with your own WeChat)
+    code_expires_at: str | None = None
+
+
+@openapi.route(bp, "/binding", "GET", summary="Whether your own WeChat is bound (公众号助手)", response=BindingState)
+@staff_api
+def get_binding():
+    return jsonify(client.binding())
+
+
+@openapi.route(
+    bp,
+    "/binding",
+    "POST",
+    summary="A one-time code (10 minutes) that binds the WeChat that scans it to you",
+    response=BindingState,
+    status=201,
+    errors=(401, 403, 502),
+)
+@staff_api
+def create_binding():
+    return jsonify(client.create_binding_code()), 201
+
+
+@openapi.route(bp, "/binding", "DELETE", summary="Unbind your WeChat", response=BindingState)
+@staff_api
+def delete_binding():
+    return jsonify(client.unbind())

@@ -167,3 +167,17 @@ def approve_mass_send(send_id):
 
 def reject_mass_send(send_id, reason):
     return call("messaging", "reject_mass_send", send_id, reason)
+
+
+def binding():
+    """{"bound", "alias", "bound_at"}: whether the staff member's own WeChat is bound (公众号助手)."""
+    return call("messaging", "binding")
+
+
+def create_binding_code():
+    """A one-time code to scan with the staff member's own WeChat: adds "url" (what it encodes) and its expiry."""
+    return call("messaging", "create_binding_code")
+
+
+def unbind():
+    return call("messaging", "unbind")
