@@ -203,6 +203,7 @@ class System:
                 proc.wait(10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+                proc.wait(10)
 
     def check_alive(self):
         dead = {n: p.returncode for n, p in self.procs.items() if p.poll() is not None}

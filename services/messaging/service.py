@@ -5,6 +5,7 @@ import re
 import time
 from datetime import UTC, datetime, timedelta
 
+import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
@@ -30,6 +31,7 @@ from services.messaging.wechat import WeChatApi
 log = logging.getLogger(__name__)
 # what a case number looks like (cases owns the format; this only decides whether a message is a lookup)
 CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,16}")
+CONTENT_TIMEOUT = 10  # seconds messaging waits for content's catalogue
 SYNC_ROUND = 5  # seconds of follower-sync pages per timer round (a stopping container waits for it)
 
 
@@ -359,7 +361,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         if not catalogue.refresh_due():
             return
         try:
-            services = self.content.list_service_types()
+            # bounded: a content that took the request and stopped must not hold this worker (nor a shutdown)
+            with eventlet.Timeout(CONTENT_TIMEOUT, RpcTimeout):
+                services = self.content.list_service_types()
         except (UnknownService, RpcTimeout) as exc:
             log.warning("content did not answer for the catalogue copy (%s); trying again in 15 s", type(exc).__name__)
             return
@@ -378,7 +382,8 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         if change.entity_type != "service":
             return
         try:
-            service = self.content.get_service_type(change.entity_id)
+            with eventlet.Timeout(CONTENT_TIMEOUT, RpcTimeout):
+                service = self.content.get_service_type(change.entity_id)
         except errors.NotFound:
             catalogue.forget(uow.session, change.entity_id)
         else:
