@@ -114,7 +114,10 @@ def test_request_id_travels_from_gateway_through_rpc_and_events(system, file_cas
     assert system.count("cases.audit_log", "request_id = :r AND action = 'case.replied'", r=request_id) == 1
     # and so do the log lines of the gateway, the cases replica that served it, and messaging's event handler
     deadline = time.monotonic() + 10
-    while time.monotonic() < deadline and f"[{request_id}]" not in system.log("messaging"):
+    # (the handler's own line comes once it has returned, after what it logged while telling the citizen)
+    while time.monotonic() < deadline and f"[{request_id}] messaging.handle_case_replied" not in system.log(
+        "messaging"
+    ):
         time.sleep(0.2)
     assert re.search(rf"\[{request_id}\] POST /api/v1/cases/{case_id}/replies 201", system.log("gateway"))
     assert f"[{request_id}] cases.reply_case ok" in system.log("cases") + system.log("cases-2")
