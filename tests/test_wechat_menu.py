@@ -135,3 +135,29 @@ def test_the_sandbox_phone_sends_a_click_and_shows_the_answer(system):
     timeline = requests.get(f"{system.sandbox}/sandbox/phone/{openid}/timeline").json()
     assert [m["content"] for m in timeline][0] == "点击了菜单“联系我们”"
     assert requests.post(f"{system.sandbox}/sandbox/phone/{openid}/send", json={"event": "CLICK"}).status_code == 400
+
+
+def test_a_groups_conditional_menu_is_what_its_followers_see(system, operator):
+    base = f"{system.gateway}/api/v1/wechat"
+    elder = system.citizen()
+    requests.post(f"{system.sandbox}/sandbox/phone/{elder.openid}/send", json={"event": "subscribe"})
+    tag = operator.post(f"{base}/follower-tags", json={"name": f"长者{time.time_ns() % 10**6}"}).json()
+    operator.post(f"{base}/follower-tags/{tag['id']}/members", json={"openids": [elder.openid]})
+    elders = {"button": [{"type": "click", "name": "长者热线", "key": "CONTACT"}]}
+    assert operator.put(f"{base}/menu", params={"tag_id": tag["id"]}, json=elders).status_code == 200
+    published = operator.post(f"{base}/menu/publish", params={"tag_id": tag["id"]})
+    assert published.status_code == 200, published.text
+    seen = requests.get(f"{system.sandbox}/sandbox/menu", params={"openid": elder.openid}).json()
+    assert seen["button"] == elders["button"]
+    assert [b["name"] for b in phone_menu(system)["button"]] == ["办事服务", "我要反映", "我的"]  # everyone else
+    assert operator.get(f"{base}/menu", params={"tag_id": "x"}).status_code == 400
+    assert operator.get(f"{base}/menu", params={"tag_id": "99999999"}).status_code == 404
+    browser = system.staff_browser("yunying")
+    page = browser.get(f"{system.gateway}/admin/wechat/menu", params={"tag_id": tag["id"]})
+    assert "的个性化菜单" in page.text and 'value="长者热线"' in page.text
+    withdrawn = operator.delete(f"{base}/menu/publish", params={"tag_id": tag["id"]})
+    assert withdrawn.status_code == 200
+    assert [
+        b["name"]
+        for b in requests.get(f"{system.sandbox}/sandbox/menu", params={"openid": elder.openid}).json()["button"]
+    ] == ["办事服务", "我要反映", "我的"]

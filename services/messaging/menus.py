@@ -13,6 +13,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs.clock import local_minute
 from libs.errors import NotFound, UpstreamFailed
 from libs.schemas import validate
+from services.messaging.followers import tag_names
 from services.messaging.models import MAIN_ACCOUNT, CaseTrack, Menu
 from services.messaging.schemas import BUTTON_TYPES, MENU_ACTIONS, MenuIn
 from services.messaging.wechat import reason
@@ -23,8 +24,15 @@ LISTED = 5
 
 # -- operators -------------------------------------------------------------------------------------------------
 def view(session, account_id=MAIN_ACCOUNT, tag_id=None):
+    """One menu: everyone's (tag_id None) or a group's conditional one; `conditional` lists groups that have one."""
+    _group(session, tag_id, account_id)
     row = _row(session, account_id, tag_id)
+    groups = session.execute(
+        select(Menu.tag_id, Menu.published_at).where(Menu.account_id == account_id, Menu.tag_id.is_not(None))
+    ).all()
     return {
+        "tag_id": tag_id,
+        "conditional": [{"tag_id": t, "published": p is not None} for t, p in sorted(groups)],
         "draft": row.draft if row else {"button": []},
         "published": row.published if row else None,
         "published_at": row.published_at.isoformat() if row and row.published_at else None,
@@ -42,16 +50,22 @@ def _row(session, account_id, tag_id, lock=False):
     return session.scalar(query.with_for_update() if lock else query)
 
 
+def _group(session, tag_id, account_id):
+    if tag_id is not None and tag_id not in tag_names(session, account_id):
+        raise NotFound("tag_not_found", "分组不存在")
+
+
 def save(uow, data, account_id=MAIN_ACCOUNT, tag_id=None):
     """Keep the draft (WeChat sees nothing until it is published)."""
     uow.require("wechat.menu")
+    _group(uow.session, tag_id, account_id)
     draft = validate(MenuIn, data).wechat()
     now = datetime.now(UTC)
     values = {"draft": draft, "updated_at": now, "updated_by": uow.actor.name or uow.actor.id}
     stmt = insert(Menu).values(account_id=account_id, tag_id=tag_id, **values)
     # one statement: two operators saving the first draft at once both land (the later wins)
     uow.session.execute(stmt.on_conflict_do_update(constraint="uq_menus_account_tag", set_=values))
-    uow.audit("wechat.menu_saved", "menu", account_id, detail={"menu": draft})
+    uow.audit("wechat.menu_saved", "menu", account_id, detail={"menu": draft, "tag_id": tag_id})
     return view(uow.session, account_id, tag_id)
 
 
@@ -63,11 +77,23 @@ def publish(uow, client, account_id=MAIN_ACCOUNT, tag_id=None):
     if row is None or not row.draft.get("button"):
         raise NotFound("menu_missing", "还没有保存菜单，请先编辑并保存")
     try:
-        client.menu.create(row.draft)
+        if tag_id is None:
+            client.menu.create(row.draft)
+        else:
+            # WeChat cannot change a conditional menu: the group's old one goes, the new one is added
+            if row.wechat_menuid:
+                _delete_conditional(client, row.wechat_menuid)
+                row.wechat_menuid, row.published, row.published_at = "", None, None
+            made = client.menu.add_conditional(row.draft | {"matchrule": {"tag_id": str(tag_id)}})
+            row.wechat_menuid = str(made.get("menuid", ""))[:32]
     except (WeChatClientException, OSError) as exc:
+        if getattr(exc, "errcode", None) == 65303:
+            raise UpstreamFailed(
+                "wechat_refused", "发布失败：请先发布默认菜单，再发布分组的个性化菜单", _code(exc)
+            ) from None
         raise UpstreamFailed("wechat_refused", f"发布失败：{reason(exc)}", _code(exc)) from None
     row.published, row.published_at = row.draft, datetime.now(UTC)
-    uow.audit("wechat.menu_published", "menu", account_id, detail={"menu": row.draft})
+    uow.audit("wechat.menu_published", "menu", account_id, detail={"menu": row.draft, "tag_id": tag_id})
     return view(uow.session, account_id, tag_id)
 
 
@@ -76,18 +102,32 @@ def _code(exc):
     return {"errcode": str(getattr(exc, "errcode", "") or "")}
 
 
-def withdraw(uow, client, account_id=MAIN_ACCOUNT):
-    """Take the menu off WeChat (every conditional menu goes with it, as WeChat does); the draft stays."""
-    uow.require("wechat.menu")
-    row = _row(uow.session, account_id, None, lock=True)
+def _delete_conditional(client, menuid):
     try:
-        client.menu.delete()
+        client.menu.del_conditional(menuid)
+    except WeChatClientException as exc:
+        if exc.errcode != 65301:  # WeChat has it no more: what was asked for is done
+            raise
+
+
+def withdraw(uow, client, account_id=MAIN_ACCOUNT, tag_id=None):
+    """Take a menu off WeChat; the draft stays. Everyone's menu takes every conditional menu with it, as WeChat
+    does."""
+    uow.require("wechat.menu")
+    row = _row(uow.session, account_id, tag_id, lock=True)
+    try:
+        if tag_id is None:
+            client.menu.delete()
+        elif row is not None and row.wechat_menuid:
+            _delete_conditional(client, row.wechat_menuid)
     except (WeChatClientException, OSError) as exc:
         raise UpstreamFailed("wechat_refused", f"撤下失败：{reason(exc)}", _code(exc)) from None
-    if row is not None:
-        row.published, row.published_at = None, None
-    uow.audit("wechat.menu_withdrawn", "menu", account_id)
-    return view(uow.session, account_id)
+    gone = [row] if tag_id is not None else uow.session.scalars(select(Menu).where(Menu.account_id == account_id))
+    for menu in gone:
+        if menu is not None:
+            menu.published, menu.published_at, menu.wechat_menuid = None, None, ""
+    uow.audit("wechat.menu_withdrawn", "menu", account_id, detail={"tag_id": tag_id})
+    return view(uow.session, account_id, tag_id)
 
 
 # -- citizens' clicks ------------------------------------------------------------------------------------------

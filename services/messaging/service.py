@@ -35,6 +35,12 @@ CONTENT_TIMEOUT = 10  # seconds messaging waits for content's catalogue
 SYNC_ROUND = 5  # seconds of follower-sync pages per timer round (a stopping container waits for it)
 
 
+def _tag(tag_id):
+    if tag_id is None or (isinstance(tag_id, int) and not isinstance(tag_id, bool) and 0 <= tag_id < 2**31):
+        return tag_id
+    raise errors.NotFound("tag_not_found", "分组不存在")
+
+
 class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     name = "messaging"
     audit_log = audit_log
@@ -159,25 +165,26 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return saved
 
     # -- 自定义菜单 (operators) -----------------------------------------------------------------------------------
+    # tag_id: None is everyone's menu, a group's id that group's conditional menu
     @rpc
-    def menu(self):
+    def menu(self, tag_id=None):
         require(self.actor, "wechat.menu")
-        return menus.view(self.db)
+        return menus.view(self.db, tag_id=_tag(tag_id))
 
     @rpc
-    def save_menu(self, data):
+    def save_menu(self, data, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.save(uow, data)
+            return menus.save(uow, data, tag_id=_tag(tag_id))
 
     @rpc
-    def publish_menu(self):
+    def publish_menu(self, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.publish(uow, self.wechat)
+            return menus.publish(uow, self.wechat, tag_id=_tag(tag_id))
 
     @rpc
-    def withdraw_menu(self):
+    def withdraw_menu(self, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.withdraw(uow, self.wechat)
+            return menus.withdraw(uow, self.wechat, tag_id=_tag(tag_id))
 
     # -- the inbox (operators) ------------------------------------------------------------------------------------
     @rpc

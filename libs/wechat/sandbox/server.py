@@ -40,6 +40,7 @@ class SandboxState:
         self.mass_ids = {}  # clientmsgid -> msg_id: WeChat refuses a clientmsgid used before (45065)
         self.next_msg_id = 1000
         self.menu = None  # the published menu as menu/create was given it
+        self.conditional = {}  # menuid -> {"button", "matchrule"}: conditional menus, newest matched first
         self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
         self.menu_id = 0
 
@@ -430,6 +431,38 @@ def create_app(config=None):
             return wx_error(40001, "invalid credential")
         with state.lock:
             state.menu = None
+            state.conditional.clear()  # WeChat deletes the conditional menus with the default one
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/menu/addconditional")
+    def menu_add_conditional():
+        body = json_body()
+        state.record("menu_addconditional", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        problem = menu_problem(body)
+        if problem:
+            return wx_error(*problem)
+        rule = body.get("matchrule") if isinstance(body, dict) else None
+        tag = str((rule or {}).get("tag_id") or "")
+        with state.lock:
+            if state.menu is None:
+                return wx_error(65303, "there is no selfmenu, please create selfmenu first")
+            if not tag.isdigit() or int(tag) not in state.tags:
+                return wx_error(65304, "match rule empty or invalid tag_id")
+            state.menu_id += 1
+            state.conditional[str(state.menu_id)] = {"button": body["button"], "matchrule": {"tag_id": tag}}
+            return jsonify({"menuid": str(state.menu_id)})
+
+    @app.post("/cgi-bin/menu/delconditional")
+    def menu_del_conditional():
+        body = json_body() or {}
+        state.record("menu_delconditional", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            if state.conditional.pop(str(body.get("menuid", "")), None) is None:
+                return wx_error(65301, "no such conditional menu")
         return wx_error(0, "ok")
 
     # -- 群发 -----------------------------------------------------------------------------------------------
@@ -562,8 +595,13 @@ def create_app(config=None):
 
     @app.get("/sandbox/menu")
     def phone_menu():
-        """The published menu, as the phone shows it."""
+        """The menu this citizen sees: the newest conditional menu matching one of their groups, else the default."""
+        openid = request.args.get("openid", "")
         with state.lock:
+            tags = {str(t) for t in (state.profiles.get(openid) or {}).get("tagid_list", [])}
+            for menuid in sorted(state.conditional, key=int, reverse=True):
+                if state.conditional[menuid]["matchrule"]["tag_id"] in tags and state.menu is not None:
+                    return jsonify({"button": state.conditional[menuid]["button"], "menuid": menuid})
             return jsonify(state.menu or {"button": []})
 
     @app.post("/sandbox/followers")

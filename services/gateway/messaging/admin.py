@@ -175,15 +175,30 @@ def _errors_on_slots(errors, where):
     return shown
 
 
+def _menu_tag():
+    """?tag_id= chooses a group's conditional menu; none (or anything else) is everyone's menu."""
+    value = request.values.get("tag_id", "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else None
+
+
+def _menu_url(tag_id, anchor=""):
+    return url_for("wechat_admin.menu", **({"tag_id": tag_id} if tag_id is not None else {})) + anchor
+
+
 @bp.get("/menu")
 @staff_page
 def menu():
     notice = notices.shown()
-    data = client.menu()
+    tag_id = _menu_tag()
+    data = client.menu(tag_id)
     form = notice.get("form") or _menu_as_form(data["draft"])
+    tags = client.follower_tags()
     return render_template(
         "admin/wechat_menu.html",
         menu=data,
+        tag_id=tag_id,
+        tags=tags,
+        tag_names={t["id"]: t["name"] for t in tags},
         form=form,
         errors=notice.get("errors") or {},
         notice=notice.get("message"),
@@ -198,29 +213,34 @@ def menu_save():
     form = {f"{slot}.{f}": request.form.get(f"{slot}.{f}", "").strip() for slot, _ in _slots() for f in SLOT_FIELDS}
     data, where = _menu_from_form(form)
 
+    tag_id = _menu_tag()
+
     def save():
         try:
-            return client.save_menu(data)
+            return client.save_menu(data, tag_id)
         except ValidationError as exc:
             fields = _errors_on_slots(exc.details.get("fields") or {}, where)
             raise ValidationError(exc.code, exc.message, {"fields": fields}) from None
 
-    back = lambda result: url_for("wechat_admin.menu") + "#menu-form"  # noqa: E731
+    back = lambda result: _menu_url(tag_id, "#menu-form")  # noqa: E731
     return notices.after_post(save, back, form, "菜单草稿已保存，发布后市民才能看到")
 
 
 @bp.post("/menu/publish")
 @staff_page
 def menu_publish():
-    back = lambda result: url_for("wechat_admin.menu")  # noqa: E731
-    return notices.after_post(client.publish_menu, back, {}, "菜单已发布到微信，市民重新进入公众号即可看到")
+    tag_id = _menu_tag()
+    back = lambda result: _menu_url(tag_id)  # noqa: E731
+    done = "菜单已发布到微信，市民重新进入公众号即可看到"
+    return notices.after_post(lambda: client.publish_menu(tag_id), back, {}, done)
 
 
 @bp.post("/menu/withdraw")
 @staff_page
 def menu_withdraw():
-    back = lambda result: url_for("wechat_admin.menu")  # noqa: E731
-    return notices.after_post(client.withdraw_menu, back, {}, "菜单已从微信撤下（草稿仍保留）")
+    tag_id = _menu_tag()
+    back = lambda result: _menu_url(tag_id)  # noqa: E731
+    return notices.after_post(lambda: client.withdraw_menu(tag_id), back, {}, "菜单已从微信撤下（草稿仍保留）")
 
 
 # -- the inbox -------------------------------------------------------------------------------------------------

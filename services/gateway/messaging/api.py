@@ -5,6 +5,7 @@ wechat.mass_approve)."""
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
 
+from libs.errors import ValidationError
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
 from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
@@ -104,7 +105,22 @@ def put_settings():
     return jsonify(client.save_reply_settings(json_body()))
 
 
+class MenuQuery(BaseModel):
+    tag_id: int | None = None  # a group's conditional menu; none: everyone's menu
+
+
+def _menu_tag():
+    value = clean_query("tag_id", 12)
+    if value == "":
+        return None
+    if not (value.isascii() and value.isdigit()):
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"tag_id": "分组格式不正确"}})
+    return int(value)
+
+
 class MenuView(BaseModel):
+    tag_id: int | None
+    conditional: list[dict]
     draft: dict
     published: dict | None
     published_at: str | None
@@ -118,12 +134,14 @@ class MenuView(BaseModel):
     bp,
     "/menu",
     "GET",
-    summary="自定义菜单: the draft, what WeChat was last given and when, and the click actions offered",
+    summary="自定义菜单: the draft, what WeChat was last given and when, and the click actions offered "
+    "(tag_id: that group's conditional menu)",
+    query=MenuQuery,
     response=MenuView,
 )
 @staff_api
 def get_menu():
-    return jsonify(client.menu())
+    return jsonify(client.menu(_menu_tag()))
 
 
 @openapi.route(
@@ -132,37 +150,41 @@ def get_menu():
     "PUT",
     summary="Save the menu draft (the shape of WeChat menu/create, its limits checked); WeChat sees it once published",
     body=MenuIn,
+    query=MenuQuery,
     response=MenuView,
 )
 @staff_api
 def put_menu():
-    return jsonify(client.save_menu(json_body()))
+    return jsonify(client.save_menu(json_body(), _menu_tag()))
 
 
 @openapi.route(
     bp,
     "/menu/publish",
     "POST",
-    summary="Give WeChat the saved draft (502 wechat_refused with WeChat's reason when it refuses)",
+    summary="Give WeChat the saved draft (502 wechat_refused with WeChat's reason when it refuses); a group's "
+    "conditional menu needs the default menu published first",
+    query=MenuQuery,
     response=MenuView,
     errors=(400, 401, 403, 404, 502),
 )
 @staff_api
 def publish_menu():
-    return jsonify(client.publish_menu())
+    return jsonify(client.publish_menu(_menu_tag()))
 
 
 @openapi.route(
     bp,
     "/menu/publish",
     "DELETE",
-    summary="Take the menu off WeChat (the draft stays)",
+    summary="Take the menu off WeChat (the draft stays; everyone's menu takes the conditional ones with it)",
+    query=MenuQuery,
     response=MenuView,
-    errors=(401, 403, 502),
+    errors=(400, 401, 403, 404, 502),
 )
 @staff_api
 def withdraw_menu():
-    return jsonify(client.withdraw_menu())
+    return jsonify(client.withdraw_menu(_menu_tag()))
 
 
 # -- the inbox -------------------------------------------------------------------------------------------------

@@ -34,21 +34,22 @@ def save_reply_settings(data):
     return call("messaging", "save_reply_settings", data)
 
 
-def menu():
-    """{"draft", "published", "published_at", "unpublished_changes", "actions", "types"} (自定义菜单)."""
-    return call("messaging", "menu")
+def menu(tag_id=None):
+    """{"draft", "published", "published_at", "unpublished_changes", "conditional", "actions", "types"}
+    (自定义菜单): everyone's menu, or with tag_id that group's conditional menu."""
+    return call("messaging", "menu", tag_id)
 
 
-def save_menu(data):
-    return call("messaging", "save_menu", data)
+def save_menu(data, tag_id=None):
+    return call("messaging", "save_menu", data, tag_id)
 
 
-def publish_menu():
-    return call("messaging", "publish_menu")
+def publish_menu(tag_id=None):
+    return call("messaging", "publish_menu", tag_id)
 
 
-def withdraw_menu():
-    return call("messaging", "withdraw_menu")
+def withdraw_menu(tag_id=None):
+    return call("messaging", "withdraw_menu", tag_id)
 
 
 def inbox(which="unanswered", after=None):

@@ -193,3 +193,37 @@ def test_a_key_that_names_no_action_is_answered_by_the_keyword_rules_else_the_de
     assert said(service_config, None, "event", "CLICK", "OFFICE_HOURS") == "工作日9点至17点"
     assert "留言已收到，工作人员会在工作时间查看" in said(service_config, None, "event", "CLICK", "NO_SUCH_KEY")
     assert said(service_config, None, "event", "VIEW", "https://gov.example/h5/") is None  # a link opens; no reply
+
+
+def test_a_groups_conditional_menu_needs_the_default_one_and_replaces_itself_in_wechat(operator, sandbox, engine):
+    _, wechat = sandbox
+    try:
+        tag = operator.save_follower_tag(None, {"name": "老年人"})
+        elders = {"button": [{"type": "click", "name": "长者服务", "key": "CONTACT"}]}
+        saved = operator.save_menu(elders, tag["id"])
+        assert saved["tag_id"] == tag["id"] and saved["draft"] == elders
+        with pytest.raises(UpstreamFailed) as refused:
+            operator.publish_menu(tag["id"])  # WeChat wants the default menu first
+        assert "请先发布默认菜单" in refused.value.message
+        operator.save_menu(MENU)
+        operator.publish_menu()
+        operator.publish_menu(tag["id"])
+        (first,) = wechat.conditional.values()
+        assert first["matchrule"] == {"tag_id": str(tag["id"])} and first["button"] == elders["button"]
+        operator.save_menu({"button": [{"type": "click", "name": "长者热线", "key": "CONTACT"}]}, tag["id"])
+        operator.publish_menu(tag["id"])
+        (second,) = wechat.conditional.values()  # the old one was deleted, not left beside the new one
+        assert second["button"][0]["name"] == "长者热线"
+        assert operator.menu()["conditional"] == [{"tag_id": tag["id"], "published": True}]
+        operator.withdraw_menu(tag["id"])
+        assert wechat.conditional == {} and wechat.menu is not None
+        operator.publish_menu(tag["id"])
+        operator.withdraw_menu()  # everyone's menu: the group's goes with it
+        assert wechat.menu is None and wechat.conditional == {}
+        assert operator.menu(tag["id"])["published"] is None
+        for bad in (999_999, -1, "2", True):
+            with pytest.raises(NotFound):
+                operator.save_menu(elders, bad)
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM messaging.menus; DELETE FROM messaging.tags"))
