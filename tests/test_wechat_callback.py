@@ -5,6 +5,7 @@ import itertools
 import time
 
 import pytest
+import redis
 import requests
 import xmltodict
 from wechatpy.crypto import WeChatCrypto
@@ -188,7 +189,31 @@ def test_retries_landing_on_two_gateway_replicas_are_processed_once(system):
         replies = list(pool.map(lambda who: who.post(xml), [citizen, late] * 4))
     assert all(r.status == 200 for r in replies)
     assert system.count("messaging.inbound_messages", "openid = :o", o=citizen.openid) == 1
-    assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 1
+    assert claimed(system, f"msg:{mid}")  # in Redis: no PostgreSQL round trip on the callback's way
+    assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 0
+
+
+def claimed(system, key):
+    return bool(redis.Redis().exists(f"{system.cache_prefix}:cb:key:{key}"))
+
+
+def test_while_redis_is_down_retries_are_deduplicated_in_postgresql(system):
+    port = free_port()
+    system.start_gateway("gateway-no-redis", port, REDIS_URL="redis://127.0.0.1:1/0")
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(lambda: _answers(f"{base}/healthz"), timeout=30, message="the gateway without Redis")
+        citizen, mid = system.citizen(gateway=base, safe_mode=False), msg_id()
+        params, body = citizen.signed_request(citizen.text_xml("没有Redis", msg_id=mid))
+        assert "留言已收到" in citizen.post("", params=params, body=body).content
+        assert citizen.post("", params=params, body=body).text == "success"  # the retry
+        assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 1
+        swapped = system.citizen(safe_mode=False).text_xml("冒名消息", msg_id=msg_id()).encode()
+        assert citizen.post("", params=params, body=swapped).status == 403
+    finally:
+        proc = system.procs.pop("gateway-no-redis")
+        proc.terminate()
+        proc.wait(10)
 
 
 def test_event_retries_are_deduplicated_by_sender_and_time(system):
@@ -233,7 +258,7 @@ def test_callback_while_messaging_is_down_is_left_for_wechats_retry(system):
         citizen, mid = system.citizen(gateway=base), msg_id()
         reply = citizen.send_text("没人接收", msg_id=mid)
         assert reply.status == 503
-        assert system.count("gateway.callback_keys", "key = :k", k=f"msg:{mid}") == 0
+        assert not claimed(system, f"msg:{mid}")
         ready = requests.get(f"{base}/readyz")
         assert ready.status_code == 503 and ready.json()["checks"]["messaging"] != "ok"
         alone = system.procs.pop("gateway-alone")

@@ -7,6 +7,7 @@ import random
 import time
 from datetime import UTC, datetime, timedelta
 
+import redis
 from flask import Blueprint, Response, current_app, request
 from nameko.exceptions import RpcTimeout
 from sqlalchemy import delete, select
@@ -54,11 +55,45 @@ def verify():
     return _plain(request.args.get("echostr", ""))
 
 
-def claim(key, signature):
-    """First gateway replica to insert the key handles the message; the others answer `success`.
+# one round trip to Redis: a signature seen with another message is a replay (-1); else the first to set the key
+# handles the message (1), a retry finds it set (0)
+CLAIM_SCRIPT = """
+local used = redis.call('GET', KEYS[2])
+if used and used ~= ARGV[1] then return -1 end
+if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
+  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+  return 1
+end
+return 0
+"""
 
-    A signature already used for a different message is a replayed URL with a swapped body: refused.
-    """
+
+def _keys(key, signature):
+    cache = current_app.extensions["page_cache"]
+    return cache, [f"{cache.prefix}:cb:key:{key}", f"{cache.prefix}:cb:sig:{signature}"]
+
+
+def claim(key, signature):
+    """First gateway replica to claim the key handles the message; the others answer `success`. A signature already
+    used for a different message is a replayed URL with a swapped body: refused.
+
+    Claimed in Redis (the page cache's, shared by every replica): no PostgreSQL round trip on the callback's hot
+    path. While Redis is unreachable, claimed in PostgreSQL instead (slower, same guarantees)."""
+    cache, keys = _keys(key, signature or "-")
+    try:
+        script = current_app.extensions.get("callback_claim")
+        if script is None:
+            script = current_app.extensions["callback_claim"] = cache.redis.register_script(CLAIM_SCRIPT)
+        won = script(keys=keys, args=[key, int(KEY_TTL.total_seconds())])
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable for callback dedupe, using PostgreSQL: %s", exc)
+        return _claim_in_db(key, signature)
+    if won == -1:
+        raise CallbackRejected(403, "signature replayed with another message")
+    return won == 1
+
+
+def _claim_in_db(key, signature):
     session = db()
     now = datetime.now(UTC)
     with UnitOfWork(session, GATEWAY):
@@ -79,7 +114,13 @@ def claim(key, signature):
     return True
 
 
-def release(key):
+def release(key, signature):
+    """Messaging did not take it: WeChat's retry must be processed, not answered as a repeat."""
+    cache, keys = _keys(key, signature or "-")
+    try:
+        cache.redis.delete(*keys)
+    except redis.RedisError as exc:
+        log.warning("Redis unavailable to release %s: %s", key, exc)
     session = db()
     with UnitOfWork(session, GATEWAY):
         session.execute(delete(CallbackKey).where(CallbackKey.key == key))
@@ -120,7 +161,7 @@ def receive():
         return _plain("success")
     except Exception:
         # let WeChat's retry have another go rather than lose the message
-        release(key)
+        release(key, request.args.get("signature"))
         raise
     reply = result.get("reply")
     if not reply:
