@@ -1,10 +1,13 @@
 """The inbox across the system: a citizen writes through the sandbox WeChat (AES), an operator answers in the admin
 and the API; the answer arrives on the citizen's phone, and 我的留言 shows it whole."""
 
+import base64
 import re
 import uuid
 
 import requests
+
+from libs.testing import wait_for
 
 
 def write(system, content):
@@ -88,3 +91,30 @@ def test_bad_requests_and_strangers_are_refused(system):
     assert handler.post(answers, json={"text": "好", "request_id": uuid.uuid4().hex}).status_code == 403
     assert requests.get(f"{base}/failed-sends").status_code == 401
     assert system.staff_browser("huanbao").get(f"{system.gateway}/admin/wechat/inbox").status_code == 403
+
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
+)
+
+
+def test_a_photo_a_citizen_sends_is_kept_and_shown_in_the_inbox(system):
+    openid = f"o_photo_{uuid.uuid4().hex[:8]}"
+    sent = requests.post(
+        f"{system.sandbox}/sandbox/phone/{openid}/send",
+        json={"image": base64.b64encode(PNG).decode(), "content_type": "image/png"},
+    )
+    assert sent.status_code == 200
+    browser = system.staff_browser("yunying")
+
+    def shown():
+        page = browser.get(f"{system.gateway}/admin/wechat/inbox/{openid}").text
+        found = re.search(r'<img class="media" src="([^"]+)"', page)
+        return found and found.group(1)
+
+    src = wait_for(shown, timeout=20, message="the photo downloaded from WeChat")
+    photo = browser.get(f"{system.gateway}{src}")
+    assert photo.status_code == 200 and photo.content == PNG and photo.headers["Content-Type"] == "image/png"
+    assert photo.headers["X-Content-Type-Options"] == "nosniff" and "no-store" in photo.headers["Cache-Control"]
+    assert system.staff_browser("huanbao").get(f"{system.gateway}{src}").status_code == 403
+    assert browser.get(f"{system.gateway}/admin/wechat/media/{'0' * 64}").status_code == 404

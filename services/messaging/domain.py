@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
-from services.messaging import channels
+from services.messaging import channels, media
 from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
 from services.messaging.wechat import reason
 
@@ -99,6 +99,7 @@ def record_inbound(uow, dedupe_key, fields):
             channels.record_scan(session, openid, fields["EventKey"], follow=False)
     elif msg_type != "event":
         changes = {"last_message_at": now, "last_content": preview(fields)}
+        media.note(session, dedupe_key, openid, fields)
         content = fields.get("Content") or ""
         uow.publish(
             "wechat_message_received", {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key}

@@ -10,7 +10,7 @@ from sqlalchemy import func, or_, select, text, tuple_
 from libs.clock import local_minute
 from libs.errors import Conflict, NotFound, ValidationError
 from libs.schemas import check_request_id, is_id, validate
-from services.messaging import domain
+from services.messaging import domain, media
 from services.messaging.models import MAIN_ACCOUNT, Follower, InboundMessage, OutboundMessage
 from services.messaging.schemas import AnswerIn
 
@@ -110,8 +110,15 @@ def _thread(session, openid, limit=THREAD, staff_only=False):
     if staff_only:
         outbound = outbound.where(OutboundMessage.sent_by != "")
     outbound = session.scalars(outbound.order_by(OutboundMessage.id.desc()).limit(limit)).all()
+    files = media.of_messages(session, [m.dedupe_key for m in inbound if m.msg_type in media.KINDS])
     items = [
-        {"from": "citizen", "content": domain.preview(m.fields), "at": m.received_at.isoformat()} for m in inbound
+        {
+            "from": "citizen",
+            "content": domain.preview(m.fields),
+            "at": m.received_at.isoformat(),
+            "media": files.get(m.dedupe_key),
+        }
+        for m in inbound
     ] + [
         {
             "from": "account",

@@ -1,5 +1,6 @@
 """messaging: the only service that talks to the WeChat API. Answers callbacks, tells citizens about their cases."""
 
+import base64
 import logging
 import re
 import time
@@ -16,7 +17,19 @@ from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
-from services.messaging import assistant, catalogue, channels, domain, events, followers, inbox, mass, menus, replies
+from services.messaging import (
+    assistant,
+    catalogue,
+    channels,
+    domain,
+    events,
+    followers,
+    inbox,
+    mass,
+    media,
+    menus,
+    replies,
+)
 from services.messaging.models import (
     MAIN_ACCOUNT,
     CaseTrack,
@@ -202,6 +215,24 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         template_id = self.config["WECHAT"]["ANSWER_TEMPLATE_ID"]
         with self.unit_of_work() as uow:
             return inbox.answer(uow, uow.checkpoint, self.wechat, openid, data, request_id, template_id, self._base())
+
+    @rpc
+    def media_file(self, sha256):
+        """A file a citizen sent (staff reading the inbox): its type and bytes (base64: the bus carries JSON)."""
+        require(self.actor, "wechat.inbox")
+        row = media.file(self.db, sha256)
+        return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
+
+    @timer(interval=2)
+    def download_media_periodically(self):
+        """What citizens sent as image, voice or video, fetched before WeChat forgets it (3 days)."""
+        until = time.monotonic() + SYNC_ROUND
+        try:
+            while time.monotonic() < until and media.download_step(self.db, self.wechat):
+                pass
+        except Exception:
+            self.db.rollback()
+            log.exception("a media download failed a step; next round in 2 s")
 
     @rpc
     def failed_sends(self, offset=0):

@@ -51,6 +51,17 @@ class Citizen:
     def send_text(self, content, msg_id=None):
         return self.post(self.text_xml(content, msg_id=msg_id))
 
+    def send_image(self, media_id, pic_url="", msg_id=None):
+        """An image message: WeChat passes its MediaId (the account downloads it within 3 days) and a PicUrl."""
+        msg_id = msg_id or next(_msg_ids)
+        return self.post(
+            self._xml(
+                int(time.time()),
+                f"<MsgType><![CDATA[image]]></MsgType><PicUrl><![CDATA[{pic_url}]]></PicUrl>"
+                f"<MediaId><![CDATA[{media_id}]]></MediaId><MsgId>{msg_id}</MsgId>",
+            )
+        )
+
     def subscribe(self, scene=None):
         return self.post(self.event_xml("subscribe", f"qrscene_{scene}" if scene else ""))
 

@@ -4,6 +4,7 @@ State lives in memory: the sandbox is one process standing in for WeChat, in dev
 Error codes and shapes follow WeChat's documentation (40001 invalid token, 40029 invalid code, ...).
 """
 
+import base64
 import json
 import secrets
 import threading
@@ -38,6 +39,7 @@ class SandboxState:
         self.blacklist = set()
         self.qrcodes = {}  # ticket -> {"scene", "expires_at" (None: permanent)}
         self.mass_ids = {}  # clientmsgid -> msg_id: WeChat refuses a clientmsgid used before (45065)
+        self.media = {}  # media_id -> (bytes, content type): what citizens sent, as media/get serves it
         self.next_msg_id = 1000
         self.menu = None  # the published menu as menu/create was given it
         self.conditional = {}  # menuid -> {"button", "matchrule"}: conditional menus, newest matched first
@@ -465,6 +467,34 @@ def create_app(config=None):
                 return wx_error(65301, "no such conditional menu")
         return wx_error(0, "ok")
 
+    # -- media citizens sent ---------------------------------------------------------------------------------
+    def keep_media(data, content_type):
+        media_id = secrets.token_urlsafe(32)
+        with state.lock:
+            state.media[media_id] = (data, content_type)
+        return media_id
+
+    @app.get("/cgi-bin/media/get")
+    def media_get():
+        state.record("media_get")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            found = state.media.get(request.args.get("media_id", ""))
+        if found is None:
+            return wx_error(40007, "invalid media_id")
+        return app.response_class(found[0], mimetype=found[1])
+
+    @app.post("/sandbox/media")
+    def add_media():
+        """{"data": base64, "content_type"}: a file as a citizen's phone would have uploaded it; gives its media_id."""
+        body = json_body() or {}
+        try:
+            data = base64.b64decode(str(body.get("data", "")), validate=True)
+        except ValueError:
+            return jsonify({"error": "data: base64"}), 400
+        return jsonify({"media_id": keep_media(data, str(body.get("content_type") or "image/jpeg"))})
+
     # -- 群发 -----------------------------------------------------------------------------------------------
     def report_mass_job(msg_id, count):
         """WeChat tells the account how a mass send went (MASSSENDJOBFINISH), a moment after taking it."""
@@ -698,6 +728,15 @@ def create_app(config=None):
                 state.followers.discard(openid)
             state.say(openid, "citizen", "event", "取消关注")
             reply = who.unsubscribe()
+        elif body.get("image"):  # a photo from the phone: WeChat keeps it, the account gets its MediaId
+            try:
+                data = base64.b64decode(str(body["image"]), validate=True)
+            except ValueError:
+                return jsonify({"error": "图片格式不正确"}), 400
+            state.follow(openid)
+            media_id = keep_media(data, str(body.get("content_type") or "image/jpeg"))
+            state.say(openid, "citizen", "image", "[图片]")
+            reply = who.send_image(media_id)
         else:
             content = str(body.get("content", "")).strip()
             if not content:

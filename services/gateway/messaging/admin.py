@@ -9,6 +9,7 @@ from flask import Blueprint, render_template, request, url_for
 from libs.errors import NotFound, ValidationError
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
+from services.gateway.core.web import file_response
 from services.gateway.messaging import client
 from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import (
@@ -551,3 +552,9 @@ def binding_code():
 def binding_delete():
     back = lambda result: url_for("wechat_admin.binding")  # noqa: E731
     return notices.after_post(client.unbind, back, {}, "已解除绑定")
+
+
+@bp.get("/media/<sha>")
+@staff_page
+def media_file(sha):
+    return file_response(client.media_file(sha[:64]))

@@ -182,3 +182,8 @@ def create_binding_code():
 
 def unbind():
     return call("messaging", "unbind")
+
+
+def media_file(sha256):
+    """A file a citizen sent ({"content_type", "data" base64}); permission wechat.inbox."""
+    return call("messaging", "media_file", sha256)
