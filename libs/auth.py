@@ -32,6 +32,7 @@ PERMISSIONS = {
     "wechat.channels": "生成渠道二维码并查看各渠道的扫码、关注和办事人数",
     "wechat.mass": "编写、预览群发消息并提交审核",
     "wechat.mass_approve": "审核他人提交的群发消息（不能审核自己的）",
+    "wechat.stats": "查看公众号的数据统计",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -61,6 +62,7 @@ ROLES = {
             "wechat.channels",
             "wechat.mass",
             "wechat.mass_approve",
+            "wechat.stats",
         },
         "all",
     ),

@@ -601,3 +601,12 @@ def test_a_mass_send_is_written_by_one_operator_approved_by_another_and_reaches_
     phone.goto(f"{system.sandbox}/?openid={phone.openid}")
     phone.wait_for_selector(".bubble[data-kind=mass]:has-text('免费义诊')")
     shot(phone, "phone-mass")
+
+
+def test_the_statistics_page_draws_wechats_figures(system, browser):
+    system.staff_session("yunying").post(f"{system.gateway}/api/v1/wechat/stats/pull").raise_for_status()
+    operator = staff_login(browser, system, "yunying")
+    operator.click("#wechat-nav a:has-text('数据统计')")
+    operator.wait_for_selector("[data-chart='关注'] svg polyline")
+    assert operator.locator("#stats-table tr").count() == 31  # a header and thirty days
+    shot(operator, "admin-wechat-stats")

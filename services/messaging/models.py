@@ -1,9 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     ForeignKey,
     Identity,
@@ -405,3 +406,24 @@ class InboundMedia(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class WeChatStat(Base):
+    """One of WeChat's daily figures for the account (metric by source where WeChat splits it, e.g. new followers by
+    how they came), kept as long as we like: WeChat answers only for recent days."""
+
+    __tablename__ = "wechat_stats"
+
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    metric: Mapped[str] = mapped_column(String(32), primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
+class WeChatStatsDay(Base):
+    __tablename__ = "wechat_stats_days"
+
+    account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -29,6 +29,7 @@ from services.messaging import (
     media,
     menus,
     replies,
+    stats,
 )
 from services.messaging.models import (
     MAIN_ACCOUNT,
@@ -390,6 +391,26 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def unbind(self):
         with self.unit_of_work() as uow:
             return assistant.unbind(uow)
+
+    # -- 数据统计 -----------------------------------------------------------------------------------------------------
+    @rpc
+    def wechat_stats(self, days=30):
+        require(self.actor, "wechat.stats")
+        return stats.report(self.db, days)
+
+    @rpc
+    def pull_wechat_stats(self):
+        """Fetch the days due now instead of at the next round (an operator's 立即更新)."""
+        require(self.actor, "wechat.stats")
+        return stats.pull(self.db, self.wechat)
+
+    @timer(interval=60)
+    def pull_wechat_stats_periodically(self):
+        try:
+            stats.pull(self.db, self.wechat)
+        except Exception:
+            self.db.rollback()
+            log.exception("WeChat's figures were not pulled; next round in a minute")
 
     # -- content's catalogue, kept for answering messages --------------------------------------------------------
     @timer(interval=15, eager=True)

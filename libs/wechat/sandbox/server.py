@@ -5,10 +5,12 @@ Error codes and shapes follow WeChat's documentation (40001 invalid token, 40029
 """
 
 import base64
+import hashlib
 import json
 import secrets
 import threading
 import time
+from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import Flask, jsonify, redirect, render_template, request
@@ -466,6 +468,98 @@ def create_app(config=None):
             if state.conditional.pop(str(body.get("menuid", "")), None) is None:
                 return wx_error(65301, "no such conditional menu")
         return wx_error(0, "ok")
+
+    # -- 数据统计 (datacube): WeChat's daily figures -----------------------------------------------------------
+    def figure(day, name, low, high):
+        """A steady made-up figure for a day (the same every time it is asked for, as WeChat's would be)."""
+        seed = int(hashlib.sha256(f"{day}:{name}".encode()).hexdigest()[:8], 16)
+        return low + seed % (high - low + 1)
+
+    def day_range(body, span):
+        try:
+            begin = date.fromisoformat(str(body.get("begin_date")))
+            end = date.fromisoformat(str(body.get("end_date")))
+        except ValueError:
+            return None
+        yesterday = date.today() - timedelta(days=1)
+        if begin > end or end > yesterday or (end - begin).days >= span:
+            return None
+        return [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
+
+    DATACUBE = {  # report -> (longest span in days, one day's rows)
+        "getusersummary": (
+            7,
+            lambda d: [
+                {
+                    "ref_date": d.isoformat(),
+                    "user_source": source,
+                    "new_user": figure(d, f"new{source}", 5, 40),
+                    "cancel_user": figure(d, f"cancel{source}", 0, 8),
+                }
+                for source in (0, 30, 1)
+            ],
+        ),
+        "getusercumulate": (
+            7,
+            lambda d: [
+                {
+                    "ref_date": d.isoformat(),
+                    "cumulate_user": 12000 + figure(d, "cumulate", 0, 50) + len(state.followers),
+                }
+            ],
+        ),
+        "getupstreammsg": (
+            7,
+            lambda d: [
+                {
+                    "ref_date": d.isoformat(),
+                    "msg_type": 1,
+                    "msg_user": figure(d, "msguser", 20, 80),
+                    "msg_count": figure(d, "msgcount", 80, 300),
+                }
+            ],
+        ),
+        "getarticlesummary": (
+            1,
+            lambda d: [
+                {
+                    "ref_date": d.isoformat(),
+                    "msgid": f"{d:%Y%m%d}01_1",
+                    "title": "政务信息",
+                    "int_page_read_user": figure(d, "readuser", 100, 900),
+                    "int_page_read_count": figure(d, "read", 200, 1500),
+                    "share_user": figure(d, "shareuser", 5, 60),
+                    "share_count": figure(d, "share", 5, 90),
+                }
+            ],
+        ),
+        "getinterfacesummary": (
+            30,
+            lambda d: [
+                {
+                    "ref_date": d.isoformat(),
+                    "callback_count": figure(d, "callbacks", 300, 2000),
+                    "fail_count": figure(d, "fails", 0, 12),
+                    "total_time": figure(d, "time", 30000, 90000),
+                    "max_time": figure(d, "max", 200, 1500),
+                }
+            ],
+        ),
+    }
+
+    @app.post("/datacube/<report>")
+    def datacube(report):
+        body = json_body() or {}
+        state.record(f"datacube_{report}", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        if report not in DATACUBE:
+            return wx_error(48001, "api unauthorized")
+        span, rows = DATACUBE[report]
+        days = day_range(body, span)
+        if days is None:
+            return wx_error(61501, "date range error")
+        return jsonify({"list": [row for d in days for row in rows(d)]})
 
     # -- media citizens sent ---------------------------------------------------------------------------------
     def keep_media(data, content_type):

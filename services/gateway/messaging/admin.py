@@ -11,6 +11,7 @@ from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.core.web import file_response
 from services.gateway.messaging import client
+from services.gateway.messaging.charts import line_chart
 from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import (
     GENDERS,
@@ -558,3 +559,77 @@ def binding_delete():
 @staff_page
 def media_file(sha):
     return file_response(client.media_file(sha[:64]))
+
+
+# -- 数据统计 -------------------------------------------------------------------------------------------------------
+@bp.get("/stats")
+@staff_page
+def stats_page():
+    notice = notices.shown()
+    days = request.args.get("days", "30")
+    days = int(days) if days in ("7", "30", "90") else 30
+    report = client.wechat_stats(days)
+    gaps = lambda values: [v if ok else None for v, ok in zip(values, report["fetched"], strict=True)]  # noqa: E731
+    w, ours = report["wechat"], report["ours"]
+    charts = [
+        (
+            "关注",
+            line_chart(
+                report["days"],
+                [
+                    ("新关注（微信）", gaps(w["new_user"])),
+                    ("取消关注（微信）", gaps(w["cancel_user"])),
+                    ("新关注（本系统记录）", ours["follows"]),
+                ],
+                "关注",
+            ),
+        ),
+        ("累计关注", line_chart(report["days"], [("累计关注（微信）", gaps(w["cumulate_user"]))], "累计关注")),
+        (
+            "消息",
+            line_chart(
+                report["days"],
+                [
+                    ("消息条数（微信）", gaps(w["msg_count"])),
+                    ("收到留言（本系统）", ours["messages"]),
+                    ("提交诉求（本系统）", ours["cases"]),
+                ],
+                "消息",
+            ),
+        ),
+        (
+            "图文",
+            line_chart(
+                report["days"],
+                [("阅读次数", gaps(w["int_page_read_count"])), ("分享次数", gaps(w["share_count"]))],
+                "图文",
+            ),
+        ),
+        (
+            "接口",
+            line_chart(
+                report["days"], [("调用次数", gaps(w["callback_count"])), ("失败次数", gaps(w["fail_count"]))], "接口"
+            ),
+        ),
+    ]
+    return render_template(
+        "admin/wechat_stats.html",
+        report=report,
+        charts=charts,
+        days=days,
+        notice=notice.get("message"),
+        errors=notice.get("errors") or {},
+    )
+
+
+@bp.post("/stats/pull")
+@staff_page
+def stats_pull():
+    back = lambda result: url_for("wechat_admin.stats_page")  # noqa: E731
+
+    def said(result):
+        if result["error"]:
+            return f"已取得{len(result['fetched'])}天的数据；微信暂时拒绝：{result['error']}，稍后会自动重试"
+        return f"已从微信取得{len(result['fetched'])}天的数据" if result["fetched"] else "数据已是最新"
+
+    return notices.after_post(client.pull_wechat_stats, back, {}, said)

@@ -648,3 +648,42 @@ def create_binding():
 @staff_api
 def delete_binding():
     return jsonify(client.unbind())
+
+
+# -- 数据统计 -------------------------------------------------------------------------------------------------------
+class StatsQuery(BaseModel):
+    days: int = 30
+
+
+class StatsReport(BaseModel):
+    days: list[str]
+    fetched: list[bool]  # whether WeChat's figures for each day are in (false: not fetched yet, not zero)
+    wechat: dict[str, list[int]]
+    labels: dict[str, str]
+    sources: dict[str, int]  # new followers by how they came, over the days
+    ours: dict[str, list[int]]  # our own records: follows, messages, cases, answers
+
+
+class Pulled(BaseModel):
+    fetched: list[str]
+    error: str
+
+
+@openapi.route(
+    bp,
+    "/stats",
+    "GET",
+    summary="数据统计: WeChat's daily figures kept here, beside our own (days: 1-366)",
+    query=StatsQuery,
+    response=StatsReport,
+)
+@staff_api
+def get_stats():
+    days = clean_query("days", 4) or "30"
+    return jsonify(client.wechat_stats(int(days) if days.isdigit() else -1))
+
+
+@openapi.route(bp, "/stats/pull", "POST", summary="Fetch the days due from WeChat now", response=Pulled)
+@staff_api
+def pull_stats():
+    return jsonify(client.pull_wechat_stats())

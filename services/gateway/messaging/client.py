@@ -187,3 +187,12 @@ def unbind():
 def media_file(sha256):
     """A file a citizen sent ({"content_type", "data" base64}); permission wechat.inbox."""
     return call("messaging", "media_file", sha256)
+
+
+def wechat_stats(days=30):
+    """数据统计: {"days", "fetched", "wechat": {metric: [...]}, "labels", "sources", "ours": {...}}."""
+    return call("messaging", "wechat_stats", days)
+
+
+def pull_wechat_stats():
+    return call("messaging", "pull_wechat_stats")
