@@ -651,11 +651,11 @@ def delete_binding():
 
 
 # -- 数据统计 -------------------------------------------------------------------------------------------------------
-class StatsQuery(BaseModel):
+class WeChatStatsQuery(BaseModel):
     days: int = 30
 
 
-class StatsReport(BaseModel):
+class WeChatStatsReport(BaseModel):
     days: list[str]
     fetched: list[bool]  # whether WeChat's figures for each day are in (false: not fetched yet, not zero)
     wechat: dict[str, list[int]]
@@ -674,8 +674,8 @@ class Pulled(BaseModel):
     "/stats",
     "GET",
     summary="数据统计: WeChat's daily figures kept here, beside our own (days: 1-366)",
-    query=StatsQuery,
-    response=StatsReport,
+    query=WeChatStatsQuery,
+    response=WeChatStatsReport,
 )
 @staff_api
 def get_stats():
