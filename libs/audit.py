@@ -76,6 +76,7 @@ ACTION_LABELS = {
     "wechat.operator_bound": "绑定工作人员微信",
     "wechat.operator_unbound": "解除工作人员微信绑定",
     "wechat.command": "通过公众号助手发出指令",
+    "wechat.media_viewed": "查看市民发来的图片或语音",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 

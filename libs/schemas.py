@@ -203,7 +203,7 @@ MESSAGES = {
     "menu_appid": "{label}格式不正确（wx开头的18位）",
     "tag_reserved": "“未分组”“黑名单”“星标组”是微信保留的分组名",
     "openid": "{label}中有格式不正确的 openid",
-    "scene": "{label}只能包含字母、数字、下划线和短横线（1至64个）",
+    "scene": "{label}只能包含字母、数字、下划线和短横线（1至64个），且不能以 bind- 开头",
     "mass_filter": "按条件筛选时，请至少选择分组、性别或区域中的一项",
 }
 

@@ -113,3 +113,15 @@ def test_a_citizen_states_gender_and_district_on_the_profile_page(system):
     api = system.staff_session("yunying")
     found = api.get(f"{system.gateway}/api/v1/wechat/followers", params={"q": citizen.openid}).json()
     assert found["followers"][0]["gender"] == "male" and found["followers"][0]["region"] == "西湖区"
+
+
+def test_a_group_name_cannot_break_out_of_the_page(system):
+    """A name with quotes lands in a data attribute, escaped; no script built from it."""
+    api = system.staff_session("yunying")
+    name = "');alert(1);('" + uuid.uuid4().hex[:4]
+    made = api.post(f"{system.gateway}/api/v1/wechat/follower-tags", json={"name": name})
+    assert made.status_code == 201, made.text
+    page = system.staff_browser("yunying").get(f"{system.gateway}/admin/wechat/followers").text
+    assert "confirm('删除分组" not in page and 'onsubmit="return confirm(this.dataset.confirm)"' in page
+    assert "&#39;);alert(1);(&#39;" in page
+    api.delete(f"{system.gateway}/api/v1/wechat/follower-tags/{made.json()['id']}")

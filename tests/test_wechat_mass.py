@@ -57,7 +57,7 @@ def test_bad_requests_and_strangers_are_refused(system):
     assert api.post(f"{base}/99999999/approve").status_code == 404
     made = api.post(base, json={"title": "x", "content": "y"}).json()
     assert api.post(f"{base}/{made['id']}/reject", json={"reason": "x"}).status_code == 409  # a draft
-    assert api.post(f"{base}/{made['id']}/preview", json={"openid": "o_nobody"}).status_code == 400
+    assert api.post(f"{base}/{made['id']}/preview").status_code == 400  # no WeChat of their own bound
     assert system.staff_session("huanbao").get(base).status_code == 403
     assert requests.post(f"{base}/{made['id']}/approve").status_code == 401
 
@@ -73,10 +73,9 @@ def test_the_admin_pages_take_a_send_from_draft_to_approval(system):
     saved = author.post(f"{system.gateway}/admin/wechat/mass", data=form | {"title": "停电通知"})
     assert "草稿已保存" in saved.text and 'id="estimate"' in saved.text and "将发送 <b>2</b> 位" in saved.text
     send_id = re.search(r"/admin/wechat/mass/(\d+)/submit", saved.text).group(1)
-    previewed = author.post(
-        f"{system.gateway}/admin/wechat/mass/{send_id}/preview", data={"csrf": csrf, "openid": people[0]}
-    )
-    assert "预览已发送" in previewed.text
+    # a preview goes only to the author's own bound WeChat: none is bound, so it is refused with the way to do it
+    unbound = author.post(f"{system.gateway}/admin/wechat/mass/{send_id}/preview", data={"csrf": csrf})
+    assert 'data-field="openid"' in unbound.text and "绑定我的微信" in unbound.text
     submitted = author.post(f"{system.gateway}/admin/wechat/mass/{send_id}/submit", data={"csrf": csrf})
     assert 'id="await-approval"' in submitted.text and 'id="approve-send"' not in submitted.text
 

@@ -23,6 +23,7 @@ from services.messaging.wechat import reason
 
 SCENE_PREFIX = "bind-"
 CODE_MINUTES = 10
+BOUND_DAYS = 30
 COMMAND = re.compile(r"^\s*群发\s*[:：]?\s*(?P<text>\S.*)$", re.S)
 CACHE_SECONDS = 5.0
 
@@ -84,11 +85,17 @@ def status(session, actor, account_id=MAIN_ACCOUNT):
             OperatorBinding.account_id == account_id,
             OperatorBinding.staff_id == actor.id,
             OperatorBinding.openid.is_not(None),
+            OperatorBinding.expires_at > datetime.now(UTC),
         )
     )
     if row is None:
-        return {"bound": False, "alias": "", "bound_at": None}
-    return {"bound": True, "alias": alias(row.openid), "bound_at": row.bound_at.isoformat()}
+        return {"bound": False, "alias": "", "bound_at": None, "expires_at": None}
+    return {
+        "bound": True,
+        "alias": alias(row.openid),
+        "bound_at": row.bound_at.isoformat(),
+        "expires_at": row.expires_at.isoformat(),
+    }
 
 
 def _staff(row):
@@ -109,7 +116,10 @@ def bind(session, openid, scene, account_id=MAIN_ACCOUNT):
             (OperatorBinding.staff_id == row.staff_id) | (OperatorBinding.openid == openid),
         )
     )
+    # a binding acts with the roles held when its code was made: it lapses after BOUND_DAYS (bind again), so a
+    # staff member who lost the role cannot go on commanding from their phone for long
     row.openid, row.bound_at = openid, datetime.now(UTC)
+    row.expires_at = row.bound_at + timedelta(days=BOUND_DAYS)
     audit.record(
         session,
         audit_log,
@@ -134,7 +144,7 @@ def unbind(uow, account_id=MAIN_ACCOUNT):
     if gone:
         uow.audit("wechat.operator_unbound", "operator_binding", uow.actor.id)
     bindings.drop()
-    return {"bound": False, "alias": "", "bound_at": None}
+    return {"bound": False, "alias": "", "bound_at": None, "expires_at": None}
 
 
 class _Bindings:
@@ -149,7 +159,9 @@ class _Bindings:
         if entry is None or time.monotonic() - entry[0] >= CACHE_SECONDS:
             rows = session.scalars(
                 select(OperatorBinding).where(
-                    OperatorBinding.account_id == account_id, OperatorBinding.openid.is_not(None)
+                    OperatorBinding.account_id == account_id,
+                    OperatorBinding.openid.is_not(None),
+                    OperatorBinding.expires_at > datetime.now(UTC),
                 )
             ).all()
             entry = (time.monotonic(), {r.openid: _staff(r) for r in rows})

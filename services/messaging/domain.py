@@ -70,7 +70,8 @@ def record_inbound(uow, dedupe_key, fields):
             msg_type=msg_type,
             event=event,
             content=fields.get("Content") or "",
-            fields=fields,
+            # where the citizen is stays with them: only what their consent allows is kept (keep_location)
+            fields=_without_position(fields) if event == "location" else fields,
             received_at=now,
         )
         .on_conflict_do_nothing()
@@ -112,6 +113,10 @@ def record_inbound(uow, dedupe_key, fields):
         upsert = upsert.on_conflict_do_nothing()
     session.execute(upsert)
     return True
+
+
+def _without_position(fields):
+    return {k: v for k, v in fields.items() if k not in ("Latitude", "Longitude", "Precision")}
 
 
 def preview(fields):

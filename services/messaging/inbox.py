@@ -3,6 +3,7 @@ moment (a customer-service message inside the window, else a template message po
 page); and the messages WeChat refused, listed with its reason for operators to send again.
 """
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, or_, select, text, tuple_
@@ -31,6 +32,11 @@ CHANNEL_LABELS = {"passive": "被动回复", "custom": "客服消息", "template
 def alias(openid):
     """How staff pages name a citizen: enough to tell two apart, not the whole WeChat identity."""
     return f"{openid[:4]}…{openid[-4:]}" if len(openid) > 10 else openid
+
+
+def who(openid):
+    """How audit rows name a citizen: the same digest every time (auditors can match rows), not the openid."""
+    return "openid:" + hashlib.sha256(openid.encode()).hexdigest()[:24]
 
 
 def _summary(f):
@@ -111,6 +117,7 @@ def _thread(session, openid, limit=THREAD, staff_only=False):
         outbound = outbound.where(OutboundMessage.sent_by != "")
     outbound = session.scalars(outbound.order_by(OutboundMessage.id.desc()).limit(limit)).all()
     files = media.of_messages(session, [m.dedupe_key for m in inbound if m.msg_type in media.KINDS])
+    shown = (lambda m: m.content) if staff_only else _shown_to_operators
     items = [
         {
             "from": "citizen",
@@ -122,7 +129,7 @@ def _thread(session, openid, limit=THREAD, staff_only=False):
     ] + [
         {
             "from": "account",
-            "content": m.content,
+            "content": shown(m),
             "at": m.created_at.isoformat(),
             "channel": m.channel,
             "channel_label": CHANNEL_LABELS.get(m.channel, m.channel),
@@ -136,12 +143,23 @@ def _thread(session, openid, limit=THREAD, staff_only=False):
     return sorted(items, key=lambda m: m["at"])[-limit:]
 
 
+SYSTEM_NOTICE = "[案件或预约进展通知：内容仅办理该案件的工作人员可见]"
+
+
+def _shown_to_operators(message):
+    """Operators answer citizens, they do not handle cases: a case's or a booking's notification (sent by the
+    system from an event, not by staff nor as a reply to a message) is named, not shown."""
+    if message.sent_by or message.channel == "passive" or message.cause.startswith(("msg:", "evt:", "answer:")):
+        return message.content
+    return SYSTEM_NOTICE
+
+
 def conversation(uow, openid, account_id=MAIN_ACCOUNT):
     """One citizen's messages and the account's, oldest first; reading it is audited (citizens write personal
     things to a government account)."""
     uow.require("wechat.inbox")
     follower = _follower(uow.session, openid, account_id)
-    uow.audit("wechat.conversation_read", "follower", alias(openid))
+    uow.audit("wechat.conversation_read", "follower", who(openid))
     return {
         "citizen": _summary(follower) if follower.last_message_at else {"openid": openid, "alias": alias(openid)},
         "messages": _thread(uow.session, openid),
@@ -228,7 +246,7 @@ def failed_sends(uow, offset=0):
             | {
                 "alias": alias(r.openid),
                 "openid": r.openid,
-                "content": r.content[:300],
+                "content": _shown_to_operators(r)[:300],
                 "created_at": r.created_at.isoformat(),
                 "attempt": r.attempt,
                 "sent_by": r.sent_by,
@@ -244,7 +262,9 @@ def resend(uow, checkpoint, client, outbound_id):
     row = uow.session.get(OutboundMessage, outbound_id, with_for_update=True) if is_id(outbound_id) else None
     if row is None:
         raise NotFound("send_not_found", "没有这条消息")
-    if row.status not in ("failed", "undeliverable", "sending"):
+    in_flight = row.status == "sending" and row.created_at >= datetime.now(UTC) - SENDING_STUCK
+    if row.status not in ("failed", "undeliverable", "sending") or in_flight:
+        # done already, or still being sent by the worker that started it: sending it now would send it twice
         return {"resent": False, "status": row.status, "status_label": STATUS_LABELS.get(row.status, row.status)}
     row.status = "retried"
     uow.audit("wechat.message_resent", "outbound_message", row.id, detail={"to": alias(row.openid)})

@@ -10,6 +10,7 @@ follower's last place); a timer sends the batches and WeChat's MASSSENDJOBFINISH
 
 import logging
 import math
+import secrets
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import and_, delete, func, literal, select, text
@@ -19,7 +20,15 @@ from libs.clock import local_minute
 from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
 from services.messaging.followers import tag_names
-from services.messaging.models import MAIN_ACCOUNT, Follower, FollowerTag, MassBatch, MassRecipient, MassSend
+from services.messaging.models import (
+    MAIN_ACCOUNT,
+    Follower,
+    FollowerTag,
+    MassBatch,
+    MassRecipient,
+    MassSend,
+    OperatorBinding,
+)
 from services.messaging.schemas import MASS_BATCH, MASS_PER_MONTH, MASS_STATUS, MASS_TARGETS, MassSendIn
 from services.messaging.wechat import reason
 
@@ -185,21 +194,34 @@ def _known_tag(session, target, account_id):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target.tag_id": "分组不存在"}})
 
 
-def preview(uow, client, send_id, openid, account_id=MAIN_ACCOUNT):
-    """The message to one follower (an operator's own WeChat, usually) before it goes to everyone."""
+def preview(uow, client, send_id, account_id=MAIN_ACCOUNT):
+    """The message to the operator's own WeChat (bound through 公众号助手) before it goes to everyone: a preview
+    to anyone else would be a mass message nobody approved."""
     uow.require("wechat.mass")
     row = _send(uow.session, send_id, account_id)
-    follower = uow.session.get(Follower, openid) if isinstance(openid, str) and 0 < len(openid) <= 64 else None
-    if follower is None or not follower.subscribed or follower.account_id != account_id:
-        raise ValidationError(
-            "invalid_fields", "请检查填写的内容", {"fields": {"openid": "预览对象必须是本公众号的粉丝"}}
-        )
+    openid = own_wechat(uow.session, uow.actor.id, account_id)
+    follower = uow.session.get(Follower, openid) if openid else None
+    if follower is None or not follower.subscribed:
+        why = "请先在“绑定我的微信”中绑定您自己的微信（并关注公众号），预览只发给您自己"
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"openid": why}})
     try:
         client.message.send_mass_text(openid, row.content, preview=True)
     except (WeChatClientException, OSError) as exc:
         raise UpstreamFailed("wechat_refused", f"预览发送失败：{reason(exc)}") from None
     uow.audit("wechat.mass_previewed", "mass_send", row.id, detail={"to": openid[:4] + "…" + openid[-4:]})
     return {"previewed": True}
+
+
+def own_wechat(session, staff_id, account_id):
+    """The staff member's own bound WeChat, if any (公众号助手), while the binding is valid."""
+    return session.scalar(
+        select(OperatorBinding.openid).where(
+            OperatorBinding.account_id == account_id,
+            OperatorBinding.staff_id == staff_id,
+            OperatorBinding.openid.is_not(None),
+            OperatorBinding.expires_at > datetime.now(UTC),
+        )
+    )
 
 
 def submit(uow, send_id, account_id=MAIN_ACCOUNT):
@@ -243,18 +265,28 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
     _decidable(uow, row)
     session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"messaging.mass:{account_id}"})
     month, seen = _month(), estimate(session, row.target, account_id)
-    if seen["will_send"] < 2:
-        raise Conflict("mass_too_few", "可发送的粉丝不足2位（微信群发至少2位），请调整发送对象")
-    batches = math.ceil(seen["will_send"] / MASS_BATCH)
     where = _audience(row.target, account_id) + [
         Follower.blacklisted.is_(False),
         Follower.openid.not_in(_full(account_id, month)),
     ]
-    # spread evenly: every batch has at least 2 openids, as WeChat asks
-    batch_no = (func.row_number().over(order_by=Follower.openid) - 1) % batches
-    chosen = select(literal(row.id), Follower.openid, literal(account_id), literal(month), batch_no).where(*where)
+    chosen = select(literal(row.id), Follower.openid, literal(account_id), literal(month), literal(0)).where(*where)
     columns = ["send_id", "openid", "account_id", "month", "batch_no"]
+    # who receives it is what this statement finds (followers may change while the page showed the estimate)
     session.execute(MassRecipient.__table__.insert().from_select(columns, chosen))
+    reached = session.scalar(select(func.count()).where(MassRecipient.send_id == row.id))
+    if reached < 2:
+        raise Conflict("mass_too_few", "可发送的粉丝不足2位（微信群发至少2位），请调整发送对象")
+    batches = math.ceil(reached / MASS_BATCH)
+    if batches > 1:  # spread evenly: every batch ≤ 10,000 and ≥ 2 openids, as WeChat asks
+        session.execute(
+            text(
+                "UPDATE messaging.mass_recipients r SET batch_no = n.rn % :b FROM ("
+                " SELECT openid, row_number() OVER (ORDER BY openid) - 1 AS rn"
+                " FROM messaging.mass_recipients WHERE send_id = :s) n"
+                " WHERE r.send_id = :s AND r.openid = n.openid"
+            ),
+            {"b": batches, "s": row.id},
+        )
     now = datetime.now(UTC)
     counts = dict(
         session.execute(
@@ -270,7 +302,9 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
             MassBatch(
                 send_id=row.id,
                 batch_no=number,
-                clientmsgid=f"wzw{account_id}-{row.id}-{number}",
+                # unique beyond this database (a restored copy or a staging install on the same AppID would
+                # repeat ids): WeChat takes a clientmsgid once
+                clientmsgid=f"wzw{account_id}-{row.id}-{number}-{secrets.token_hex(4)}",
                 count=count,
                 status="pending",
                 updated_at=now,

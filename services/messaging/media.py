@@ -17,7 +17,11 @@ from services.messaging.wechat import reason
 log = logging.getLogger(__name__)
 KINDS = ("image", "voice", "video", "shortvideo")
 MAX_BYTES = 10 * 1024 * 1024  # WeChat's own largest (a video); anything bigger is not what it sent
-ALLOWED = ("image/", "audio/", "video/")
+# what WeChat delivers (photos; voice as AMR or Speex, sometimes MP3; video as MP4): nothing a browser would run
+# (an SVG is an image that runs scripts)
+ALLOWED = frozenset(
+    ("image/jpeg", "image/png", "image/gif", "audio/amr", "audio/speex", "audio/mpeg", "audio/mp3", "video/mp4")
+)
 EXPIRES = timedelta(days=3)
 RETRY_AFTER = timedelta(seconds=30)
 MAX_ATTEMPTS = 6
@@ -64,8 +68,14 @@ def download_step(session, client):
     item.updated_at = now
     try:
         resp = client.media.download(item.media_id)
+        if isinstance(resp, dict):  # a video: WeChat answers with where to fetch it
+            url = str(resp.get("video_url") or resp.get("down_url") or "")
+            if not url.startswith("https://"):
+                raise ValueError("WeChat gave no address for the video")
+            resp = client._http.get(url, timeout=30)
+            resp.raise_for_status()
         data, kind = resp.content, resp.headers.get("Content-Type", "").split(";")[0].strip().lower()
-        if len(data) > MAX_BYTES or not kind.startswith(ALLOWED):
+        if len(data) > MAX_BYTES or kind not in ALLOWED:
             raise ValueError(f"not a media file WeChat would send ({kind or 'no type'}, {len(data)} bytes)")
         sha = hashlib.sha256(data).hexdigest()
         session.execute(

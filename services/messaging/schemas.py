@@ -345,7 +345,7 @@ class QrChannelIn(Input):
 
     @model_validator(mode="after")
     def _scene(self):
-        if not SCENE.match(self.scene):
+        if not SCENE.match(self.scene) or self.scene.startswith("bind-"):  # bind-…: 公众号助手's own codes
             raise PydanticCustomError("scene", "letters, digits, _ and -", {"field": "scene"})
         return self
 

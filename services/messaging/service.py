@@ -220,8 +220,10 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def media_file(self, sha256):
         """A file a citizen sent (staff reading the inbox): its type and bytes (base64: the bus carries JSON)."""
-        require(self.actor, "wechat.inbox")
-        row = media.file(self.db, sha256)
+        with self.unit_of_work() as uow:
+            uow.require("wechat.inbox")
+            row = media.file(uow.session, sha256)
+            uow.audit("wechat.media_viewed", "media_file", sha256)
         return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
 
     @timer(interval=2)
@@ -347,9 +349,10 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             return mass.save(uow, send_id, data)
 
     @rpc
-    def preview_mass_send(self, send_id, openid):
+    def preview_mass_send(self, send_id):
+        """To the operator's own bound WeChat only."""
         with self.unit_of_work() as uow:
-            return mass.preview(uow, self.wechat, send_id, openid)
+            return mass.preview(uow, self.wechat, send_id)
 
     @rpc
     def submit_mass_send(self, send_id):

@@ -10,7 +10,7 @@ import logging
 from collections import defaultdict
 from datetime import datetime, time, timedelta
 
-from sqlalchemy import Date, cast, delete, func, select
+from sqlalchemy import Date, cast, delete, func, select, text
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
@@ -107,6 +107,8 @@ def _figures(client, day):
 
 def fetch_day(session, client, day, account_id=MAIN_ACCOUNT):
     found = _figures(client, day)
+    # an operator's 立即更新 and the timer may fetch the same day at once: one writes it at a time
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"messaging.stats:{account_id}"})
     session.execute(delete(WeChatStat).where(WeChatStat.account_id == account_id, WeChatStat.day == day))
     rows = [{"account_id": account_id, "day": day, "metric": m, "source": s, "value": v} for (m, s), v in found.items()]
     if rows:

@@ -46,6 +46,7 @@ class SandboxState:
         self.menu = None  # the published menu as menu/create was given it
         self.conditional = {}  # menuid -> {"button", "matchrule"}: conditional menus, newest matched first
         self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
+        self.lost_answers = {}  # API path -> times: the call is carried out, but its answer "lost" (an error instead)
         self.menu_id = 0
 
     def follow(self, openid, scene="ADD_SCENE_SEARCH", qr_scene=""):
@@ -176,6 +177,16 @@ def create_app(config=None):
             fault[2] -= 1
         state.record(f"refused:{request.path}", json_body() if request.method == "POST" else None)
         return wx_error(fault[0], fault[1])
+
+    @app.after_request
+    def lose_answer(response):
+        """A test asked for the answer to be lost on the way back: WeChat did the work, the caller hears an error."""
+        with state.lock:
+            left = state.lost_answers.get(request.path, 0)
+            if left <= 0:
+                return response
+            state.lost_answers[request.path] = left - 1
+        return wx_error(-1, "system error")
 
     # -- WeChat API: what messaging calls --------------------------------------------------------------
     @app.get("/cgi-bin/token")

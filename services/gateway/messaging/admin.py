@@ -502,8 +502,7 @@ def _mass_step(send_id, action, done):
 @bp.post("/mass/<id:send_id>/preview")
 @staff_page
 def mass_preview(send_id):
-    openid = request.form.get("openid", "").strip()[:64]
-    return _mass_step(send_id, lambda: client.preview_mass_send(send_id, openid), "预览已发送，请在该粉丝的微信里查看")
+    return _mass_step(send_id, lambda: client.preview_mass_send(send_id), "预览已发送到您绑定的微信，请查看")
 
 
 @bp.post("/mass/<id:send_id>/submit")

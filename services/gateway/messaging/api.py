@@ -507,10 +507,6 @@ class Previewed(BaseModel):
     previewed: bool
 
 
-class PreviewRequest(BaseModel):
-    openid: str
-
-
 class RejectRequest(BaseModel):
     reason: str
 
@@ -565,14 +561,13 @@ def update_mass_send(send_id):
     bp,
     "/mass-sends/<id:send_id>/preview",
     "POST",
-    summary="Send it to one follower first",
-    body=PreviewRequest,
+    summary="Send it to your own bound WeChat first (公众号助手; 400 when none is bound)",
     response=Previewed,
     errors=(400, 401, 403, 404, 502),
 )
 @staff_api
 def preview_mass_send(send_id):
-    return jsonify(client.preview_mass_send(send_id, str(json_body().get("openid") or "")[:64]))
+    return jsonify(client.preview_mass_send(send_id))
 
 
 @openapi.route(
@@ -620,6 +615,7 @@ class BindingState(BaseModel):
     bound: bool
     alias: str
     bound_at: str | None
+    expires_at: str | None = None  # a binding lasts 30 days: bind again after
     url: str | None = None  # a new code: what it encodes (scan it with your own WeChat)
     code_expires_at: str | None = None
 

@@ -154,8 +154,9 @@ def save_mass_send(send_id, data):
     return call("messaging", "save_mass_send", send_id, data)
 
 
-def preview_mass_send(send_id, openid):
-    return call("messaging", "preview_mass_send", send_id, openid)
+def preview_mass_send(send_id):
+    """To the staff member's own bound WeChat (公众号助手)."""
+    return call("messaging", "preview_mass_send", send_id)
 
 
 def submit_mass_send(send_id):

@@ -40,6 +40,7 @@ def test_a_permanent_and_a_temporary_code_are_made_by_wechat(operator, sandbox):
         ({"name": "x", "scene": "有中文"}, "scene"),
         ({"name": "x", "scene": "a" * 65}, "scene"),
         ({"name": "x", "scene": "a b"}, "scene"),
+        ({"name": "x", "scene": "bind-abc"}, "scene"),  # 公众号助手's codes
         ({"name": "x", "scene": "ok", "permanent": False, "days": 31}, "days"),
         ({"name": "x", "scene": "ok", "permanent": False, "days": 0}, "days"),
     ],

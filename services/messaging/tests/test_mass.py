@@ -120,7 +120,7 @@ def test_a_send_goes_through_approval_and_reaches_the_group_minus_blacklist_and_
     done = sent(operator, made["id"])
     assert done["status"] == "sent" and done["batches"] == done["batches_sent"] == 1
     (call,) = taken(sandbox, "mass_send")
-    assert call["body"]["count"] == 27 and call["body"]["clientmsgid"] == f"wzw1-{made['id']}-0"
+    assert call["body"]["count"] == 27 and call["body"]["clientmsgid"].startswith(f"wzw1-{made['id']}-0-")
     received = [m for m in sandbox[1].timeline.get(people[5], []) if m["kind"] == "mass"]
     assert [m["content"] for m in received] == [draft(tag_id)["content"]]
     assert not sandbox[1].timeline.get(people[0])  # blacklisted
@@ -177,11 +177,12 @@ def test_a_retried_batch_is_harmless_and_a_refused_one_does_not_count_against_th
     # an earlier try reached WeChat but its answer was lost: WeChat refuses the clientmsgid again (45065), and the
     # batch counts as sent instead of going out twice
     again = operator.save_mass_send(None, draft(tag_id, title="答复丢失"))
-    sandbox[1].mass_ids[f"wzw1-{again['id']}-0"] = 1
+    sandbox[1].lost_answers["/cgi-bin/message/mass/send"] = 1
     operator.submit_mass_send(again["id"])
     approver.approve_mass_send(again["id"])
     assert sent(operator, again["id"])["status"] == "sent"
-    assert len([m for m in sandbox[1].timeline.get(people[3], []) if m["kind"] == "mass"]) == 1
+    # the first send, and this one once: the retry after the lost answer sent nothing more
+    assert len([m for m in sandbox[1].timeline.get(people[3], []) if m["kind"] == "mass"]) == 2
 
     sandbox[1].faults["/cgi-bin/message/mass/send"] = [48001, "api unauthorized", 1]
     other = operator.save_mass_send(None, draft(tag_id, title="第二次"))
@@ -270,15 +271,29 @@ def test_drafts_are_checked_and_decisions_need_the_right_person_and_state(operat
     assert "至少2位" in too_few.value.message
 
 
-def test_a_preview_reaches_one_follower_only(operator, engine, sandbox):
+def test_a_preview_reaches_the_operators_own_wechat_only(operator, engine, sandbox):
     tag_id, people = group(engine, sandbox, 3)
     made = operator.save_mass_send(None, draft(tag_id))
-    assert operator.preview_mass_send(made["id"], people[1]) == {"previewed": True}
-    (shown,) = sandbox[1].timeline[people[1]]
-    assert shown["content"].startswith("[群发预览]")
-    assert not sandbox[1].timeline.get(people[0])
-    with pytest.raises(ValidationError):
-        operator.preview_mass_send(made["id"], "o_not_a_follower")
+    with pytest.raises(ValidationError) as unbound:
+        operator.preview_mass_send(made["id"])  # no WeChat of their own bound: nowhere to preview
+    assert "绑定" in unbound.value.details["fields"]["openid"]
+    with engine.begin() as conn:  # the operator's own WeChat is people[1] (公众号助手's binding)
+        conn.execute(
+            text(
+                "INSERT INTO messaging.operator_bindings (account_id, staff_id, staff_name, roles, token, expires_at,"
+                " openid, bound_at, created_at) VALUES (1, :s, 'x', '[]', :t, now() + interval '1 day', :o, now(),"
+                " now())"
+            ),
+            {"s": OPERATOR.id, "t": uuid.uuid4().hex, "o": people[1]},
+        )
+    try:
+        assert operator.preview_mass_send(made["id"]) == {"previewed": True}
+        (shown,) = sandbox[1].timeline[people[1]]
+        assert shown["content"].startswith("[群发预览]")
+        assert not sandbox[1].timeline.get(people[0])
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM messaging.operator_bindings"))
 
 
 def test_only_operators_send_and_every_step_is_audited(
