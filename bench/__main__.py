@@ -4,7 +4,8 @@ Starts the whole system (fresh database and vhost, real processes, as the system
 from this process over loopback with a bounded number of requests, and prints one table.
 
   floor                  GET /healthz/rpc: one bare nameko RPC (echo) through the gateway's proxy pool
-  callback               POST /wechat: a citizen's text message, AES mode, to a passive reply
+  callback               POST /wechat: a citizen's text message, AES mode, to a passive reply; then at a steady
+                         100/s for 30 s (p50/p99 and errors)
   complaint              POST /h5/complaints: a complaint filed (case numbered, committed, event staged)
   complaint -> WeChat    from the first submission to the last acknowledgement sent to WeChat (the sandbox)
   booking, last places   16 citizens at once for a slot of 4 places, 25 slots: bookings/s, and 0 overbooked
@@ -40,6 +41,29 @@ def drive(n, concurrency, one):
         for future in [pool.submit(timed, i) for i in range(n)]:
             future.result()
     return time.perf_counter() - started, sorted(latencies)
+
+
+def paced(rate, seconds, one, workers=32):
+    """one(i) started at a steady `rate` per second for `seconds` (as WeChat's servers would send, whatever our
+    latency): returns (sorted latencies in ms, errors, how late the last start was in s)."""
+    latencies, errors = [], []
+    started = time.perf_counter()
+
+    def timed(i):
+        due = started + i / rate
+        time.sleep(max(0.0, due - time.perf_counter()))
+        t0 = time.perf_counter()
+        try:
+            one(i)
+        except Exception as exc:  # counted, not raised: the scenario reports its errors
+            errors.append(repr(exc))
+            return
+        latencies.append((time.perf_counter() - t0) * 1000)
+
+    with concurrent.futures.ThreadPoolExecutor(workers) as pool:
+        for future in [pool.submit(timed, i) for i in range(rate * seconds)]:
+            future.result()
+    return sorted(latencies), errors, time.perf_counter() - started - seconds
 
 
 def pct(values, p):
@@ -168,6 +192,7 @@ def main():
     n, c = args.n, args.c
     rows = []
     mass_seconds = 0.0
+    steady = ([0], [], 0.0)
 
     with tempfile.TemporaryDirectory() as logs, running_system(logs, gateway_env={"LOG_LEVEL": "WARNING"}) as system:
         # each client thread keeps its own connection, as a browser or WeChat's servers would
@@ -191,6 +216,15 @@ def main():
             assert reply.status == 200 and reply.content, reply.text
 
         rows.append(row("WeChat text callback (AES), passive reply", n, c, *drive(n, c, callback)))
+
+        def steady_callback(i):
+            # a citizen (and a connection) per thread, as WeChat's servers send from many
+            if not hasattr(local, "citizen"):
+                local.citizen = system.citizen(f"o_steady_{threading.get_ident()}")
+            reply = local.citizen.send_text(f"稳定速率消息 {i}")
+            assert reply.status == 200 and reply.content, reply.text
+
+        steady = paced(100, 30, steady_callback)
 
         # complaint filing: each client is a citizen with an OAuth session
         # cases lets one citizen file 10 an hour, so the load comes from as many citizens as that takes
@@ -338,6 +372,11 @@ def main():
     floor_rate = rows[0][3]
     callbacks, filings = rows[1][3] / floor_rate, rows[2][3] / floor_rate
     print(f"\ncallbacks run at {callbacks:.0%} of the floor, complaint filing at {filings:.0%}.")
+    lat, errors, late = steady
+    print(
+        f"callbacks at a steady 100/s for 30 s: p50 {pct(lat, 50):.0f} ms, p99 {pct(lat, 99):.0f} ms, "
+        f"{len(errors)} errors, finished {late:.1f} s late (goal: p99 < 100 ms, 0 errors)."
+    )
     bare_rate, cached_rate, rendered_rate = rows[4][3], rows[5][3], rows[6][3]
     print(f"booking under contention: {rows[7][3]:.0f} attempts/s, every slot full and none overbooked.")
     print(f"follower search over a million followers: p50 {rows[9][4]:.0f} ms, p99 {rows[9][5]:.0f} ms.")
