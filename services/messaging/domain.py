@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
+from libs.wechat.commands import inquiry_question
 from services.messaging import channels, media
 from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
 from services.messaging.wechat import reason
@@ -102,9 +103,13 @@ def record_inbound(uow, dedupe_key, fields):
         changes = {"last_message_at": now, "last_content": preview(fields)}
         media.note(session, dedupe_key, openid, fields)
         content = fields.get("Content") or ""
-        uow.publish(
-            "wechat_message_received", {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key}
-        )
+        # announced only when another service acts on it ("咨询 …", which cases files): an event for every
+        # message would cost each one an outbox row, a second trip over the bus and a handler in cases
+        if msg_type == "text" and inquiry_question(content):
+            uow.publish(
+                "wechat_message_received",
+                {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key},
+            )
     values = {"openid": openid, "subscribed": True, "subscribed_at": now, "scene": "", **changes}
     upsert = insert(Follower).values(**values)
     if changes:

@@ -15,6 +15,9 @@ class FollowerUnsubscribed(EventData):
 
 
 class WeChatMessageReceived(EventData):
+    """A citizen's message another service acts on: today the "咨询 …" inquiries cases files (the others are
+    answered by messaging alone and announced to no one)."""
+
     openid: str
     msg_type: str
     content: str
