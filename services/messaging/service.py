@@ -66,6 +66,17 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     wechat = WeChatApi()
     content = RpcProxy("content")
 
+    def _in_steps(self, step, what):
+        """A timer's background work, one committed step after another (each returns whether it did one), for up to
+        SYNC_ROUND seconds; a failing step is logged and the next round tries again."""
+        until = time.monotonic() + SYNC_ROUND
+        try:
+            while time.monotonic() < until and step(self.db, self.wechat):
+                pass
+        except Exception:
+            self.db.rollback()
+            log.exception("%s failed a step; the next round tries again", what)
+
     def _base(self):
         return self.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
 
@@ -229,13 +240,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @timer(interval=2)
     def download_media_periodically(self):
         """What citizens sent as image, voice or video, fetched before WeChat forgets it (3 days)."""
-        until = time.monotonic() + SYNC_ROUND
-        try:
-            while time.monotonic() < until and media.download_step(self.db, self.wechat):
-                pass
-        except Exception:
-            self.db.rollback()
-            log.exception("a media download failed a step; next round in 2 s")
+        self._in_steps(media.download_step, "a media download")
 
     @rpc
     def failed_sends(self, offset=0):
@@ -308,13 +313,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @timer(interval=2)
     def follower_sync_periodically(self):
         """Pages of a running sync, for up to SYNC_ROUND seconds a round (a million followers is 100 pages)."""
-        until = time.monotonic() + SYNC_ROUND
-        try:
-            while time.monotonic() < until and followers.sync_step(self.db, self.wechat):
-                pass
-        except Exception:
-            self.db.rollback()
-            log.exception("the follower sync failed a step; next round in 2 s")
+        self._in_steps(followers.sync_step, "the follower sync")
 
     # -- 二维码 (operators) -----------------------------------------------------------------------------------------
     @rpc
@@ -372,13 +371,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @timer(interval=1)
     def mass_send_periodically(self):
         """Batches of approved sends, for up to SYNC_ROUND seconds a round."""
-        until = time.monotonic() + SYNC_ROUND
-        try:
-            while time.monotonic() < until and mass.send_step(self.db, self.wechat):
-                pass
-        except Exception:
-            self.db.rollback()
-            log.exception("a mass-send batch failed a step; next round in 1 s")
+        self._in_steps(mass.send_step, "a mass-send batch")
 
     # -- 公众号助手: staff members' own WeChat -------------------------------------------------------------------
     @rpc

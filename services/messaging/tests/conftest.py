@@ -29,3 +29,12 @@ def messaging(container_factory, service_config, sandbox):
     container = container_factory(MessagingService, service_config)
     container.start()
     return container
+
+
+def taken(sandbox, api=None):
+    """The sandbox WeChat's calls made with a token it issued (a call with an earlier test's token is refused by
+    WeChat and retried by wechatpy: not counted), of one API or all."""
+    _, state = sandbox
+    return [
+        c for c in state.calls if c["params"].get("access_token") in state.tokens and (api is None or c["api"] == api)
+    ]

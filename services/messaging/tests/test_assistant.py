@@ -3,6 +3,7 @@ commands sent from it act as them; everyone else who writes the same words is an
 
 import uuid
 
+import eventlet
 import pytest
 from sqlalchemy import select, text
 
@@ -81,3 +82,17 @@ def test_codes_expire_and_only_mass_writers_may_bind(operator, service_config, s
         handler.create_binding_code()
     with rpc_proxy("messaging", service_config) as anonymous, pytest.raises(Forbidden):
         anonymous.binding()
+
+
+def test_one_code_scanned_by_many_at_once_binds_one_wechat(operator, service_config, sandbox):
+    operator.create_binding_code()
+    scene = scene_of(sandbox)
+    phones = [f"o_rush_{uuid.uuid4().hex[:8]}" for _ in range(8)]
+
+    def scan(openid):
+        return said(service_config, None, "event", "SCAN", scene, openid=openid)
+
+    replies = list(eventlet.GreenPool(8).imap(scan, phones))
+    assert sum(r.startswith("已将本微信绑定为工作人员") for r in replies) == 1
+    assert sum("已使用或已失效" in r for r in replies) == 7
+    assert operator.binding()["bound"]

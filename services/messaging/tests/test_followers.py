@@ -14,6 +14,7 @@ from libs.testing import wait_for
 from services.conftest import rpc_proxy
 from services.messaging import followers
 from services.messaging.models import Follower, audit_log
+from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_replies import HANDLER, OPERATOR, said
 
 
@@ -164,12 +165,7 @@ def test_a_full_sync_pages_through_wechat_and_resumes_where_it_stopped(operator,
     )
     total = len(wechat.followers)
     assert done["fetched"] == total and done["total"] == total and done["pages"] == 3
-    # (a call with a token an earlier test's sandbox issued is refused and retried: not counted)
-    cursors = [
-        c["params"].get("next_openid", "")
-        for c in wechat.calls
-        if c["api"] == "user_get" and c["params"].get("access_token") in wechat.tokens
-    ]
+    cursors = [c["params"].get("next_openid", "") for c in taken(sandbox, "user_get")]
     assert cursors[0] == "" and cursors[1] == cursors[2]  # the refused page was asked for again, not page 1
     assert len(set(cursors)) == 3
     seen = db_session.scalars(select(Follower).where(Follower.openid.like(f"{prefix}%"))).all()

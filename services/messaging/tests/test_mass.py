@@ -16,6 +16,7 @@ from libs.testing import wait_for
 from services.conftest import rpc_proxy
 from services.messaging import mass
 from services.messaging.models import MassBatch, MassRecipient, audit_log
+from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_replies import HANDLER, OPERATOR
 
 APPROVER = Actor(kind="staff", id="33", name="审核 周敏", roles=("operator",))
@@ -58,11 +59,6 @@ def group(engine, sandbox, n, blacklisted=0):
     for openid in openids[:100]:
         sandbox[1].follow(openid)
     return tag_id, openids
-
-
-def taken(sandbox, api):
-    """Calls made with a token this sandbox issued (one made with an earlier test's token is refused and retried)."""
-    return [c for c in sandbox[1].calls if c["api"] == api and c["params"].get("access_token") in sandbox[1].tokens]
 
 
 def draft(tag_id, **over):

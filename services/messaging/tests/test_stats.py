@@ -11,12 +11,8 @@ from libs.clock import LOCAL_TZ, today
 from libs.errors import Forbidden, ValidationError
 from services.conftest import rpc_proxy
 from services.messaging.models import Follower
+from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_replies import HANDLER, OPERATOR
-
-
-def taken(sandbox):
-    """Calls made with a token this sandbox issued (one made with an earlier test's token is refused and retried)."""
-    return [c for c in sandbox[1].calls if c["params"].get("access_token") in sandbox[1].tokens]
 
 
 @pytest.fixture
