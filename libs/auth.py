@@ -31,7 +31,8 @@ PERMISSIONS = {
     "wechat.followers": "管理粉丝：同步、分组、黑名单和备注名",
     "wechat.channels": "生成渠道二维码并查看各渠道的扫码、关注和办事人数",
     "wechat.mass": "编写、预览群发消息并提交审核",
-    "wechat.mass_approve": "审核他人提交的群发消息（不能审核自己的）",
+    "wechat.mass_approve": "审核他人提交的群发消息和图文发布（不能审核自己的）",
+    "wechat.materials": "管理素材（图片、语音、视频）和图文，预览并提交图文发布审核",
     "wechat.stats": "查看公众号的数据统计",
 }
 
@@ -52,7 +53,7 @@ ROLES = {
     "handler": ({"case.read", "case.reply", "case.read_contact", "appointment.manage"}, "own"),
     "auditor": ({"audit.read"}, "all"),
     "editor": ({"content.edit"}, "own"),
-    # 公众号运营: the Official Account's own voice (replies today; menus, mass sends and materials to come)
+    # 公众号运营: the Official Account's own voice: replies, menu, inbox, followers, QR channels, mass sends, materials
     "operator": (
         {
             "wechat.replies",
@@ -62,6 +63,7 @@ ROLES = {
             "wechat.channels",
             "wechat.mass",
             "wechat.mass_approve",
+            "wechat.materials",
             "wechat.stats",
         },
         "all",

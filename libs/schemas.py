@@ -205,6 +205,11 @@ MESSAGES = {
     "openid": "{label}中有格式不正确的 openid",
     "scene": "{label}只能包含字母、数字、下划线和短横线（1至64个），且不能以 bind- 开头",
     "mass_filter": "按条件筛选时，请至少选择分组、性别或区域中的一项",
+    "image_missing": "请选择回复的图片（在“素材管理”中上传）",
+    "material_missing": "请选择要群发的素材（在“素材管理”中上传）",
+    "article_missing": "请选择要群发的图文",
+    "cover_missing": "请选择封面图片（在“素材管理”中上传图片）",
+    "source_url_bytes": "{label}不能超过1024字节",
 }
 
 

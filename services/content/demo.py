@@ -7,10 +7,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.orm import Session
 
+from libs import richtext
 from libs.clock import LOCAL_TZ
 from libs.config import load_config
 from libs.db import make_engine
-from services.content import demo_data, media, richtext, search
+from services.content import demo_data, media, search
 from services.content.models import Album, Department, Leader, News, Photo, Poster, ServiceType, Window
 from services.content.schemas import Faq, FormField
 

@@ -45,7 +45,7 @@ def _unique_codes(fields):
 
 
 def _sanitised(value):
-    from services.content import richtext
+    from libs import richtext
 
     if not isinstance(value, str):
         raise PydanticCustomError("text_type", "not text")

@@ -223,6 +223,12 @@ def send_custom_text(session, checkpoint, client, openid, content, cause, templa
     return _deliver(session, checkpoint, row, lambda: client.message.send_text(openid, content))
 
 
+def send_custom_image(session, checkpoint, client, openid, media_id, cause):
+    """A keyword rule's image, too late for the passive reply: the same image as a customer-service message."""
+    row = log_outbound(session, openid, "custom", "[图片]", cause, "sending")
+    return _deliver(session, checkpoint, row, lambda: client.message.send_image(openid, media_id))
+
+
 def template_values(data):
     """A template message's field values as WeChat will show them: long ones cut, and marked as cut."""
     return {k: _cut(str(v), TEMPLATE_FIELD_MAX if k != "remark" else REMARK_MAX) for k, v in data.items()}

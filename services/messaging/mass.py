@@ -19,17 +19,28 @@ from wechatpy.exceptions import WeChatClientException
 from libs.clock import local_minute
 from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
+from services.messaging import articles, materials
 from services.messaging.followers import tag_names
 from services.messaging.models import (
     MAIN_ACCOUNT,
+    Article,
     Follower,
     FollowerTag,
     MassBatch,
     MassRecipient,
     MassSend,
+    Material,
     OperatorBinding,
 )
-from services.messaging.schemas import MASS_BATCH, MASS_PER_MONTH, MASS_STATUS, MASS_TARGETS, MassSendIn
+from services.messaging.schemas import (
+    MASS_BATCH,
+    MASS_PER_MONTH,
+    MASS_STATUS,
+    MASS_TARGETS,
+    MASS_TYPES,
+    MATERIAL_KINDS,
+    MassSendIn,
+)
 from services.messaging.wechat import reason
 
 log = logging.getLogger(__name__)
@@ -102,7 +113,11 @@ def _view(session, row, with_estimate=False):
         "id": row.id,
         "title": row.title,
         "msgtype": row.msgtype,
+        "msgtype_label": MASS_TYPES.get(row.msgtype, row.msgtype),
         "content": row.content,
+        "material_id": row.material_id,
+        "article_id": row.article_id,
+        "carries": _carries(session, row),
         "target": row.target,
         "target_label": _target_label(session, row.target, row.account_id),
         "status": row.status,
@@ -126,6 +141,16 @@ def _view(session, row, with_estimate=False):
     if with_estimate and row.status in ("draft", "pending", "rejected"):
         view["estimate"] = estimate(session, row.target, row.account_id)
     return view
+
+
+def _carries(session, row):
+    if row.msgtype in MATERIAL_KINDS and row.material_id:
+        material = session.get(Material, row.material_id)
+        return material.title if material else "（素材已删除）"
+    if row.msgtype == "mpnews" and row.article_id:
+        article = session.get(Article, row.article_id)
+        return article.title if article else "（图文已删除）"
+    return ""
 
 
 def _target_label(session, target, account_id):
@@ -165,11 +190,11 @@ def save(uow, send_id, data, account_id=MAIN_ACCOUNT):
     uow.require("wechat.mass")
     clean = validate(MassSendIn, data)
     _known_tag(uow.session, clean.target, account_id)
+    _what_it_carries(uow.session, clean, account_id)
     now = datetime.now(UTC)
     if send_id is None:
         row = MassSend(
             account_id=account_id,
-            msgtype="text",
             status="draft",
             author_id=uow.actor.id,
             author_name=uow.actor.name or uow.actor.id,
@@ -183,10 +208,58 @@ def save(uow, send_id, data, account_id=MAIN_ACCOUNT):
         # whoever edits it becomes its author: the approver must be someone else than them
         row.author_id, row.author_name = uow.actor.id, uow.actor.name or uow.actor.id
     row.title, row.content, row.target = clean.title, clean.content, clean.target.model_dump()
+    row.msgtype = clean.msgtype
+    row.material_id = clean.material_id if clean.msgtype in MATERIAL_KINDS else None
+    row.article_id = clean.article_id if clean.msgtype == "mpnews" else None
+    row.content = clean.content if clean.msgtype == "text" else ""
     row.status, row.reject_reason, row.updated_at = "draft", "", now
     uow.session.flush()
     uow.audit("wechat.mass_saved", "mass_send", row.id, detail={"title": row.title, "target": row.target})
     return _view(uow.session, row, with_estimate=True)
+
+
+def _what_it_carries(session, clean, account_id):
+    """A material of the send's own kind that WeChat has, or an article of this account."""
+    if clean.msgtype in MATERIAL_KINDS:
+        materials.usable(session, clean.material_id, (clean.msgtype,), "material_id", account_id)
+    elif clean.msgtype == "mpnews":
+        article = session.get(Article, clean.article_id)
+        if article is None or article.account_id != account_id:
+            raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"article_id": "图文不存在"}})
+
+
+def _send_once(client, row, to, preview=False, client_msg_id=None):
+    """The message itself, to a list of openids (a batch) or one (a preview), by its kind."""
+    message = client.message
+    extra = {"preview": preview} | ({"client_msg_id": client_msg_id} if client_msg_id else {})
+    if row.msgtype == "text":
+        return message.send_mass_text(to, row.content, **extra)
+    if row.msgtype == "image":
+        return message.send_mass_image(to, row.media_id, **extra)
+    if row.msgtype == "voice":
+        return message.send_mass_voice(to, row.media_id, **extra)
+    if row.msgtype == "video":
+        return message.send_mass_video(to, row.media_id, **extra)
+    return message.send_mass_article(to, row.media_id, **extra)
+
+
+def _media_for(session, client, row, preview=False):
+    """The media_id every batch of this send names, made once (at the first batch; a preview makes its own): a
+    material's own, a video made sendable (media/uploadvideo), or WeChat's draft of the article."""
+    if row.msgtype == "text" or row.media_id:
+        return
+    if row.msgtype == "mpnews":
+        article = session.get(Article, row.article_id)
+        row.media_id = articles.wechat_draft(session, client, article)
+        if not preview:  # WeChat takes a mass-sent draft out of its 草稿箱: the next use makes another
+            article.draft_media_id = ""
+        return
+    material = session.get(Material, row.material_id)
+    if row.msgtype == "video":
+        made = client.media.upload_video(material.media_id, material.title, material.introduction)
+        row.media_id = str(made["media_id"])[:128]
+    else:
+        row.media_id = material.media_id
 
 
 def _known_tag(session, target, account_id):
@@ -205,9 +278,12 @@ def preview(uow, client, send_id, account_id=MAIN_ACCOUNT):
         why = "请先在“绑定我的微信”中绑定您自己的微信（并关注公众号），预览只发给您自己"
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"openid": why}})
     try:
-        client.message.send_mass_text(openid, row.content, preview=True)
+        _media_for(uow.session, client, row, preview=True)
+        _send_once(client, row, openid, preview=True)
     except (WeChatClientException, OSError) as exc:
         raise UpstreamFailed("wechat_refused", f"预览发送失败：{reason(exc)}") from None
+    finally:
+        row.media_id = ""  # the send itself makes its own when approved: the article may still change
     uow.audit("wechat.mass_previewed", "mass_send", row.id, detail={"to": openid[:4] + "…" + openid[-4:]})
     return {"previewed": True}
 
@@ -310,7 +386,7 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
                 updated_at=now,
             )
         )
-    row.status, row.month, row.recipients = "sending", month, sum(counts.values())
+    row.status, row.month, row.recipients, row.media_id = "sending", month, sum(counts.values()), ""
     row.skipped = {"blacklisted": seen["blacklisted"], "over_quota": seen["over_quota"]}
     row.approver_id, row.approver_name, row.decided_at, row.updated_at = uow.actor.id, uow.actor.name, now, now
     uow.audit("wechat.mass_approved", "mass_send", row.id, detail={"recipients": row.recipients, "batches": batches})
@@ -345,12 +421,23 @@ def send_step(session, client):
     batch.attempts += 1
     batch.updated_at = now
     try:
-        result = client.message.send_mass_text(openids, send.content, client_msg_id=batch.clientmsgid)
+        _media_for(session, client, send)
+        result = _send_once(client, send, openids, client_msg_id=batch.clientmsgid)
         batch.status, batch.msg_id, batch.error = "sent", result.get("msg_id"), ""
-    except (WeChatClientException, OSError) as exc:
+    except (WeChatClientException, OSError, ValidationError, UpstreamFailed) as exc:
         code = getattr(exc, "errcode", None)
         if code == 45065:  # this clientmsgid was sent before: the earlier try reached WeChat
             batch.status, batch.error = "sent", ""
+        elif code == 40007 and send.media_id and send.msgtype in ("mpnews", "video"):
+            # the draft or sendable video this send made is gone at WeChat: make it again for the next try
+            send.media_id, batch.error = "", reason(exc)
+        elif isinstance(exc, ValidationError | UpstreamFailed):  # an article's image WeChat would not take
+            batch.status, batch.error = "failed", exc.message
+            session.execute(
+                delete(MassRecipient).where(
+                    MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no
+                )
+            )
         elif (code in RETRYABLE or code is None) and batch.attempts < MAX_ATTEMPTS:
             batch.error = reason(exc)  # stays pending: tried again after RETRY_AFTER
         else:

@@ -174,9 +174,10 @@ class ReplyRule(Base):
     match: Mapped[str] = mapped_column(String(16))  # exact | contains
     priority: Mapped[int] = mapped_column(Integer, default=0)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    reply_kind: Mapped[str] = mapped_column(String(16))  # text | news
+    reply_kind: Mapped[str] = mapped_column(String(16))  # text | news | image
     text: Mapped[str] = mapped_column(Text, default="")
     article: Mapped[dict | None] = mapped_column(JSON)  # news: {title, description, url, image}
+    material_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("messaging.materials.id"))  # image
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
@@ -284,8 +285,13 @@ class MassSend(Base):
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
     title: Mapped[str] = mapped_column(String(60))
-    msgtype: Mapped[str] = mapped_column(String(16))
+    msgtype: Mapped[str] = mapped_column(String(16))  # text | image | voice | video | mpnews
     content: Mapped[str] = mapped_column(Text)
+    # what a non-text send carries: a material (image, voice, video) or an article (mpnews)
+    material_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("messaging.materials.id"))
+    article_id: Mapped[int | None] = mapped_column(Integer, ForeignKey("messaging.articles.id"))
+    # the media_id its batches send, made once per send (a video's mpvideo, an article's draft)
+    media_id: Mapped[str] = mapped_column(String(128), default="")
     target: Mapped[dict] = mapped_column(JSON)
     status: Mapped[str] = mapped_column(String(16))
     author_id: Mapped[str] = mapped_column(String(64))
@@ -427,3 +433,70 @@ class WeChatStatsDay(Base):
     account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"), primary_key=True)
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     fetched_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Material(Base):
+    """素材管理: an image, voice or video kept as WeChat permanent material. Our copy of the bytes is in media_files
+    (by SHA-256), so a refused upload can be tried again and staff see what they sent."""
+
+    __tablename__ = "materials"
+    __table_args__ = (Index("ix_materials_kind", "account_id", "kind", text("id DESC")),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = account_column()
+    kind: Mapped[str] = mapped_column(String(8))  # image | voice | video
+    title: Mapped[str] = mapped_column(String(64))
+    introduction: Mapped[str] = mapped_column(String(120), default="")  # a video's, as WeChat shows it
+    sha256: Mapped[str] = mapped_column(String(64))
+    content_type: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    seconds: Mapped[float | None] = mapped_column()  # a voice's length (WeChat takes at most 60 s)
+    status: Mapped[str] = mapped_column(String(16))  # uploading | ready | failed
+    error: Mapped[str] = mapped_column(Text, default="")
+    media_id: Mapped[str] = mapped_column(String(128), default="")
+    url: Mapped[str] = mapped_column(String(512), default="")  # an image's address at WeChat
+    # an image inside an article body must come from media/uploadimg (WeChat filters other addresses)
+    inline_url: Mapped[str] = mapped_column(String(512), default="")
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_by_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Article(Base):
+    """图文: an article staff write (title, author, cover, digest, body, source link), published through WeChat's
+    draft → publish after a second staff member's approval, or sent as a mass message."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        Index("ix_articles_status", "account_id", "status"),
+        Index("ix_articles_publish_id", "publish_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    account_id: Mapped[int] = account_column()
+    title: Mapped[str] = mapped_column(String(64))
+    author: Mapped[str] = mapped_column(String(32), default="")
+    digest: Mapped[str] = mapped_column(String(256), default="")
+    body: Mapped[str] = mapped_column(Text)  # sanitised HTML; images as <img src="material:ID">
+    source_url: Mapped[str] = mapped_column(String(1024), default="")
+    cover_id: Mapped[int] = mapped_column(Integer, ForeignKey("messaging.materials.id"))
+    open_comment: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16))  # draft | pending | rejected | publishing | published | failed
+    author_id: Mapped[str] = mapped_column(String(64))
+    author_name: Mapped[str] = mapped_column(String(64))
+    approver_id: Mapped[str] = mapped_column(String(64), default="")
+    approver_name: Mapped[str] = mapped_column(String(64), default="")
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    reject_reason: Mapped[str] = mapped_column(String(200), default="")
+    # WeChat's draft of this version (draft/add), kept while the article is unchanged; "" none yet
+    draft_media_id: Mapped[str] = mapped_column(String(128), default="")
+    draft_version: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    publish_id: Mapped[str] = mapped_column(String(64), default="")
+    article_id: Mapped[str] = mapped_column(String(128), default="")  # WeChat's, once published
+    article_url: Mapped[str] = mapped_column(String(1024), default="")
+    error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -14,7 +14,8 @@ from sqlalchemy.dialects.postgresql import insert
 
 from libs.errors import NotFound
 from libs.schemas import validate
-from services.messaging.models import MAIN_ACCOUNT, ReplyRule, ReplySettings
+from services.messaging import materials
+from services.messaging.models import MAIN_ACCOUNT, Material, ReplyRule, ReplySettings
 from services.messaging.schemas import RuleIn, RuleView, SettingsIn
 
 CACHE_SECONDS = 5.0
@@ -36,7 +37,16 @@ class _Cache:
             .where(ReplyRule.account_id == account_id, ReplyRule.enabled.is_(True))
             .order_by(ReplyRule.priority.desc(), ReplyRule.id)
         ).all()
-        kept = [(r.match, [w.casefold() for w in r.keywords], _answer(r)) for r in rules]
+        images = dict(
+            session.execute(
+                select(Material.id, Material.media_id).where(
+                    Material.id.in_([r.material_id for r in rules if r.material_id])
+                )
+            )
+            .tuples()
+            .all()
+        )
+        kept = [(r.match, [w.casefold() for w in r.keywords], _answer(r, images)) for r in rules]
         settings = session.get(ReplySettings, account_id)
         texts = {"follow": settings.follow_reply, "default": settings.default_reply} if settings else {}
         with self.lock:
@@ -51,15 +61,18 @@ class _Cache:
 cache = _Cache()
 
 
-def _answer(rule):
+def _answer(rule, images):
     if rule.reply_kind == "news":
         return {"articles": [dict(rule.article)]}
+    if rule.reply_kind == "image":
+        return {"image": images.get(rule.material_id, "")}
     return rule.text
 
 
 def keyword_reply(session, content, account_id=MAIN_ACCOUNT):
     """The reply of the first enabled rule (highest priority, then oldest) that `content` matches, or None.
-    A text reply is a str; a news reply {"articles": [{title, description, url, image}]}."""
+    A text reply is a str; a news reply {"articles": [{title, description, url, image}]}; an image reply
+    {"image": WeChat's media_id}."""
     rules, _ = cache.get(session, account_id)
     said = content.strip().casefold()
     for match, words, answer in rules:
@@ -73,6 +86,8 @@ def as_text(reply):
     text, with the card as a link)."""
     if isinstance(reply, str):
         return reply
+    if "image" in reply:
+        return "[图片]"
     article = reply["articles"][0]
     summary = f"\n{article['description']}" if article.get("description") else ""
     return f'{article["title"]}{summary}\n<a href="{article["url"]}">点击查看</a>'
@@ -103,6 +118,9 @@ def save_rule(uow, rule_id, data, account_id=MAIN_ACCOUNT):
     values = clean.model_dump()
     values["article"] = values["article"] if clean.reply_kind == "news" else None
     values["text"] = values["text"] if clean.reply_kind == "text" else ""
+    values["material_id"] = values["material_id"] if clean.reply_kind == "image" else None
+    if values["material_id"] is not None:
+        materials.usable(uow.session, values["material_id"], ("image",), "material_id", account_id)
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_at = now

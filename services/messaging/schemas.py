@@ -12,12 +12,12 @@ from typing import ClassVar
 from pydantic import Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from libs.schemas import Choice, Input, Text, View
+from libs.schemas import Choice, Input, OptionalId, Text, View
 
 REPLY_BYTES = 2048
 KEYWORD_MAX, KEYWORDS_MAX = 30, 10
 MATCHES = {"exact": "完全匹配", "contains": "包含关键词"}
-REPLY_KINDS = {"text": "文字", "news": "图文卡片"}
+REPLY_KINDS = {"text": "文字", "news": "图文卡片", "image": "图片"}
 SEPARATORS = re.compile(r"[,，;；\n]+")
 
 
@@ -51,6 +51,7 @@ class RuleIn(Input):
     reply_kind: Choice("回复类型", *REPLY_KINDS) = "text"
     text: Text("回复内容", 2048, min_len=0) = ""
     article: ArticleIn | None = None
+    material_id: OptionalId("回复图片", 2**31 - 1) = None  # an image from 素材管理
 
     @model_validator(mode="after")
     def _shape(self):
@@ -63,6 +64,9 @@ class RuleIn(Input):
             if not self.text:
                 raise PydanticCustomError("reply_missing", "a text reply needs its text", {"field": "text"})
             _within_reply_bytes(self, "text")
+        elif self.reply_kind == "image":
+            if self.material_id is None:
+                raise PydanticCustomError("image_missing", "an image reply needs its image", {"field": "material_id"})
         elif self.article is None:
             raise PydanticCustomError("reply_missing", "a news reply needs its card", {"field": "article.title"})
         return self
@@ -88,6 +92,7 @@ class RuleView(View):
     reply_kind: str
     text: str
     article: dict | None
+    material_id: int | None = None
     updated_at: datetime
 
 
@@ -371,6 +376,7 @@ MASS_PER_MONTH = 4  # WeChat lets a service account reach each follower 4 times 
 MASS_BATCH = 10_000  # openids per message/mass/send
 MASS_TEXT_MAX = 600
 MASS_TARGETS = {"all": "全部粉丝", "tag": "一个分组", "filter": "按条件筛选"}
+MASS_TYPES = {"text": "文字", "mpnews": "图文", "image": "图片", "voice": "语音", "video": "视频"}
 MASS_STATUS = {
     "draft": "草稿",
     "pending": "待审核",
@@ -398,8 +404,21 @@ class MassTargetIn(Input):
 
 class MassSendIn(Input):
     title: Text("群发名称", 60)
-    content: Text("群发内容", MASS_TEXT_MAX)
+    msgtype: Choice("群发类型", *MASS_TYPES) = "text"
+    content: Text("群发内容", MASS_TEXT_MAX, min_len=0) = ""
+    material_id: OptionalId("素材", 2**31 - 1) = None  # image, voice, video
+    article_id: OptionalId("图文", 2**31 - 1) = None  # mpnews
     target: MassTargetIn = MassTargetIn()
+
+    @model_validator(mode="after")
+    def _carries(self):
+        if self.msgtype == "text" and not self.content:
+            raise PydanticCustomError("missing", "a text send needs its text", {"field": "content"})
+        if self.msgtype in MATERIAL_KINDS and self.material_id is None:
+            raise PydanticCustomError("material_missing", "choose the material", {"field": "material_id"})
+        if self.msgtype == "mpnews" and self.article_id is None:
+            raise PydanticCustomError("article_missing", "choose the article", {"field": "article_id"})
+        return self
 
 
 class MassEstimate(View):
@@ -414,7 +433,11 @@ class MassSendView(View):
     id: int
     title: str
     msgtype: str
+    msgtype_label: str
     content: str
+    material_id: int | None
+    article_id: int | None
+    carries: str  # what it sends, as staff read it: the material's or article's title ("" for text)
     target: dict
     target_label: str
     status: str
@@ -435,3 +458,114 @@ class MassSendView(View):
     delivered: int  # as WeChat reported it (MASSSENDJOBFINISH)
     delivery_errors: int
     estimate: MassEstimate | None = None
+
+
+# -- 素材管理 -------------------------------------------------------------------------------------------------------
+# WeChat's limits for permanent material (素材管理 → 新增永久素材) and for articles (草稿箱 → 新增草稿)
+MATERIAL_KINDS = {"image": "图片", "voice": "语音", "video": "视频"}
+MATERIAL_STATUS = {"uploading": "上传中", "ready": "已上传", "failed": "上传失败"}
+MATERIAL_BYTES = {"image": 10 * 1024 * 1024, "voice": 2 * 1024 * 1024, "video": 10 * 1024 * 1024}
+MATERIAL_FORMATS = {"image": "BMP、PNG、JPEG、GIF", "voice": "MP3、WMA、WAV、AMR", "video": "MP4"}
+MATERIAL_COUNT_MAX = {"image": 100_000, "voice": 1_000, "video": 1_000}
+VOICE_SECONDS_MAX = 60
+INLINE_IMAGE_BYTES = 1024 * 1024  # an image inside an article body: JPG or PNG under 1 MB (media/uploadimg)
+ARTICLE_TITLE_MAX, ARTICLE_AUTHOR_MAX, ARTICLE_DIGEST_MAX = 32, 16, 128
+ARTICLE_BODY_CHARS, ARTICLE_BODY_BYTES, SOURCE_URL_BYTES = 20_000, 1024 * 1024, 1024
+ARTICLE_STATUS = {
+    "draft": "草稿",
+    "pending": "待审核",
+    "rejected": "已驳回",
+    "publishing": "发布中",
+    "published": "已发布",
+    "failed": "发布失败",
+}
+# freepublish's publish_status, as WeChat reports it (PUBLISHJOBFINISH, freepublish/get)
+PUBLISH_RESULTS = {
+    0: "发布成功",
+    1: "发布中",
+    2: "原创声明失败",
+    3: "发布失败",
+    4: "平台审核不通过",
+    5: "发布后已被删除",
+    6: "发布后被系统封禁",
+}
+
+
+class MaterialIn(Input):
+    kind: Choice("素材类型", *MATERIAL_KINDS)
+    title: Text("素材名称", 64)
+    introduction: Text("视频简介", 120, min_len=0) = ""
+
+    @model_validator(mode="after")
+    def _video(self):
+        if self.kind == "video" and not self.introduction:  # WeChat asks a video's title and introduction
+            raise PydanticCustomError("missing", "a video needs its introduction", {"field": "introduction"})
+        return self
+
+
+class MaterialView(View):
+    id: int
+    kind: str
+    kind_label: str
+    title: str
+    introduction: str
+    content_type: str
+    size: int
+    seconds: float | None
+    status: str
+    status_label: str
+    error: str
+    url: str  # an image's address at WeChat
+    created_by_name: str
+    created_at: datetime
+
+
+class Materials(View):
+    materials: list[MaterialView]
+    counts: dict[str, int]  # per kind, against MATERIAL_COUNT_MAX
+    limits: dict[str, int]
+
+
+class WeChatArticleIn(Input):
+    title: Text("标题", ARTICLE_TITLE_MAX)
+    author: Text("作者", ARTICLE_AUTHOR_MAX, min_len=0) = ""
+    digest: Text("摘要", ARTICLE_DIGEST_MAX, min_len=0) = ""
+    # sanitised and checked against WeChat's limits in articles.py (it knows which images are in the library)
+    body: str = Field(title="正文")
+    source_url: Text("原文链接", SOURCE_URL_BYTES, min_len=0) = ""
+    cover_id: OptionalId("封面图片", 2**31 - 1) = None
+    open_comment: bool = False
+
+    @model_validator(mode="after")
+    def _shape(self):
+        if self.cover_id is None:
+            raise PydanticCustomError("cover_missing", "an article needs its cover", {"field": "cover_id"})
+        if self.source_url and not (self.source_url.startswith(("https://", "http://")) and " " not in self.source_url):
+            raise PydanticCustomError("link_url", "http(s) only", {"field": "source_url"})
+        if len(self.source_url.encode()) > SOURCE_URL_BYTES:
+            raise PydanticCustomError("source_url_bytes", "too long", {"field": "source_url"})
+        return self
+
+
+class WeChatArticleView(View):
+    id: int
+    title: str
+    author: str
+    digest: str
+    body: str  # sanitised; images as <img src="material:ID">
+    source_url: str
+    cover_id: int
+    cover_title: str
+    open_comment: bool
+    status: str
+    status_label: str
+    author_id: str
+    author_name: str
+    approver_name: str
+    decided_at: datetime | None
+    reject_reason: str
+    article_url: str  # where the published article is read
+    error: str
+    created_at: datetime
+    updated_at: datetime
+    published_at: datetime | None

@@ -18,6 +18,7 @@ from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, 
 from libs.wechat.client import oauth_openid
 from libs.wechat.commands import inquiry_question
 from services.messaging import (
+    articles,
     assistant,
     catalogue,
     channels,
@@ -26,6 +27,7 @@ from services.messaging import (
     followers,
     inbox,
     mass,
+    materials,
     media,
     menus,
     replies,
@@ -100,6 +102,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             if (fields.get("Event") or "").lower() == "masssendjobfinish":
                 mass.job_finished(uow.session, fields)
                 return {"reply": None}
+            if (fields.get("Event") or "").lower() == "publishjobfinish":
+                articles.publish_finished(uow.session, fields)
+                return {"reply": None}
             if (fields.get("Event") or "").lower() == "location":
                 city = self.config["CITY"]
                 followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
@@ -125,8 +130,11 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             return {"reply": reply}
         # too late for a passive reply: the gateway has answered WeChat `success` already
         with self.unit_of_work() as uow:
-            text = replies.as_text(reply)
-            domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, text, dedupe_key)
+            if isinstance(reply, dict) and "image" in reply:
+                domain.send_custom_image(uow.session, uow.checkpoint, self.wechat, openid, reply["image"], dedupe_key)
+            else:
+                text = replies.as_text(reply)
+                domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, text, dedupe_key)
         return {"reply": None, "sent_async": True}
 
     def _compose_reply(self, fields):
@@ -372,6 +380,89 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def mass_send_periodically(self):
         """Batches of approved sends, for up to SYNC_ROUND seconds a round."""
         self._in_steps(mass.send_step, "a mass-send batch")
+
+    # -- 素材管理 (operators) -----------------------------------------------------------------------------------------
+    @rpc
+    def materials(self, kind=None, offset=0):
+        require(self.actor, "wechat.materials")
+        return materials.listing(self.db, kind, offset)
+
+    @rpc
+    def material(self, material_id):
+        require(self.actor, "wechat.materials")
+        return materials.one(self.db, material_id)
+
+    @rpc
+    def upload_material(self, data, file_base64):
+        """A new image, voice or video (bytes as base64: the bus carries JSON), checked and given to WeChat."""
+        try:
+            file_bytes = base64.b64decode(file_base64 or "", validate=True) if isinstance(file_base64, str) else b""
+        except ValueError:
+            file_bytes = b""
+        with self.unit_of_work() as uow:
+            return materials.upload(uow, self.wechat, data, file_bytes)
+
+    @rpc
+    def retry_material(self, material_id):
+        with self.unit_of_work() as uow:
+            return materials.retry(uow, self.wechat, material_id)
+
+    @rpc
+    def delete_material(self, material_id):
+        with self.unit_of_work() as uow:
+            return materials.delete(uow, self.wechat, material_id)
+
+    @rpc
+    def material_file(self, material_id):
+        require(self.actor, "wechat.materials")
+        row = materials.file(self.db, material_id)
+        return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
+
+    @rpc
+    def articles(self):
+        require(self.actor, "wechat.materials")
+        return articles.listing(self.db)
+
+    @rpc
+    def article(self, article_id):
+        require(self.actor, "wechat.materials")
+        return articles.one(self.db, article_id)
+
+    @rpc
+    def save_article(self, article_id, data):
+        with self.unit_of_work() as uow:
+            return articles.save(uow, article_id, data)
+
+    @rpc
+    def delete_article(self, article_id):
+        with self.unit_of_work() as uow:
+            return articles.delete(uow, self.wechat, article_id)
+
+    @rpc
+    def preview_article(self, article_id):
+        """To the author's own bound WeChat only."""
+        with self.unit_of_work() as uow:
+            return articles.preview(uow, self.wechat, article_id)
+
+    @rpc
+    def submit_article(self, article_id):
+        with self.unit_of_work() as uow:
+            return articles.submit(uow, article_id)
+
+    @rpc
+    def approve_article(self, article_id):
+        with self.unit_of_work() as uow:
+            return articles.approve(uow, self.wechat, article_id)
+
+    @rpc
+    def reject_article(self, article_id, reason):
+        with self.unit_of_work() as uow:
+            return articles.reject(uow, article_id, reason)
+
+    @timer(interval=15)
+    def poll_publishing_periodically(self):
+        """Articles whose PUBLISHJOBFINISH has not come: WeChat asked (freepublish/get)."""
+        self._in_steps(articles.poll_step, "a publish status query")
 
     # -- 公众号助手: staff members' own WeChat -------------------------------------------------------------------
     @rpc

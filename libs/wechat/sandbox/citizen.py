@@ -18,6 +18,17 @@ from libs.wechat.callback import nonce, signature
 _msg_ids = itertools.count(int(time.time() * 1000) * 1000 + random.randint(0, 999))
 
 
+def _elements(fields):
+    def one(name, value):
+        if isinstance(value, dict):
+            return f"<{name}>{_elements(value)}</{name}>"
+        if isinstance(value, list):
+            return "".join(one(name, v) for v in value)
+        return f"<{name}><![CDATA[{value}]]></{name}>"
+
+    return "".join(one(k, v) for k, v in fields.items())
+
+
 @dataclass
 class Reply:
     status: int
@@ -27,6 +38,13 @@ class Reply:
     @property
     def content(self):
         return (self.fields or {}).get("Content")
+
+    @property
+    def image(self):
+        """An image reply's MediaId, else None."""
+        if (self.fields or {}).get("MsgType") != "image":
+            return None
+        return (self.fields.get("Image") or {}).get("MediaId")
 
     @property
     def articles(self):
@@ -72,8 +90,9 @@ class Citizen:
         return self.post(self.event_xml("CLICK", key))
 
     def event(self, event, **fields):
-        """Any event with its own fields (MASSSENDJOBFINISH's MsgID and counts, LOCATION's coordinates...)."""
-        extra = "".join(f"<{k}><![CDATA[{v}]]></{k}>" for k, v in fields.items())
+        """Any event with its own fields (MASSSENDJOBFINISH's MsgID and counts, LOCATION's coordinates...); a dict
+        value nests (PUBLISHJOBFINISH's PublishEventInfo)."""
+        extra = _elements(fields)
         return self.post(
             self._xml(
                 int(time.time()), f"<MsgType><![CDATA[event]]></MsgType><Event><![CDATA[{event}]]></Event>{extra}"

@@ -7,13 +7,16 @@ Error codes and shapes follow WeChat's documentation (40001 invalid token, 40029
 import base64
 import hashlib
 import json
+import re
 import secrets
 import threading
 import time
 from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+import nh3
 from flask import Flask, jsonify, redirect, render_template, request
+from markupsafe import Markup
 
 from libs.config import load_config
 from libs.wechat.sandbox.citizen import Citizen
@@ -24,6 +27,20 @@ MASS_REPORTER = "o_wechat_mass_report"  # who MASSSENDJOBFINISH comes from
 OLD_TOKEN_GRACE = 300  # a refreshed token leaves the old one valid for 5 minutes, as WeChat does
 CODE_TTL = 300
 TEMPLATE_FIELD_MAX = 20
+# 新增永久素材: type -> (file extensions, bytes, how many an account keeps, content types by extension)
+MATERIAL_RULES = {
+    "image": (
+        ("bmp", "png", "jpeg", "jpg", "gif"),
+        10 * 1024 * 1024,
+        100000,
+        {"png": "image/png", "gif": "image/gif", "bmp": "image/bmp", "jpg": "image/jpeg", "jpeg": "image/jpeg"},
+    ),
+    "voice": (("mp3", "wma", "wav", "amr"), 2 * 1024 * 1024, 1000, {"mp3": "audio/mpeg", "amr": "audio/amr"}),
+    "video": (("mp4",), 10 * 1024 * 1024, 1000, {"mp4": "video/mp4"}),
+    "thumb": (("jpg",), 64 * 1024, 100000, {"jpg": "image/jpeg"}),
+}
+ARTICLE_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "ul", "ol", "li", "h2", "h3", "h4", "blockquote", "a", "img"}
+ARTICLE_TAGS |= {"span", "section", "hr", "table", "thead", "tbody", "tr", "th", "td"}
 DEMO_CITIZENS = [("o_citizen_zhang", "张先生"), ("o_citizen_li", "李女士"), ("o_citizen_wang", "王大爷")]
 
 
@@ -48,6 +65,15 @@ class SandboxState:
         self.faults = {}  # API path -> [errcode, errmsg, times left, calls to let through first], on a test's request
         self.lost_answers = {}  # API path -> times: the call is carried out, but its answer "lost" (an error instead)
         self.menu_id = 0
+        # 素材管理: media_id -> {"type", "data", "content_type", "title", "introduction", "url"}
+        self.materials = {}
+        self.inline_images = {}  # media/uploadimg: name -> (bytes, content type)
+        self.videos = {}  # media/uploadvideo's media_id -> the video material's media_id, title, description
+        self.drafts = {}  # 草稿箱: media_id -> [articles]
+        self.sendable = {}  # drafts that left the 草稿箱 by a mass send: their media_id still names the message
+        self.publishes = {}  # publish_id -> {"status", "article_id", "url"}
+        self.published = {}  # article_id -> the article as published
+        self.next_publish = []  # a test's outcomes for the next freepublish/submit: (publish_status, send event)
 
     def follow(self, openid, scene="ADD_SCENE_SEARCH", qr_scene=""):
         with self.lock:
@@ -208,8 +234,15 @@ def create_app(config=None):
         state.record("custom_send", body)
         if not token_ok():
             return wx_error(40001, "invalid credential, access_token is invalid or not latest")
-        if not isinstance(body, dict) or not body.get("touser") or body.get("msgtype") != "text":
+        if not isinstance(body, dict) or not body.get("touser") or body.get("msgtype") not in ("text", "image"):
             return wx_error(44002, "empty post data or unsupported msgtype")
+        if body["msgtype"] == "image":
+            with state.lock:
+                found = state.materials.get(str((body.get("image") or {}).get("media_id") or ""))
+            if found is None:
+                return wx_error(40007, "invalid media_id")
+            state.say(body["touser"], "account", "custom", "[图片]", image=found["url"])
+            return wx_error(0, "ok")
         state.say(body["touser"], "account", "custom", body["text"]["content"])
         return wx_error(0, "ok")
 
@@ -600,6 +633,280 @@ def create_app(config=None):
             return jsonify({"error": "data: base64"}), 400
         return jsonify({"media_id": keep_media(data, str(body.get("content_type") or "image/jpeg"))})
 
+    # -- 素材管理 ------------------------------------------------------------------------------------------
+    def public_base():
+        return config["SANDBOX"].get("PUBLIC_URL") or request.host_url.rstrip("/")
+
+    def uploaded():
+        """The multipart `media` file as WeChat reads it: its bytes and the type its file name's extension says."""
+        file = request.files.get("media")
+        if file is None:
+            return None, ""
+        name = (file.filename or "").rsplit(".", 1)
+        return file.read(), (name[1].lower() if len(name) == 2 else "")
+
+    @app.post("/cgi-bin/material/add_material")
+    def add_material():
+        kind = request.args.get("type", "")
+        data, ext = uploaded()
+        state.record("material_add", {"type": kind, "ext": ext, "size": len(data or b"")})
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        rule = MATERIAL_RULES.get(kind)
+        if rule is None:
+            return wx_error(40004, "invalid media type")
+        if not data:
+            return wx_error(41005, "media data missing")
+        if ext not in rule[0]:
+            return wx_error(40005, "invalid file type")
+        if len(data) > rule[1]:
+            return wx_error(40006, "invalid meida size")
+        description = {}
+        if kind == "video":
+            try:
+                description = json.loads(request.form.get("description") or request.args.get("description") or "")
+            except ValueError:
+                description = {}
+            if not isinstance(description, dict) or not description.get("title"):
+                return wx_error(40008, "invalid message type: video needs description title and introduction")
+        media_id = secrets.token_urlsafe(32)
+        url = f"{public_base()}/sandbox/material/{media_id}" if kind == "image" else ""
+        with state.lock:
+            if sum(1 for m in state.materials.values() if m["type"] == kind) >= rule[2]:
+                return wx_error(45028, "has no masssend quota: material count limit")
+            state.materials[media_id] = {
+                "type": kind,
+                "data": data,
+                "content_type": rule[3].get(ext, "application/octet-stream"),
+                "title": description.get("title", ""),
+                "introduction": description.get("introduction", ""),
+                "url": url,
+            }
+        return jsonify({"media_id": media_id, "url": url} if url else {"media_id": media_id})
+
+    @app.get("/sandbox/material/<media_id>")
+    def material_file(media_id):
+        """Where WeChat shows an image material (mmbiz.qpic.cn in WeChat)."""
+        with state.lock:
+            found = state.materials.get(media_id) or {}
+        if not found:
+            return "not found", 404
+        return app.response_class(found["data"], mimetype=found["content_type"])
+
+    @app.post("/cgi-bin/material/del_material")
+    def del_material():
+        body = json_body() or {}
+        state.record("material_del", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            if state.materials.pop(str(body.get("media_id") or ""), None) is None:
+                return wx_error(40007, "invalid media_id")
+        return wx_error(0, "ok")
+
+    @app.route("/cgi-bin/material/get_materialcount", methods=["GET", "POST"])
+    def material_count():
+        state.record("material_count")
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            kinds = [m["type"] for m in state.materials.values()]
+        return jsonify({f"{k}_count": kinds.count(k) for k in ("voice", "video", "image")} | {"news_count": 0})
+
+    @app.post("/cgi-bin/media/uploadimg")
+    def upload_inline_image():
+        data, ext = uploaded()
+        state.record("media_uploadimg", {"ext": ext, "size": len(data or b"")})
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        if not data or ext not in ("jpg", "jpeg", "png"):
+            return wx_error(40005, "invalid file type")
+        if len(data) >= 1024 * 1024:
+            return wx_error(40006, "invalid meida size")
+        name = secrets.token_urlsafe(16)
+        with state.lock:
+            state.inline_images[name] = (data, "image/png" if ext == "png" else "image/jpeg")
+        return jsonify({"url": f"{public_base()}/sandbox/inline/{name}"})
+
+    @app.get("/sandbox/inline/<name>")
+    def inline_image(name):
+        with state.lock:
+            found = state.inline_images.get(name)
+        return app.response_class(found[0], mimetype=found[1]) if found else ("not found", 404)
+
+    @app.post("/cgi-bin/media/uploadvideo")
+    def upload_video():
+        body = json_body() or {}
+        state.record("media_uploadvideo", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            video = state.materials.get(str(body.get("media_id") or ""))
+            if video is None or video["type"] != "video":
+                return wx_error(40007, "invalid media_id")
+            media_id = secrets.token_urlsafe(32)
+            state.videos[media_id] = {"title": str(body.get("title") or ""), "description": body.get("description")}
+        return jsonify({"type": "video", "media_id": media_id, "created_at": int(time.time())})
+
+    def article_problem(articles):
+        """What draft/add refuses, with WeChat's codes; None when every article is acceptable."""
+        if not isinstance(articles, list) or not 1 <= len(articles) <= 8:
+            return 45004, "invalid articles count"
+        for article in articles:
+            if not isinstance(article, dict):
+                return 44003, "empty news data"
+            title, content = str(article.get("title") or ""), str(article.get("content") or "")
+            if not title or len(title) > 32:
+                return 45003, "title size out of limit"
+            if len(str(article.get("author") or "")) > 16:
+                return 45110, "author size out of limit"
+            if len(str(article.get("digest") or "")) > 128:
+                return 45004, "description size out of limit"
+            if not content or len(content) >= 20000 or len(content.encode()) >= 1024 * 1024:
+                return 45002, "content size out of limit"
+            if len(str(article.get("content_source_url") or "").encode()) > 1024:
+                return 45005, "linkurl size out of limit"
+            cover = state.materials.get(str(article.get("thumb_media_id") or ""))
+            if cover is None or cover["type"] != "image":
+                return 40007, "invalid media_id"
+        return None
+
+    def kept_article(article):
+        """An article as WeChat keeps it: images from anywhere but media/uploadimg are filtered out."""
+        own = f"{public_base()}/sandbox/inline/"
+        content = re.sub(
+            r'<img\b[^>]*?\bsrc="([^"]*)"[^>]*>',
+            lambda m: m.group(0) if m.group(1).startswith(own) else "",
+            str(article.get("content") or ""),
+        )
+        return dict(article) | {"content": content}
+
+    @app.post("/cgi-bin/draft/add")
+    def draft_add():
+        body = json_body() or {}
+        state.record("draft_add", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            problem = article_problem(body.get("articles"))
+            if problem:
+                return wx_error(*problem)
+            media_id = secrets.token_urlsafe(32)
+            state.drafts[media_id] = [kept_article(a) for a in body["articles"]]
+        return jsonify({"media_id": media_id})
+
+    @app.post("/cgi-bin/draft/update")
+    def draft_update():
+        body = json_body() or {}
+        state.record("draft_update", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            draft = state.drafts.get(str(body.get("media_id") or ""))
+            index = body.get("index")
+            if draft is None or not isinstance(index, int) or not 0 <= index < len(draft):
+                return wx_error(40007, "invalid media_id")
+            problem = article_problem([body.get("articles")])
+            if problem:
+                return wx_error(*problem)
+            draft[index] = kept_article(body["articles"])
+        return wx_error(0, "ok")
+
+    @app.post("/cgi-bin/draft/delete")
+    def draft_delete():
+        body = json_body() or {}
+        state.record("draft_delete", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            if state.drafts.pop(str(body.get("media_id") or ""), None) is None:
+                return wx_error(40007, "invalid media_id")
+        return wx_error(0, "ok")
+
+    def report_publish(publish_id):
+        time.sleep(0.2)
+        with state.lock:
+            result = dict(state.publishes[publish_id])
+        info = {"publish_id": publish_id, "publish_status": result["status"]}
+        if result["status"] == 0:
+            info |= {
+                "article_id": result["article_id"],
+                "article_detail": {"count": 1, "item": {"idx": 1, "article_url": result["url"]}},
+            }
+        else:
+            info |= {"fail_idx": 1}
+        try:
+            citizen(MASS_REPORTER).event("PUBLISHJOBFINISH", PublishEventInfo=info)
+        except Exception as exc:
+            app.logger.warning("PUBLISHJOBFINISH for %s not delivered: %s", publish_id, exc)
+
+    @app.post("/cgi-bin/freepublish/submit")
+    def freepublish_submit():
+        body = json_body() or {}
+        state.record("freepublish_submit", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            draft = state.drafts.pop(str(body.get("media_id") or ""), None)  # a published draft leaves the box
+            if draft is None:
+                return wx_error(40007, "invalid media_id")
+            status, tell = state.next_publish.pop(0) if state.next_publish else (0, True)
+            publish_id = str(state.next_msg_id + 2247500000)
+            state.next_msg_id += 1
+            article_id = secrets.token_urlsafe(24)
+            url = f"{public_base()}/sandbox/articles/{article_id}"
+            state.publishes[publish_id] = {"status": status, "article_id": article_id, "url": url}
+            if status == 0:
+                state.published[article_id] = draft[0]
+        if tell:
+            threading.Thread(target=report_publish, args=(publish_id,), daemon=True).start()
+        return jsonify({"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": int(publish_id)})
+
+    @app.post("/cgi-bin/freepublish/get")
+    def freepublish_get():
+        body = json_body() or {}
+        state.record("freepublish_get", body)
+        if not token_ok():
+            return wx_error(40001, "invalid credential")
+        with state.lock:
+            result = state.publishes.get(str(body.get("publish_id") or ""))
+        if result is None:
+            return wx_error(40007, "invalid publish_id")
+        answer = {"publish_id": body["publish_id"], "publish_status": result["status"]}
+        if result["status"] == 0:
+            answer |= {
+                "article_id": result["article_id"],
+                "article_detail": {"count": 1, "item": [{"idx": 1, "article_url": result["url"]}]},
+            }
+        return jsonify(answer)
+
+    @app.post("/sandbox/next-publish")
+    def set_next_publish():
+        """{"status": 4, "event": false}: the next freepublish/submit ends with this publish_status (4: 审核不通过),
+        reported by PUBLISHJOBFINISH unless event is false (then only freepublish/get tells)."""
+        body = json_body() or {}
+        status = body.get("status", 0)
+        if not isinstance(status, int) or not 0 <= status <= 6:
+            return jsonify({"error": "status: 0-6"}), 400
+        with state.lock:
+            state.next_publish.append((status, body.get("event", True) is not False))
+        return jsonify({"queued": len(state.next_publish)})
+
+    @app.get("/sandbox/articles/<key>")
+    def article_page(key):
+        """A published article (article id), or a draft's message as a follower reads it (draft-<media_id>)."""
+        with state.lock:
+            article = state.published.get(key)
+            if article is None and key.startswith("draft-"):
+                found = state.drafts.get(key[6:]) or state.sendable.get(key[6:])
+                article = found[0] if found else None
+        if article is None:
+            return "文章不存在或已删除", 404
+        body = nh3.clean(
+            str(article.get("content") or ""), tags=ARTICLE_TAGS, attributes={"img": {"src", "alt"}, "a": {"href"}}
+        )
+        return render_template("article.html", article=article, body=Markup(body))
+
     # -- 群发 -----------------------------------------------------------------------------------------------
     def report_mass_job(msg_id, count):
         """WeChat tells the account how a mass send went (MASSSENDJOBFINISH), a moment after taking it."""
@@ -628,8 +935,9 @@ def create_app(config=None):
             return wx_error(40001, "invalid credential")
         if not isinstance(users, list) or not 2 <= len(users) <= 10000:
             return wx_error(40130, "invalid openid list size, at least two openid")
-        if body.get("msgtype") != "text" or not (body.get("text") or {}).get("content"):
-            return wx_error(44002, "empty post data or unsupported msgtype")
+        shown = mass_message(body)
+        if isinstance(shown, tuple):
+            return wx_error(*shown)
         client_id = str(body.get("clientmsgid") or "")
         with state.lock:
             if client_id and client_id in state.mass_ids:
@@ -638,9 +946,13 @@ def create_app(config=None):
             msg_id = state.next_msg_id
             if client_id:
                 state.mass_ids[client_id] = msg_id
+            if body["msgtype"] == "mpnews":  # a mass-sent draft leaves the 草稿箱; its message stays readable
+                media_id = body["mpnews"]["media_id"]
+                if media_id in state.drafts:
+                    state.sendable[media_id] = state.drafts.pop(media_id)
         if len(users) <= 100:  # a small send shows on the phones; a hundred thousand would only fill memory
             for openid in users:
-                state.say(openid, "account", "mass", body["text"]["content"])
+                state.say(openid, "account", "mass", **shown)
         threading.Thread(target=report_mass_job, args=(msg_id, len(users)), daemon=True).start()
         return jsonify({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_id})
 
@@ -653,8 +965,38 @@ def create_app(config=None):
         to = str(body.get("touser") or body.get("towxname") or "")
         if to not in state.followers:
             return wx_error(43004, "require subscribe")
-        state.say(to, "account", "mass", "[群发预览] " + str((body.get("text") or {}).get("content", "")))
+        shown = mass_message(body)
+        if isinstance(shown, tuple):
+            return wx_error(*shown)
+        state.say(to, "account", "mass", **(shown | {"content": "[群发预览] " + shown["content"]}))
         return wx_error(0, "preview success")
+
+    def mass_message(body):
+        """What a mass send or preview shows on a phone ({"content", "image"?, "url"?}), or WeChat's refusal."""
+        kind = body.get("msgtype")
+        if kind == "text":
+            content = (body.get("text") or {}).get("content")
+            return {"content": str(content)} if content else (44002, "empty post data")
+        media_id = str((body.get(kind) or {}).get("media_id") or "") if isinstance(body.get(kind), dict) else ""
+        with state.lock:
+            if kind in ("image", "voice"):
+                found = state.materials.get(media_id)
+                if found is None or found["type"] != kind:
+                    return 40007, "invalid media_id"
+                if kind == "image":
+                    return {"content": "[图片]", "image": found["url"]}
+                return {"content": f"[语音] {len(found['data']) // 1024} KB"}
+            if kind == "mpvideo":
+                video = state.videos.get(media_id)
+                return {"content": f"[视频] {video['title']}"} if video else (40007, "invalid media_id")
+            if kind == "mpnews":
+                draft = state.drafts.get(media_id) or state.sendable.get(media_id)
+                if draft is None:
+                    return 40007, "invalid media_id"
+                first = draft[0]
+                text = "\n".join(filter(None, (first.get("title"), first.get("digest"))))
+                return {"content": text, "url": f"{public_base()}/sandbox/articles/draft-{media_id}", "card": True}
+        return 44002, "unsupported msgtype"
 
     # -- 二维码 ---------------------------------------------------------------------------------------------
     @app.post("/cgi-bin/qrcode/create")
@@ -851,6 +1193,10 @@ def create_app(config=None):
             reply = who.send_text(content)
         if reply.content:
             state.say(openid, "account", "passive", reply.content)
+        if reply.image:  # an image reply names a permanent material
+            with state.lock:
+                found = state.materials.get(reply.image) or {}
+            state.say(openid, "account", "passive", "[图片]", image=found.get("url", ""))
         for card in reply.articles:  # an article card: its title, its summary, and where it leads
             text = "\n".join(filter(None, (card.get("Title"), card.get("Description"))))
             state.say(openid, "account", "news", text, url=card.get("Url"))

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from libs import richtext
 from libs.auth import Actor
 from libs.errors import NotFound
-from services.content import richtext
 from services.content.models import News
 from services.content.service import ContentService
 

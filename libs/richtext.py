@@ -1,5 +1,6 @@
-"""Rich text staff write (news bodies): sanitised with nh3 (the Ammonia sanitiser) to what a government notice
-needs. No scripts, event handlers, styles, iframes or javascript: links reach a citizen's page, whatever is pasted."""
+"""Rich text staff write (content's news, messaging's WeChat articles): sanitised with nh3 (the Ammonia sanitiser)
+to what a government notice needs. No scripts, event handlers, styles, iframes or javascript: links reach a
+citizen's page, whatever is pasted."""
 
 import html
 
@@ -30,12 +31,15 @@ TAGS = {
 ATTRIBUTES = {"a": {"href", "title"}, "th": {"colspan", "rowspan"}, "td": {"colspan", "rowspan"}}
 
 
-def clean(markup):
+URL_SCHEMES = {"http", "https", "tel", "mailto"}
+
+
+def clean(markup, tags=TAGS, attributes=ATTRIBUTES, url_schemes=URL_SCHEMES):
     return nh3.clean(
         markup or "",
-        tags=TAGS,
-        attributes=ATTRIBUTES,
-        url_schemes={"http", "https", "tel", "mailto"},
+        tags=tags,
+        attributes=attributes,
+        url_schemes=url_schemes,
         link_rel="noopener noreferrer",
     )
 

@@ -1,0 +1,337 @@
+"""素材管理: images, voice and video kept as WeChat permanent material, for mass sends, keyword replies and article
+covers and bodies.
+
+WeChat's limits are checked here, before anything is sent, from the bytes (not the file name): an image of at most
+10 MB in BMP/PNG/JPEG/GIF, a voice of at most 2 MB and 60 s in MP3/WMA/WAV/AMR, a video of at most 10 MB in MP4; and
+how many of each the account may keep. Our own copy is stored first (media_files, by SHA-256) and the intent
+committed before WeChat is called, so a refused or interrupted upload is listed with WeChat's reason and can be
+sent again from our copy; WeChat's media_id and address are kept once it has taken the file.
+"""
+
+import hashlib
+import io
+import logging
+import struct
+import warnings
+from datetime import UTC, datetime, timedelta
+
+import mutagen
+from PIL import Image, UnidentifiedImageError
+from sqlalchemy import func, or_, select
+from sqlalchemy.dialects.postgresql import insert
+from wechatpy.exceptions import WeChatClientException
+
+from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
+from libs.schemas import is_id, validate
+from services.messaging.models import MAIN_ACCOUNT, Article, MassSend, Material, MediaFile, ReplyRule
+from services.messaging.schemas import (
+    INLINE_IMAGE_BYTES,
+    MATERIAL_BYTES,
+    MATERIAL_COUNT_MAX,
+    MATERIAL_FORMATS,
+    MATERIAL_KINDS,
+    MATERIAL_STATUS,
+    VOICE_SECONDS_MAX,
+    MaterialIn,
+    MaterialView,
+)
+from services.messaging.wechat import reason
+
+log = logging.getLogger(__name__)
+IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif")}
+IMAGE_FORMATS["BMP"] = ("image/bmp", "bmp")
+MAX_SIDE, MAX_PIXELS = 10_000, 50_000_000  # past these an "image" is a decompression bomb, not a photo
+ASF = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")  # the header every WMA file starts with
+# AMR-NB frame sizes in bytes (with the TOC byte) by frame type; each frame is 20 ms
+AMR_FRAME = (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)
+STALE_UPLOAD = timedelta(minutes=2)  # an upload still "uploading" after this was interrupted: it may be sent again
+
+
+def refuse(message):
+    return ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": message}})
+
+
+def _image(data):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            found = IMAGE_FORMATS.get(image.format)
+            if found is None:
+                raise refuse(f"图片只能是{MATERIAL_FORMATS['image']}格式（微信的要求）")
+            width, height = image.size
+            if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
+                raise refuse("图片尺寸过大")
+            image.load()
+    except ValidationError:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise refuse("无法识别为图片，或图片尺寸异常") from None
+    except (OSError, SyntaxError, ValueError):
+        raise refuse("图片文件已损坏") from None
+    return found[0], found[1], None
+
+
+def _amr_seconds(data):
+    """AMR-NB: "#!AMR\\n", then frames of 20 ms whose size the first byte's frame type gives."""
+    pos, frames = 6, 0
+    while pos < len(data):
+        size = AMR_FRAME[(data[pos] >> 3) & 0x0F]
+        pos += size
+        frames += 1
+    if pos != len(data) or frames == 0:
+        raise refuse("语音文件已损坏")
+    return frames * 0.02
+
+
+def _voice(data):
+    if data.startswith(b"#!AMR\n"):
+        return "audio/amr", "amr", _amr_seconds(data)
+    if data[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        kind = ("audio/wav", "wav")
+    elif data[:16] == ASF:
+        kind = ("audio/x-ms-wma", "wma")
+    elif data[:3] == b"ID3" or (len(data) > 1 and data[0] == 0xFF and data[1] & 0xE0 == 0xE0):
+        kind = ("audio/mpeg", "mp3")
+    else:
+        raise refuse(f"语音只能是{MATERIAL_FORMATS['voice']}格式（微信的要求）")
+    try:
+        parsed = mutagen.File(io.BytesIO(data))
+    except (mutagen.MutagenError, struct.error, ValueError, IndexError, EOFError):
+        parsed = None
+    if parsed is None or not getattr(parsed.info, "length", 0):
+        raise refuse("语音文件已损坏，无法读出时长")
+    return *kind, float(parsed.info.length)
+
+
+def _video(data):
+    # an MP4 (ISO base media) file starts with its size and the "ftyp" box
+    if len(data) < 12 or data[4:8] != b"ftyp":
+        raise refuse(f"视频只能是{MATERIAL_FORMATS['video']}格式（微信的要求）")
+    return "video/mp4", "mp4", None
+
+
+CHECKS = {"image": _image, "voice": _voice, "video": _video}
+
+
+def check_file(kind, data):
+    """(content type, extension, seconds or None) of an upload WeChat will take as `kind`; ValidationError with the
+    reason (field "file") otherwise."""
+    if not isinstance(data, bytes | bytearray) or not data:
+        raise refuse("请选择要上传的文件")
+    limit = MATERIAL_BYTES[kind]
+    if len(data) > limit:
+        raise refuse(f"{MATERIAL_KINDS[kind]}不能超过{limit // 1024 // 1024}MB（微信的要求）")
+    content_type, ext, seconds = CHECKS[kind](bytes(data))
+    if seconds is not None and seconds > VOICE_SECONDS_MAX:
+        raise refuse(f"语音不能超过{VOICE_SECONDS_MAX}秒（这一段约{seconds:.0f}秒）")
+    return content_type, ext, seconds
+
+
+def view(row):
+    return MaterialView.model_validate(
+        {
+            **{c: getattr(row, c) for c in MaterialView.model_fields if hasattr(row, c)},
+            "kind_label": MATERIAL_KINDS[row.kind],
+            "status_label": MATERIAL_STATUS[row.status],
+        }
+    ).model_dump(mode="json")
+
+
+def listing(session, kind=None, offset=0, account_id=MAIN_ACCOUNT):
+    """The newest 50 of a kind (all kinds with kind None) from `offset`, and how many of each the account keeps."""
+    where = [Material.account_id == account_id]
+    if kind is not None:
+        if kind not in MATERIAL_KINDS:
+            raise NotFound("material_kind_not_found", "素材类型不存在")
+        where.append(Material.kind == kind)
+    offset = offset if is_id(offset, 10**6) else 0
+    rows = session.scalars(select(Material).where(*where).order_by(Material.id.desc()).offset(offset).limit(50))
+    return {"materials": [view(r) for r in rows], "counts": counts(session, account_id), "limits": MATERIAL_COUNT_MAX}
+
+
+def counts(session, account_id=MAIN_ACCOUNT):
+    found = dict(
+        session.execute(
+            select(Material.kind, func.count()).where(Material.account_id == account_id).group_by(Material.kind)
+        )
+        .tuples()
+        .all()
+    )
+    return {kind: found.get(kind, 0) for kind in MATERIAL_KINDS}
+
+
+def material(session, material_id, account_id=MAIN_ACCOUNT, lock=False):
+    row = session.get(Material, material_id, with_for_update=lock) if is_id(material_id, 2**31 - 1) else None
+    if row is None or row.account_id != account_id:
+        raise NotFound("material_not_found", "素材不存在")
+    return row
+
+
+def one(session, material_id, account_id=MAIN_ACCOUNT):
+    return view(material(session, material_id, account_id))
+
+
+def usable(session, material_id, kinds, field, account_id=MAIN_ACCOUNT):
+    """The material a send, reply or article names, if it is of one of `kinds` and WeChat has it; else the reason
+    at `field`."""
+    row = session.get(Material, material_id) if is_id(material_id, 2**31 - 1) else None
+    why = None
+    if row is None or row.account_id != account_id:
+        why = "素材不存在"
+    elif row.kind not in kinds:
+        why = f"请选择{'或'.join(MATERIAL_KINDS[k] for k in kinds)}素材"
+    elif row.status != "ready":
+        why = "该素材尚未上传到微信，请先在素材管理中重新上传"
+    if why:
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {field: why}})
+    return row
+
+
+def upload(uow, client, data, file_bytes, account_id=MAIN_ACCOUNT):
+    """A new material: checked, kept, then given to WeChat. Returns its view; a WeChat refusal leaves it listed as
+    failed with the reason (status "failed"), to be sent again."""
+    uow.require("wechat.materials")
+    clean = validate(MaterialIn, data)
+    content_type, ext, seconds = check_file(clean.kind, file_bytes)
+    session = uow.session
+    if counts(session, account_id)[clean.kind] >= MATERIAL_COUNT_MAX[clean.kind]:
+        limit = MATERIAL_COUNT_MAX[clean.kind]
+        raise Conflict(
+            "material_limit", f"{MATERIAL_KINDS[clean.kind]}素材已达微信上限（{limit}个），请先删除不用的素材"
+        )
+    now = datetime.now(UTC)
+    sha = hashlib.sha256(file_bytes).hexdigest()
+    session.execute(
+        insert(MediaFile)
+        .values(sha256=sha, content_type=content_type, size=len(file_bytes), data=bytes(file_bytes), created_at=now)
+        .on_conflict_do_nothing()
+    )
+    row = Material(
+        account_id=account_id,
+        kind=clean.kind,
+        title=clean.title,
+        introduction=clean.introduction,
+        sha256=sha,
+        content_type=content_type,
+        size=len(file_bytes),
+        seconds=seconds,
+        status="uploading",
+        created_by=uow.actor.id,
+        created_by_name=uow.actor.name or uow.actor.id,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    uow.audit("wechat.material_uploaded", "material", row.id, detail={"kind": row.kind, "title": row.title})
+    _to_wechat(session, uow.checkpoint, client, row, bytes(file_bytes), ext)
+    return view(row)
+
+
+def retry(uow, client, material_id, account_id=MAIN_ACCOUNT):
+    """A failed (or interrupted) upload sent to WeChat again from our copy."""
+    uow.require("wechat.materials")
+    row = material(uow.session, material_id, account_id, lock=True)
+    stale = row.status == "uploading" and row.updated_at < datetime.now(UTC) - STALE_UPLOAD
+    if row.status != "failed" and not stale:
+        if row.status == "ready":
+            return view(row)  # a second click: it is there
+        raise Conflict("material_uploading", "该素材正在上传，请稍后刷新查看")
+    data = uow.session.get(MediaFile, row.sha256).data
+    _, ext, _ = check_file(row.kind, data)
+    row.status, row.updated_at = "uploading", datetime.now(UTC)
+    uow.audit("wechat.material_retried", "material", row.id)
+    _to_wechat(uow.session, uow.checkpoint, client, row, data, ext)
+    return view(row)
+
+
+def _to_wechat(session, checkpoint, client, row, data, ext):
+    checkpoint()  # our copy and the intent are on record before WeChat is called
+    try:
+        # WeChat tells the type by the file name's extension
+        made = client.material.add(
+            row.kind,
+            (f"{row.kind}{row.id}.{ext}", data, row.content_type),
+            title=row.title if row.kind == "video" else None,
+            introduction=row.introduction if row.kind == "video" else None,
+        )
+        row.media_id, row.url = str(made.get("media_id") or "")[:128], str(made.get("url") or "")[:512]
+        if not row.media_id:
+            raise ValueError("WeChat answered without a media_id")
+        row.status, row.error = "ready", ""
+    except (WeChatClientException, OSError, ValueError) as exc:
+        row.status = "failed"
+        row.error = reason(exc) if not isinstance(exc, ValueError) else str(exc)
+        log.warning("material %s not taken by WeChat: %s", row.id, row.error)
+    row.updated_at = datetime.now(UTC)
+
+
+def _uses(session, row):
+    """What still needs this material: reply rules, articles (cover or body), sends not finished."""
+    uses = []
+    if session.scalar(select(func.count()).where(ReplyRule.material_id == row.id)):
+        uses.append("关键词回复")
+    in_articles = session.scalar(
+        select(func.count()).where(
+            Article.account_id == row.account_id,
+            or_(Article.cover_id == row.id, Article.body.contains(f'src="material:{row.id}"')),
+        )
+    )
+    if in_articles:
+        uses.append("图文")
+    open_sends = session.scalar(
+        select(func.count()).where(
+            MassSend.material_id == row.id, MassSend.status.in_(("draft", "pending", "rejected", "sending"))
+        )
+    )
+    if open_sends:
+        uses.append("群发")
+    return uses
+
+
+def delete(uow, client, material_id, account_id=MAIN_ACCOUNT):
+    """Deleted here and at WeChat, unless something still uses it (then nothing is deleted, and the page says what)."""
+    uow.require("wechat.materials")
+    row = material(uow.session, material_id, account_id, lock=True)
+    uses = _uses(uow.session, row)
+    if uses:
+        raise Conflict("material_in_use", f"该素材正在被{'、'.join(uses)}使用，请先修改它们再删除")
+    if row.media_id:
+        try:
+            client.material.delete(row.media_id)
+        except WeChatClientException as exc:
+            if getattr(exc, "errcode", None) != 40007:  # 40007: WeChat no longer has it, which is what was asked
+                raise UpstreamFailed("wechat_refused", f"微信未能删除该素材：{reason(exc)}") from None
+        except OSError as exc:
+            raise UpstreamFailed("wechat_refused", f"微信未能删除该素材：{reason(exc)}") from None
+    uow.audit("wechat.material_deleted", "material", row.id, detail={"kind": row.kind, "title": row.title})
+    uow.session.delete(row)
+    return {"deleted": material_id}
+
+
+def file(session, material_id, account_id=MAIN_ACCOUNT):
+    """Our copy of a material's bytes (staff see what they uploaded)."""
+    row = material(session, material_id, account_id)
+    return session.get(MediaFile, row.sha256)
+
+
+def inline_url(session, client, row):
+    """The address an article body may show this image at (media/uploadimg, once per image): WeChat filters any
+    other. JPG or PNG under 1 MB only, WeChat's rule for it."""
+    if row.inline_url:
+        return row.inline_url
+    if row.content_type not in ("image/jpeg", "image/png") or row.size >= INLINE_IMAGE_BYTES:
+        raise ValidationError(
+            "invalid_fields",
+            "请检查填写的内容",
+            {"fields": {"body": f"正文中的图片“{row.title}”须为1MB以下的JPG或PNG（微信的要求），请换一张"}},
+        )
+    data = session.get(MediaFile, row.sha256).data
+    ext = "png" if row.content_type == "image/png" else "jpg"
+    try:
+        url = client.media.upload_image((f"inline{row.id}.{ext}", data, row.content_type))
+    except (WeChatClientException, OSError) as exc:
+        raise UpstreamFailed("wechat_refused", f"正文图片上传到微信失败：{reason(exc)}") from None
+    row.inline_url = str(url)[:512]
+    return row.inline_url
