@@ -311,3 +311,42 @@ def running_system(logdir, gateway_env=None):
         finally:
             system.stop()
             system.engine.dispose()
+
+
+# -- media files as WeChat's material rules see them (素材管理's tests) ---------------------------------------------
+def sample_image(fmt="PNG", size=(64, 48), colour=(20, 120, 200)):
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, fmt)
+    return out.getvalue()
+
+
+def sample_wav(seconds=2.0, rate=8000):
+    import io
+    import wave
+
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(1)
+        w.setframerate(rate)
+        w.writeframes(b"\x80" * int(rate * seconds))
+    return out.getvalue()
+
+
+def sample_amr(seconds=2.0):
+    """AMR-NB at 12.2 kbit/s: the header, then 20 ms frames of 32 bytes (frame type 7)."""
+    return b"#!AMR\n" + (b"\x3c" + b"\x00" * 31) * int(seconds / 0.02)
+
+
+def sample_mp3(seconds=2.0):
+    """MPEG-1 Layer III at 128 kbit/s, 44.1 kHz: frames of 417 bytes, 38.28 a second."""
+    frame = b"\xff\xfb\x90\x64" + b"\x00" * 413
+    return frame * int(seconds * 44100 / 1152)
+
+
+def sample_mp4(size=4096):
+    return b"\x00\x00\x00\x18ftypmp42\x00\x00\x00\x00mp42isom" + b"\x00\x00\x00\x08free" + b"\x00" * size

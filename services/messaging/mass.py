@@ -429,8 +429,8 @@ def send_step(session, client):
         if code == 45065:  # this clientmsgid was sent before: the earlier try reached WeChat
             batch.status, batch.error = "sent", ""
         elif code == 40007 and send.media_id and send.msgtype in ("mpnews", "video"):
-            # the draft or sendable video this send made is gone at WeChat: make it again for the next try
-            send.media_id, batch.error = "", reason(exc)
+            # the draft or sendable video this send made is gone at WeChat: made again at once by the next try
+            send.media_id, batch.error, batch.updated_at = "", reason(exc), now - RETRY_AFTER
         elif isinstance(exc, ValidationError | UpstreamFailed):  # an article's image WeChat would not take
             batch.status, batch.error = "failed", exc.message
             session.execute(

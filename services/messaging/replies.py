@@ -109,6 +109,8 @@ def rules(session, account_id=MAIN_ACCOUNT):
 def save_rule(uow, rule_id, data, account_id=MAIN_ACCOUNT):
     uow.require("wechat.replies")
     clean = validate(RuleIn, data)
+    if clean.reply_kind == "image":
+        materials.usable(uow.session, clean.material_id, ("image",), "material_id", account_id)
     now = datetime.now(UTC)
     if rule_id is None:
         row = ReplyRule(account_id=account_id, created_at=now)
@@ -119,8 +121,6 @@ def save_rule(uow, rule_id, data, account_id=MAIN_ACCOUNT):
     values["article"] = values["article"] if clean.reply_kind == "news" else None
     values["text"] = values["text"] if clean.reply_kind == "text" else ""
     values["material_id"] = values["material_id"] if clean.reply_kind == "image" else None
-    if values["material_id"] is not None:
-        materials.usable(uow.session, values["material_id"], ("image",), "material_id", account_id)
     for key, value in values.items():
         setattr(row, key, value)
     row.updated_at = now
