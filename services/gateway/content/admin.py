@@ -15,7 +15,7 @@ from libs.clock import local_minute
 from libs.errors import Forbidden, NotFound
 from services.gateway.content import client
 from services.gateway.content.api import POSTER_FIELDS, UPLOAD_LIMIT, upload
-from services.gateway.core import notices
+from services.gateway.core import notices, web
 from services.gateway.core.auth import staff_page
 
 bp = Blueprint("content_admin", __name__, url_prefix="/admin/content")
@@ -316,15 +316,7 @@ def album(album_id):
     )
 
 
-def allows_upload(view):
-    """Before anything reads the form (the CSRF check does): this route takes a photo's size of body."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        request.max_content_length = UPLOAD_LIMIT
-        return view(*args, **kwargs)
-
-    return wrapper
+allows_upload = web.allows_upload(UPLOAD_LIMIT)
 
 
 @bp.post("/albums/<id:album_id>/photos")

@@ -8,7 +8,7 @@ from services.gateway.content import client
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
 from services.gateway.core.cache import cached, number
-from services.gateway.core.web import json_body
+from services.gateway.core.web import json_body, uploaded
 
 bp = Blueprint("content_api", __name__, url_prefix="/api/v1")
 
@@ -330,12 +330,7 @@ def remove_photo(photo_id):
 
 
 def upload(fields=("caption",)):
-    """A multipart upload: (the named form fields that were sent, the file's bytes). Only upload routes accept a
-    body this large."""
-    request.max_content_length = UPLOAD_LIMIT
-    file = request.files.get("file")
-    image = file.read(UPLOAD_LIMIT + 1) if file else b""
-    return {name: request.form[name] for name in fields if name in request.form}, image
+    return uploaded(fields, UPLOAD_LIMIT)
 
 
 @openapi.route(

@@ -5,6 +5,7 @@ One table maps each typed service error (libs/errors.py) and each failure of the
 """
 
 import base64
+import functools
 import json
 import logging
 import re
@@ -164,6 +165,30 @@ def install(app):
 
     for status, code, message in HTTP_ERRORS:
         app.register_error_handler(status, lambda _exc, s=status, c=code, m=message: error_response(s, c, m))
+
+
+def allows_upload(limit):
+    """For a staff form's upload route, before anything reads the form (the CSRF check does): it takes a body of
+    `limit` (and the form's fields)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            request.max_content_length = limit + 64 * 1024
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+def uploaded(fields, limit):
+    """A multipart upload: (the named form fields that were sent, the file's bytes, read up to `limit` + 1 so the
+    service refuses an oversized one with its reason). Only upload routes accept a body this large."""
+    request.max_content_length = limit + 64 * 1024
+    file = request.files.get("file")
+    data = file.read(limit + 1) if file else b""
+    return {name: request.form[name] for name in fields if name in request.form}, data
 
 
 def file_response(found, cache="private, no-store"):

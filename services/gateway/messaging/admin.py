@@ -5,26 +5,33 @@ import uuid
 
 import segno
 from flask import Blueprint, render_template, request, url_for
+from markupsafe import Markup
 
-from libs.errors import NotFound, ValidationError
-from services.gateway.core import notices
+from libs.errors import Forbidden, NotFound, ValidationError
+from services.gateway.core import notices, web
 from services.gateway.core.auth import staff_page
 from services.gateway.core.web import file_response
 from services.gateway.messaging import client
+from services.gateway.messaging.api import UPLOAD_LIMIT
 from services.gateway.messaging.charts import line_chart
 from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import (
     GENDERS,
     GROUPS,
     MASS_TARGETS,
+    MASS_TYPES,
     MATCHES,
+    MATERIAL_BYTES,
+    MATERIAL_FORMATS,
+    MATERIAL_KINDS,
     MENU_BUTTONS_MAX,
     MENU_SUB_MAX,
     REPLY_KINDS,
+    VOICE_SECONDS_MAX,
 )
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
-RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text")
+RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text", "material_id")
 ARTICLE_FIELDS = ("title", "description", "url", "image")
 
 
@@ -49,14 +56,33 @@ def replies(rule_id):
         notice=notice.get("message"),
         matches=MATCHES,
         kinds=REPLY_KINDS,
+        images=(images := _ready("image")),
+        image_titles={m["id"]: m["title"] for m in images},
     )
+
+
+def _articles():
+    try:
+        return [a for a in client.articles() if a["status"] != "publishing"]
+    except Forbidden:
+        return []
+
+
+def _ready(kind):
+    """The library's materials of a kind that WeChat has, for a form's choice (none for staff who may not see it)."""
+    try:
+        return [m for m in client.materials(kind)["materials"] if m["status"] == "ready"]
+    except Forbidden:
+        return []
 
 
 def _as_form(rule):
     if rule is None:
         return None
     article = rule.get("article") or {}
-    form = {k: rule[k] for k in ("name", "match", "reply_kind", "text")}
+    form = {k: rule[k] for k in ("name", "match", "reply_kind", "text")} | {
+        "material_id": rule.get("material_id") or ""
+    }
     form |= {
         "keywords": "，".join(rule["keywords"]),
         "priority": rule["priority"],
@@ -72,6 +98,7 @@ def rule_save(rule_id):
     form = {k: request.form.get(k, "") for k in (*RULE_FIELDS, "enabled", *(f"article.{k}" for k in ARTICLE_FIELDS))}
     data = {k: form[k] for k in RULE_FIELDS} | {"enabled": form["enabled"] == "1"}
     data["priority"] = form["priority"] or 0
+    data["material_id"] = form["material_id"] or None
     if form["reply_kind"] == "news":
         data["article"] = {k: form[f"article.{k}"] for k in ARTICLE_FIELDS}
 
@@ -439,14 +466,27 @@ def qr_code(channel_id, fmt):
 
 
 # -- 群发消息 -------------------------------------------------------------------------------------------------------
-MASS_FIELDS = ("title", "content", "target.kind", "target.tag_id", "target.gender", "target.region")
+MASS_FIELDS = (
+    "title",
+    "msgtype",
+    "content",
+    "material_id",
+    "article_id",
+    "target.kind",
+    "target.tag_id",
+    "target.gender",
+    "target.region",
+)
 
 
 def _mass_form(send):
     target = send["target"]
     return {
         "title": send["title"],
+        "msgtype": send["msgtype"],
         "content": send["content"],
+        "material_id": str(send["material_id"] or ""),
+        "article_id": str(send["article_id"] or ""),
         "target.kind": target.get("kind", "all"),
         "target.tag_id": "" if target.get("tag_id") is None else str(target["tag_id"]),
         "target.gender": target.get("gender", ""),
@@ -469,6 +509,9 @@ def mass_page(send_id):
         tags=client.follower_tags(),
         genders=GENDERS,
         targets=MASS_TARGETS,
+        types=MASS_TYPES,
+        carried={k: _ready(k) for k in MATERIAL_KINDS},
+        articles=_articles(),
         errors=notice.get("errors") or {},
         notice=notice.get("message"),
     )
@@ -485,7 +528,8 @@ def mass_save(send_id):
         "gender": form["target.gender"],
         "region": form["target.region"],
     }
-    data = {"title": form["title"], "content": form["content"], "target": target}
+    data = {"title": form["title"], "msgtype": form["msgtype"] or "text", "content": form["content"], "target": target}
+    data |= {"material_id": form["material_id"] or None, "article_id": form["article_id"] or None}
 
     def back(result):
         saved = (result or {}).get("id") or send_id
@@ -558,6 +602,187 @@ def binding_delete():
 @staff_page
 def media_file(sha):
     return file_response(client.media_file(sha[:64]))
+
+
+# -- 素材管理 -------------------------------------------------------------------------------------------------------
+@bp.get("/materials", defaults={"kind": "image"})
+@bp.get("/materials/<any(image, voice, video):kind>")
+@staff_page
+def materials_page(kind):
+    notice = notices.shown()
+    return render_template(
+        "admin/wechat_materials.html",
+        kind=kind,
+        data=client.materials(kind),
+        kinds=MATERIAL_KINDS,
+        formats=MATERIAL_FORMATS,
+        limits={k: v // 1024 // 1024 for k, v in MATERIAL_BYTES.items()},
+        seconds=VOICE_SECONDS_MAX,
+        form=notice.get("form") or {},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/materials/<any(image, voice, video):kind>")
+@web.allows_upload(UPLOAD_LIMIT)
+@staff_page
+def material_upload(kind):
+    data, file_bytes = web.uploaded(("title", "introduction"), UPLOAD_LIMIT)
+    data["kind"] = kind
+    back = lambda result: url_for("wechat_admin.materials_page", kind=kind)  # noqa: E731
+
+    def done(result):
+        if result["status"] == "ready":
+            return f"“{result['title']}”已上传到微信素材库"
+        return f"“{result['title']}”已保存，但微信未接收：{result['error']}。可稍后点击“重新上传”"
+
+    return notices.after_post(lambda: client.upload_material(data, file_bytes), back, data, done)
+
+
+@bp.post("/materials/<id:material_id>/retry")
+@staff_page
+def material_retry(material_id):
+    kind = request.form.get("kind", "image")
+    back = lambda result: url_for("wechat_admin.materials_page", kind=kind if kind in MATERIAL_KINDS else "image")  # noqa: E731
+
+    def done(result):
+        return "已重新上传到微信" if result["status"] == "ready" else f"微信仍未接收：{result['error']}"
+
+    return notices.after_post(lambda: client.retry_material(material_id), back, {}, done)
+
+
+@bp.post("/materials/<id:material_id>/delete")
+@staff_page
+def material_delete(material_id):
+    kind = request.form.get("kind", "image")
+    back = lambda result: url_for("wechat_admin.materials_page", kind=kind if kind in MATERIAL_KINDS else "image")  # noqa: E731
+
+    def delete():
+        try:
+            return client.delete_material(material_id)
+        except NotFound:
+            return None  # a second click: it is gone
+
+    return notices.after_post(delete, back, {}, "素材已删除")
+
+
+@bp.get("/materials/<id:material_id>/file")
+@staff_page
+def material_file(material_id):
+    return file_response(client.material_file(material_id))
+
+
+# -- 图文 -------------------------------------------------------------------------------------------------------
+MATERIAL_SRC = re.compile(r'src="material:([0-9]{1,10})"')
+
+
+@bp.app_template_filter("material_images")
+def material_images(body):
+    """An article body as staff see it: messaging sanitised it when it was saved; its library images are shown
+    from our copy."""
+    return Markup(
+        MATERIAL_SRC.sub(lambda m: f'src="{url_for("wechat_admin.material_file", material_id=int(m[1]))}"', body)
+    )
+
+
+ARTICLE_FORM = ("title", "author", "digest", "body", "source_url", "cover_id")
+
+
+def _article_form(article):
+    form = {k: article[k] for k in ARTICLE_FORM}
+    return form | {"open_comment": "1" if article["open_comment"] else ""}
+
+
+@bp.get("/articles", defaults={"article_id": None})
+@bp.get("/articles/<id:article_id>")
+@staff_page
+def articles_page(article_id):
+    notice = notices.shown()
+    article = client.article(article_id) if article_id else None
+    form = notice.get("form") or (_article_form(article) if article else {})
+    return render_template(
+        "admin/wechat_articles.html",
+        articles=client.articles(),
+        article=article,
+        editing=request.args.get("edit") == "1" or not article or bool(notice.get("form")),
+        form=form,
+        images=_ready("image"),
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+@bp.post("/articles", defaults={"article_id": None})
+@bp.post("/articles/<id:article_id>")
+@staff_page
+def article_save(article_id):
+    form = {k: request.form.get(k, "") for k in (*ARTICLE_FORM, "open_comment")}
+    data = {k: form[k] for k in ARTICLE_FORM} | {"open_comment": form["open_comment"] == "1"}
+    data["cover_id"] = form["cover_id"] or None
+
+    def back(result):
+        saved = (result or {}).get("id") or article_id
+        return (
+            url_for("wechat_admin.articles_page", article_id=saved) if saved else url_for("wechat_admin.articles_page")
+        )
+
+    return notices.after_post(lambda: client.save_article(article_id, data), back, form, "图文已保存")
+
+
+def _article_step(article_id, action, done):
+    back = lambda result: url_for("wechat_admin.articles_page", article_id=article_id)  # noqa: E731
+    return notices.after_post(action, back, {}, done)
+
+
+@bp.post("/articles/<id:article_id>/preview")
+@staff_page
+def article_preview(article_id):
+    return _article_step(article_id, lambda: client.preview_article(article_id), "预览已发送到您绑定的微信，请查看")
+
+
+@bp.post("/articles/<id:article_id>/submit")
+@staff_page
+def article_submit(article_id):
+    return _article_step(
+        article_id, lambda: client.submit_article(article_id), "已提交审核，需由另一位工作人员审核后发布"
+    )
+
+
+@bp.post("/articles/<id:article_id>/approve")
+@staff_page
+def article_approve(article_id):
+    def done(result):
+        if result["status"] == "failed":
+            return f"微信未能发布：{result['error']}"
+        return "审核通过，已提交微信发布，结果稍后显示"
+
+    return _article_step(article_id, lambda: client.approve_article(article_id), done)
+
+
+@bp.post("/articles/<id:article_id>/reject")
+@staff_page
+def article_reject(article_id):
+    why = request.form.get("reason", "")
+    return _article_step(article_id, lambda: client.reject_article(article_id, why), "已驳回，作者修改后可再次提交")
+
+
+@bp.post("/articles/<id:article_id>/delete")
+@staff_page
+def article_delete(article_id):
+    def delete():
+        try:
+            return client.delete_article(article_id)
+        except NotFound:
+            return {"deleted": article_id}  # a second click: it is gone
+
+    def back(result):
+        # deleted: the list; refused (result None): the article, with the reason
+        if result is None:
+            return url_for("wechat_admin.articles_page", article_id=article_id)
+        return url_for("wechat_admin.articles_page")
+
+    return notices.after_post(delete, back, {}, "图文已删除")
 
 
 # -- 数据统计 -------------------------------------------------------------------------------------------------------

@@ -1,6 +1,6 @@
 """/api/v1/wechat: the Official Account for operators' tools — replies and menu (wechat.replies, wechat.menu), the
-inbox (wechat.inbox), followers (wechat.followers), QR channels (wechat.channels) and mass sends (wechat.mass,
-wechat.mass_approve)."""
+inbox (wechat.inbox), followers (wechat.followers), QR channels (wechat.channels), mass sends (wechat.mass,
+wechat.mass_approve), materials and articles (wechat.materials; publishing approved with wechat.mass_approve)."""
 
 from flask import Blueprint, jsonify, request
 from pydantic import BaseModel, Field
@@ -9,10 +9,11 @@ from libs.errors import ValidationError
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
 from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
-from services.gateway.core.web import clean_query, json_body
+from services.gateway.core.web import clean_query, json_body, uploaded
 from services.gateway.messaging import client
 from services.gateway.messaging.qr import code_response
 from services.messaging.schemas import (
+    MATERIAL_BYTES,
     AnswerIn,
     AnswerResult,
     Conversation,
@@ -22,6 +23,9 @@ from services.messaging.schemas import (
     FollowerQuery,
     MassSendIn,
     MassSendView,
+    MaterialIn,
+    Materials,
+    MaterialView,
     MembersIn,
     MenuIn,
     QrChannelIn,
@@ -33,6 +37,8 @@ from services.messaging.schemas import (
     SyncView,
     TagIn,
     TagView,
+    WeChatArticleIn,
+    WeChatArticleView,
 )
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
@@ -608,6 +614,192 @@ def approve_mass_send(send_id):
 @staff_api
 def reject_mass_send(send_id):
     return jsonify(client.reject_mass_send(send_id, str(json_body().get("reason") or "")[:200]))
+
+
+# -- 素材管理 -------------------------------------------------------------------------------------------------------
+MATERIAL_FIELDS = ("kind", "title", "introduction")
+UPLOAD_LIMIT = max(MATERIAL_BYTES.values())  # messaging refuses above each kind's own limit with the reason
+
+
+class MaterialQuery(BaseModel):
+    kind: str | None = None  # image | voice | video; none: all
+    offset: int = 0
+
+
+class MaterialForm(MaterialIn):
+    """multipart/form-data: these fields, and `file`."""
+
+
+@openapi.route(
+    bp,
+    "/materials",
+    "GET",
+    summary="素材: images, voice and video, newest first (50)",
+    query=MaterialQuery,
+    response=Materials,
+)
+@staff_api
+def list_materials():
+    offset = clean_query("offset", 7)
+    return jsonify(client.materials(clean_query("kind", 8) or None, int(offset) if offset.isdigit() else 0))
+
+
+@openapi.route(
+    bp,
+    "/materials",
+    "POST",
+    summary="Upload permanent material (multipart/form-data: kind, title, introduction for a video, file). Checked "
+    "by its bytes against WeChat's limits (image ≤ 10 MB BMP/PNG/JPEG/GIF, voice ≤ 2 MB and 60 s MP3/WMA/WAV/AMR, "
+    "video ≤ 10 MB MP4); a refusal by WeChat is kept as status failed with the reason (POST …/retry)",
+    body=MaterialForm,
+    response=MaterialView,
+    status=201,
+    errors=(400, 401, 403, 409, 413),
+)
+@staff_api
+def upload_material():
+    data, file_bytes = uploaded(MATERIAL_FIELDS, UPLOAD_LIMIT)
+    return jsonify(client.upload_material(data, file_bytes)), 201
+
+
+@openapi.route(bp, "/materials/<id:material_id>", "GET", summary="One material", response=MaterialView)
+@staff_api
+def get_material(material_id):
+    return jsonify(client.material(material_id))
+
+
+@openapi.route(
+    bp,
+    "/materials/<id:material_id>/retry",
+    "POST",
+    summary="Give a failed upload to WeChat again, from our copy",
+    response=MaterialView,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def retry_material(material_id):
+    return jsonify(client.retry_material(material_id))
+
+
+@openapi.route(
+    bp,
+    "/materials/<id:material_id>",
+    "DELETE",
+    summary="Delete here and at WeChat (409 material_in_use while a reply, article or send uses it)",
+    response=Deleted,
+    errors=(401, 403, 404, 409, 502),
+)
+@staff_api
+def delete_material(material_id):
+    return jsonify(client.delete_material(material_id))
+
+
+@openapi.route(bp, "/articles", "GET", summary="图文, newest first (100)", response=[WeChatArticleView])
+@staff_api
+def list_articles():
+    return jsonify(client.articles())
+
+
+@openapi.route(
+    bp,
+    "/articles",
+    "POST",
+    summary="An article (title ≤ 32, author ≤ 16, digest ≤ 128, body < 20,000 characters of HTML with images as "
+    '<img src="material:ID"> from the library, cover_id an image material)',
+    body=WeChatArticleIn,
+    response=WeChatArticleView,
+    status=201,
+)
+@staff_api
+def create_article():
+    return jsonify(client.save_article(None, json_body())), 201
+
+
+@openapi.route(bp, "/articles/<id:article_id>", "GET", summary="One article", response=WeChatArticleView)
+@staff_api
+def get_article(article_id):
+    return jsonify(client.article(article_id))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>",
+    "PUT",
+    summary="Change a draft, rejected or failed article (the editor becomes its author)",
+    body=WeChatArticleIn,
+    response=WeChatArticleView,
+    errors=(400, 401, 403, 404, 409),
+)
+@staff_api
+def update_article(article_id):
+    return jsonify(client.save_article(article_id, json_body()))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>",
+    "DELETE",
+    summary="Delete an article not published or sent (and WeChat's draft of it)",
+    response=Deleted,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def delete_article(article_id):
+    return jsonify(client.delete_article(article_id))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>/preview",
+    "POST",
+    summary="Send it to your own bound WeChat (公众号助手; 400 when none is bound)",
+    response=Previewed,
+    errors=(400, 401, 403, 404, 502),
+)
+@staff_api
+def preview_article(article_id):
+    return jsonify(client.preview_article(article_id))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>/submit",
+    "POST",
+    summary="Ask for approval to publish",
+    response=WeChatArticleView,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def submit_article(article_id):
+    return jsonify(client.submit_article(article_id))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>/approve",
+    "POST",
+    summary="Approve and publish at WeChat (draft → freepublish; not by its author: 403 article_own). The outcome "
+    "arrives from WeChat: status publishing, then published (article_url) or failed (error)",
+    response=WeChatArticleView,
+    errors=(401, 403, 404, 409),
+)
+@staff_api
+def approve_article(article_id):
+    return jsonify(client.approve_article(article_id))
+
+
+@openapi.route(
+    bp,
+    "/articles/<id:article_id>/reject",
+    "POST",
+    summary="Send it back to its author with a reason",
+    body=RejectRequest,
+    response=WeChatArticleView,
+    errors=(400, 401, 403, 404, 409),
+)
+@staff_api
+def reject_article(article_id):
+    return jsonify(client.reject_article(article_id, str(json_body().get("reason") or "")[:200]))
 
 
 # -- 公众号助手 ---------------------------------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 """The gateway's door to the messaging service (the callback has its own pool: wechat/callback.py)."""
 
+import base64
+
 from services.gateway.core.rpc import call
 
 
@@ -197,3 +199,65 @@ def wechat_stats(days=30):
 
 def pull_wechat_stats():
     return call("messaging", "pull_wechat_stats")
+
+
+def materials(kind=None, offset=0):
+    """素材管理: {"materials": [...] newest first, "counts", "limits"} (permission wechat.materials)."""
+    return call("messaging", "materials", kind, offset)
+
+
+def material(material_id):
+    return call("messaging", "material", material_id)
+
+
+def upload_material(data, file_bytes):
+    """{"kind", "title", "introduction"} and the file: checked against WeChat's limits, then given to WeChat."""
+    return call("messaging", "upload_material", data, base64.b64encode(file_bytes or b"").decode())
+
+
+def retry_material(material_id):
+    return call("messaging", "retry_material", material_id)
+
+
+def delete_material(material_id):
+    return call("messaging", "delete_material", material_id)
+
+
+def material_file(material_id):
+    """Our copy of a material ({"content_type", "data" base64})."""
+    return call("messaging", "material_file", material_id)
+
+
+def articles():
+    """图文, newest first."""
+    return call("messaging", "articles")
+
+
+def article(article_id):
+    return call("messaging", "article", article_id)
+
+
+def save_article(article_id, data):
+    return call("messaging", "save_article", article_id, data)
+
+
+def delete_article(article_id):
+    return call("messaging", "delete_article", article_id)
+
+
+def preview_article(article_id):
+    """To the staff member's own bound WeChat (公众号助手)."""
+    return call("messaging", "preview_article", article_id)
+
+
+def submit_article(article_id):
+    return call("messaging", "submit_article", article_id)
+
+
+def approve_article(article_id):
+    """Approve and publish at WeChat (not by its author)."""
+    return call("messaging", "approve_article", article_id)
+
+
+def reject_article(article_id, reason):
+    return call("messaging", "reject_article", article_id, reason)

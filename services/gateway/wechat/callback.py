@@ -13,7 +13,7 @@ from nameko.exceptions import RpcTimeout
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.crypto import WeChatCrypto
-from wechatpy.replies import ArticlesReply, TextReply
+from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from libs.unit_of_work import UnitOfWork
 from libs.wechat import callback
@@ -166,7 +166,9 @@ def receive():
     reply = result.get("reply")
     if not reply:
         return _plain("success")
-    if isinstance(reply, dict):  # an operator's keyword rule answering with an article card
+    if isinstance(reply, dict) and "image" in reply:  # a keyword rule answering with an image from 素材管理
+        xml = ImageReply(source=fields["ToUserName"], target=fields["FromUserName"], media_id=reply["image"])
+    elif isinstance(reply, dict):  # an operator's keyword rule answering with an article card
         xml = ArticlesReply(source=fields["ToUserName"], target=fields["FromUserName"], articles=reply["articles"])
     else:
         xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply)
