@@ -8,7 +8,7 @@ import uuid
 import pytest
 import requests
 
-from libs.testing import wait_for
+from libs.testing import sample_image, wait_for
 
 CHROMIUM = os.environ.get("WZW_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
 pytestmark = pytest.mark.skipif(not CHROMIUM and not os.environ.get("CI"), reason="Debian chromium not installed")
@@ -610,3 +610,66 @@ def test_the_statistics_page_draws_wechats_figures(system, browser):
     operator.wait_for_selector("[data-chart='关注'] svg polyline")
     assert operator.locator("#stats-table tr").count() == 31  # a header and thirty days
     shot(operator, "admin-wechat-stats")
+
+
+def test_an_operator_uploads_an_image_writes_an_article_and_the_phone_reads_it(system, phone, browser, tmp_path):
+    sign_in_as_citizen(system, phone)
+    phone.click("#btn-follow")
+    phone.wait_for_selector(".row.account .bubble")
+    api = system.staff_session("yunying")
+    tag = api.post(f"{system.gateway}/api/v1/wechat/follower-tags", json={"name": f"图文{uuid.uuid4().hex[:4]}"})
+    helper = system.citizen()  # WeChat's mass send needs two followers at least
+    requests.post(f"{system.sandbox}/sandbox/phone/{helper.openid}/send", json={"event": "subscribe"})
+    members = {"openids": [phone.openid, helper.openid]}
+    api.post(f"{system.gateway}/api/v1/wechat/follower-tags/{tag.json()['id']}/members", json=members)
+
+    author = staff_login(browser, system, "yunying")
+    author.click("#wechat-nav a:has-text('素材管理')")
+    picture = tmp_path / "activity.jpg"
+    picture.write_bytes(sample_image("JPEG", (800, 450), (30, 110, 190)))
+    author.fill("#f-m-title", "开放日现场照片")
+    author.set_input_files("#f-m-file", str(picture))
+    author.click("#upload")
+    author.wait_for_selector("#notice:has-text('已上传到微信素材库')")
+    assert author.locator("#materials img[alt='开放日现场照片']").evaluate("i => i.naturalWidth") == 800
+    shot(author, "admin-wechat-materials")
+
+    author.click("#material-kinds a:has-text('图文')")
+    author.fill("#f-ar-title", "开放日现场直击")
+    author.fill("#f-ar-author", "市政务服务中心")
+    author.select_option("#f-ar-cover", label="开放日现场照片")
+    author.fill("#f-ar-body", "<p>本周六9:00-16:00，开放日现场照片欢迎您。</p>")
+    author.click("#insert-images button:has-text('开放日现场照片')")
+    author.click("#save-article")
+    author.wait_for_selector("#notice:has-text('图文已保存')")
+    assert author.locator("#article-body img").evaluate("i => i.naturalWidth") == 800  # shown from our copy
+    shot(author, "admin-wechat-article")
+
+    author.click("#wechat-nav a:has-text('群发')")
+    author.fill("#f-mass-title", "开放日")
+    author.select_option("#f-mass-type", "mpnews")
+    assert author.locator("#f-mass-content").is_hidden()
+    author.select_option("#f-mass-article", label="开放日现场直击（草稿）")
+    author.select_option("#f-mass-kind", "tag")
+    author.select_option("#f-mass-tag", str(tag.json()["id"]))
+    author.click("#mass-form button[type=submit]")
+    author.wait_for_selector("#notice:has-text('草稿已保存')")
+    author.click("#submit-send")
+    author.wait_for_selector("#await-approval")
+
+    approver = staff_login(browser, system, "shenhe")
+    approver.goto(author.url.split("?")[0])
+    approver.once("dialog", lambda dialog: dialog.accept())
+    approver.click("#approve-send")
+    approver.wait_for_selector("#notice:has-text('审核通过')")
+
+    phone.goto(f"{system.sandbox}/?openid={phone.openid}")
+    card = phone.locator(".bubble[data-kind=mass]:has-text('开放日现场直击')")
+    card.wait_for()
+    shot(phone, "phone-mass-article")
+    card.locator("a:has-text('阅读全文')").click()  # opens in the phone's web view, as in WeChat
+    article = phone.frame_locator("#frame")
+    article.locator("#article-title").wait_for()
+    assert article.locator("#article-body img").evaluate("i => i.naturalWidth") == 800  # at WeChat's own address
+    assert article.locator("body").evaluate("b => b.scrollWidth <= b.clientWidth")  # the article fits the phone
+    shot(phone, "phone-article")

@@ -1,7 +1,13 @@
-"""The demo account's custom menu, saved and published through the running messaging service:
+"""The demo account's custom menu (saved and published) and a first image and article in 素材管理, through the
+running messaging service:
 `python -m services.messaging.demo` (make up's banner and the test system run it once the services answer).
 
 Safe to run twice: a menu that was saved before (by the demo or an operator) is left as it is."""
+
+import base64
+import io
+
+from PIL import Image, ImageDraw
 
 from libs.auth import Actor
 from libs.config import load_config
@@ -49,10 +55,40 @@ def demo_menu(base):
     }
 
 
+def demo_cover():
+    """A plain banner (JPEG, 900×383: the 2.35:1 WeChat crops covers to) to show the library and an article."""
+    image = Image.new("RGB", (900, 383), (26, 86, 196))
+    draw = ImageDraw.Draw(image)
+    for i in range(0, 900, 60):  # a little texture, so it reads as a picture rather than a colour
+        draw.rectangle((i, 300, i + 30, 383), fill=(40, 110, 215))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    return out.getvalue()
+
+
+ARTICLE_BODY = (
+    "<p>本周六9:00-16:00，市民中心举办开放日活动：社保、医保、公积金、不动产登记等窗口现场咨询，"
+    "自助服务区演示“一网通办”。</p><p><strong>地点：</strong>市民中心一楼大厅</p>"
+    '<p><img src="material:{cover}"></p><p>欢迎市民朋友参加。</p>'
+)
+
+
 def load(rpc, base):
     if rpc.call_as(LOADER, "messaging", "menu")["updated_at"] is None:
         rpc.call_as(LOADER, "messaging", "save_menu", demo_menu(base.rstrip("/")))
         rpc.call_as(LOADER, "messaging", "publish_menu")
+    # 素材管理: one image and one article draft, so the library and the article editor have something to show
+    if not rpc.call_as(LOADER, "messaging", "materials", "image")["materials"]:
+        data = base64.b64encode(demo_cover()).decode()
+        cover = rpc.call_as(LOADER, "messaging", "upload_material", {"kind": "image", "title": "市民中心开放日"}, data)
+        article = {
+            "title": "市民中心开放日邀您参加",
+            "author": "市政务服务中心",
+            "digest": "本周六9:00-16:00，市民中心一楼大厅",
+            "body": ARTICLE_BODY.format(cover=cover["id"]),
+            "cover_id": cover["id"],
+        }
+        rpc.call_as(LOADER, "messaging", "save_article", None, article)
 
 
 if __name__ == "__main__":

@@ -995,7 +995,9 @@ def create_app(config=None):
                     return 40007, "invalid media_id"
                 first = draft[0]
                 text = "\n".join(filter(None, (first.get("title"), first.get("digest"))))
-                return {"content": text, "url": f"{public_base()}/sandbox/articles/draft-{media_id}", "card": True}
+                cover = (state.materials.get(str(first.get("thumb_media_id") or "")) or {}).get("url", "")
+                url = f"{public_base()}/sandbox/articles/draft-{media_id}"
+                return {"content": text, "url": url, "card": True} | ({"image": cover} if cover else {})
         return 44002, "unsupported msgtype"
 
     # -- 二维码 ---------------------------------------------------------------------------------------------
