@@ -28,6 +28,8 @@ demo: migrate
 
 # development: the gateway generates its own session secret into var/ (kept out of git) on first start
 up: export WZW_ENV=development
+# a department's own Official Account beside the city's (sandbox credentials), to try several accounts
+up: export WECHAT_ACCOUNTS=$(shell cat deploy/config/sandbox_accounts.json)
 up: install
 	bash deploy/infra.sh wzw
 	$(MAKE) --no-print-directory demo

@@ -25,6 +25,7 @@ from libs.migrate import upgrade_all
 from libs.wechat.sandbox.citizen import Citizen
 from services.registry import SERVICES, service
 
+SANDBOX_ACCOUNTS = Path(__file__).resolve().parent.parent / "deploy" / "config" / "sandbox_accounts.json"
 PG_BASE = os.environ.get("WZW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("WZW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 RABBIT_API = os.environ.get("WZW_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
@@ -159,6 +160,8 @@ class System:
             WECHAT_OAUTH_URL=f"{self.sandbox}/connect/oauth2/authorize",
             SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
             WECHAT_FOLLOW_URL=f"{self.sandbox}/",
+            # a department's own Official Account beside the city's (tests of several accounts)
+            WECHAT_ACCOUNTS=SANDBOX_ACCOUNTS.read_text().strip(),
             WZW_ENV="test",
             CACHE_PREFIX=self.cache_prefix,
             # short, so tests see unused connections given back (and every process survives PostgreSQL closing them)

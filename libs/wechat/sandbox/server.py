@@ -15,10 +15,12 @@ from datetime import date, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import nh3
-from flask import Flask, jsonify, redirect, render_template, request
+from flask import Flask, g, jsonify, redirect, render_template, request
 from markupsafe import Markup
+from werkzeug.local import LocalProxy
 
 from libs.config import load_config
+from libs.wechat.accounts import MAIN, configured
 from libs.wechat.sandbox.citizen import Citizen
 
 TOKEN_TTL = 7200
@@ -165,24 +167,53 @@ def button_problem(button, codes, name_bytes):
 
 def create_app(config=None):
     config = config or load_config()
-    wx = config["WECHAT"]
     app = Flask(__name__)
     app.json.ensure_ascii = False
-    state = app.extensions["sandbox"] = SandboxState()
+    # WeChat for every Official Account of the install: each AppID has its own followers, menus, materials...
+    accounts = configured(config)
+    states = app.extensions["sandbox_accounts"] = {code: SandboxState() for code in accounts}
+    app.extensions["sandbox"] = states[MAIN]
+    by_app_id = {a.app_id: code for code, a in accounts.items()}
+    token_owner = {}  # access token -> the account it was issued to
+    # the account this request is about: its AppID or token says so (API), or the phone's choice (pages)
+    state = LocalProxy(lambda: states[g.get("account", MAIN)])
 
-    def citizen(openid, safe_mode=True):
+    def current():
+        return accounts[g.get("account", MAIN)]
+
+    def person_at(code, fallback=DEMO_CITIZENS[0][0]):
+        """The phone's citizen as `code`'s account knows them (WeChat gives a person an openid per AppID)."""
+        person = request.cookies.get("sandbox_person")
+        if not person:
+            return request.cookies.get("sandbox_openid") or fallback
+        return person if code == MAIN else f"{person}_{code}"
+
+    def citizen(openid, safe_mode=True, code=None):
+        account = accounts[code or g.get("account", MAIN)]
+        callback = config["SANDBOX"]["GATEWAY_CALLBACK_URL"].rstrip("/")
         return Citizen(
             openid=openid,
-            callback_url=config["SANDBOX"]["GATEWAY_CALLBACK_URL"],
-            token=wx["TOKEN"],
-            app_id=wx["APP_ID"],
-            aes_key=wx["ENCODING_AES_KEY"] if safe_mode else None,
+            callback_url=callback if account.code == MAIN else f"{callback}/{account.code}",
+            token=account.token,
+            app_id=account.app_id,
+            aes_key=account.aes_key if safe_mode else None,
         )
 
     def token_ok():
         token = request.args.get("access_token", "")
         expires = state.tokens.get(token)
         return expires is not None and expires > time.time()
+
+    @app.before_request
+    def which_account():
+        token = request.args.get("access_token")
+        if token:
+            g.account = token_owner.get(token, MAIN)
+        elif request.args.get("appid") in by_app_id:
+            g.account = by_app_id[request.args["appid"]]
+        else:
+            chosen = request.args.get("account") or request.cookies.get("sandbox_account") or MAIN
+            g.account = chosen if chosen in accounts else MAIN
 
     def json_body():
         try:
@@ -218,7 +249,8 @@ def create_app(config=None):
     @app.get("/cgi-bin/token")
     def token():
         state.record("token")
-        if request.args.get("appid") != wx["APP_ID"] or request.args.get("secret") != wx["APP_SECRET"]:
+        account = accounts.get(by_app_id.get(request.args.get("appid", ""), ""))
+        if account is None or request.args.get("secret") != account.app_secret:
             return wx_error(40013, "invalid appid or secret")
         new = secrets.token_hex(24)
         now = time.time()
@@ -226,6 +258,7 @@ def create_app(config=None):
             for old, expires in list(state.tokens.items()):
                 state.tokens[old] = min(expires, now + OLD_TOKEN_GRACE)
             state.tokens[new] = now + TOKEN_TTL
+            token_owner[new] = account.code
         return jsonify({"access_token": new, "expires_in": TOKEN_TTL})
 
     @app.post("/cgi-bin/message/custom/send")
@@ -823,10 +856,10 @@ def create_app(config=None):
                 return wx_error(40007, "invalid media_id")
         return wx_error(0, "ok")
 
-    def report_publish(publish_id):
+    def report_publish(st, code, publish_id):
         time.sleep(0.2)
-        with state.lock:
-            result = dict(state.publishes[publish_id])
+        with st.lock:
+            result = dict(st.publishes[publish_id])
         info = {"publish_id": publish_id, "publish_status": result["status"]}
         if result["status"] == 0:
             info |= {
@@ -836,7 +869,7 @@ def create_app(config=None):
         else:
             info |= {"fail_idx": 1}
         try:
-            citizen(MASS_REPORTER).event("PUBLISHJOBFINISH", PublishEventInfo=info)
+            citizen(MASS_REPORTER, code=code).event("PUBLISHJOBFINISH", PublishEventInfo=info)
         except Exception as exc:
             app.logger.warning("PUBLISHJOBFINISH for %s not delivered: %s", publish_id, exc)
 
@@ -859,7 +892,9 @@ def create_app(config=None):
             if status == 0:
                 state.published[article_id] = draft[0]
         if tell:
-            threading.Thread(target=report_publish, args=(publish_id,), daemon=True).start()
+            threading.Thread(
+                target=report_publish, args=(state._get_current_object(), current().code, publish_id), daemon=True
+            ).start()
         return jsonify({"errcode": 0, "errmsg": "ok", "publish_id": publish_id, "msg_data_id": int(publish_id)})
 
     @app.post("/cgi-bin/freepublish/get")
@@ -908,11 +943,11 @@ def create_app(config=None):
         return render_template("article.html", article=article, body=Markup(body))
 
     # -- 群发 -----------------------------------------------------------------------------------------------
-    def report_mass_job(msg_id, count):
+    def report_mass_job(code, msg_id, count):
         """WeChat tells the account how a mass send went (MASSSENDJOBFINISH), a moment after taking it."""
         try:
             time.sleep(0.2)
-            citizen(MASS_REPORTER).event(
+            citizen(MASS_REPORTER, code=code).event(
                 "MASSSENDJOBFINISH",
                 MsgID=msg_id,
                 Status="send success",
@@ -953,7 +988,7 @@ def create_app(config=None):
         if len(users) <= 100:  # a small send shows on the phones; a hundred thousand would only fill memory
             for openid in users:
                 state.say(openid, "account", "mass", **shown)
-        threading.Thread(target=report_mass_job, args=(msg_id, len(users)), daemon=True).start()
+        threading.Thread(target=report_mass_job, args=(current().code, msg_id, len(users)), daemon=True).start()
         return jsonify({"errcode": 0, "errmsg": "send job submission success", "msg_id": msg_id, "msg_data_id": msg_id})
 
     @app.post("/cgi-bin/message/mass/preview")
@@ -1027,23 +1062,22 @@ def create_app(config=None):
 
     @app.get("/qr/<ticket>")
     def qr_page(ticket):
-        """What the code encodes: scanning it in the sandbox is this page's button."""
-        with state.lock:
-            code = state.qrcodes.get(ticket)
+        """What the code encodes: scanning it in the sandbox is this page's button (as the phone's citizen, at the
+        account whose code it is)."""
+        owner, code = next(((c, st.qrcodes[ticket]) for c, st in states.items() if ticket in st.qrcodes), (MAIN, None))
         if code is None or (code["expires_at"] and code["expires_at"] < time.time()):
             return "二维码已过期或不存在", 404
-        openid = request.cookies.get("sandbox_openid") or DEMO_CITIZENS[0][0]
-        return render_template("qr.html", scene=code["scene"], openid=openid)
+        return render_template("qr.html", scene=code["scene"], openid=person_at(owner), account=owner)
 
     # -- OAuth2 web authorization (snsapi_base) ---------------------------------------------------------
     @app.get("/connect/oauth2/authorize")
     def authorize():
         state.record("oauth_authorize")
         redirect_uri = request.args.get("redirect_uri", "")
-        if request.args.get("appid") != wx["APP_ID"] or not redirect_uri.startswith(("http://", "https://")):
+        if request.args.get("appid") not in by_app_id or not redirect_uri.startswith(("http://", "https://")):
             return "redirect_uri 参数错误", 400
-        # WeChat knows who is holding the phone; in the sandbox, the phone page sets this cookie
-        openid = request.cookies.get("sandbox_openid") or request.args.get("sandbox_openid")
+        # WeChat knows who is holding the phone; in the sandbox, the phone page sets these cookies
+        openid = person_at(g.account, fallback=None) or request.args.get("sandbox_openid")
         if not openid:
             return render_template("pick_citizen.html", citizens=DEMO_CITIZENS, query=request.query_string.decode())
         code = secrets.token_urlsafe(16)
@@ -1056,7 +1090,7 @@ def create_app(config=None):
     @app.get("/sns/oauth2/access_token")
     def oauth_access_token():
         state.record("oauth_access_token")
-        if request.args.get("appid") != wx["APP_ID"] or request.args.get("secret") != wx["APP_SECRET"]:
+        if request.args.get("appid") not in by_app_id or request.args.get("secret") != current().app_secret:
             return wx_error(40013, "invalid appid")
         with state.lock:
             openid, expires = state.codes.pop(request.args.get("code", ""), (None, 0))
@@ -1133,14 +1167,25 @@ def create_app(config=None):
     # -- the phone ------------------------------------------------------------------------------------
     @app.get("/")
     def phone():
-        openid = request.args.get("openid") or DEMO_CITIZENS[0][0]
-        citizens = DEMO_CITIZENS + ([(openid, "市民")] if openid not in dict(DEMO_CITIZENS) else [])
+        person = request.args.get("openid") or request.cookies.get("sandbox_person") or DEMO_CITIZENS[0][0]
+        citizens = DEMO_CITIZENS + ([(person, "市民")] if person not in dict(DEMO_CITIZENS) else [])
+        account = current()
+        # a person has another openid at each Official Account (WeChat gives one per AppID)
+        openid = person if account.code == MAIN else f"{person}_{account.code}"
         resp = app.make_response(
             render_template(
-                "phone.html", citizens=citizens, openid=openid, config_gateway=config["GATEWAY"]["PUBLIC_URL"]
+                "phone.html",
+                citizens=citizens,
+                person=person,
+                openid=openid,
+                account=account,
+                accounts=list(accounts.values()),
+                config_gateway=config["GATEWAY"]["PUBLIC_URL"],
             )
         )
         resp.set_cookie("sandbox_openid", openid, samesite="Lax")
+        resp.set_cookie("sandbox_person", person, samesite="Lax")
+        resp.set_cookie("sandbox_account", account.code, samesite="Lax")
         return resp
 
     @app.post("/sandbox/phone/<openid>/send")

@@ -5,6 +5,7 @@ ships in this repository or any short one: a known secret lets anyone forge a ci
 (`make up`) one is generated on first start into var/gateway_secret, readable by its owner only, kept out of git.
 """
 
+import json
 import os
 import secrets
 import time
@@ -19,6 +20,10 @@ DEV_SECRET_FILE = Path(__file__).resolve().parents[3] / "var" / "gateway_secret"
 # the sandbox's WeChat credentials (deploy/config/wzw.yaml defaults): anyone can sign callbacks with them
 SANDBOX_WECHAT = {"sandboxtoken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "sandbox-secret"}
 REAL_WECHAT = ("", "https://api.weixin.qq.com")
+SANDBOX_ACCOUNTS = Path(__file__).resolve().parents[3] / "deploy" / "config" / "sandbox_accounts.json"
+SANDBOX_ACCOUNT_VALUES = {
+    str(a.get(k)) for a in json.loads(SANDBOX_ACCOUNTS.read_text()) for k in ("token", "aes_key", "app_secret")
+}
 
 
 class InsecureSecret(RuntimeError):
@@ -33,6 +38,12 @@ def check_wechat(wechat, environment):
     leaked = [k for k in ("TOKEN", "ENCODING_AES_KEY", "APP_SECRET") if str(wechat.get(k) or "") in SANDBOX_WECHAT]
     if leaked:
         raise InsecureSecret(f"WeChat {', '.join(leaked)} still hold the sandbox's values: set the account's own")
+    for account in wechat.get("ACCOUNTS") or []:  # departments' accounts: the sandbox's are deploy/config's
+        values = (
+            [str(account.get(k) or "") for k in ("token", "aes_key", "app_secret")] if isinstance(account, dict) else []
+        )
+        if any(v in SANDBOX_WECHAT or v in SANDBOX_ACCOUNT_VALUES for v in values):
+            raise InsecureSecret(f"WeChat account {account.get('code')!r} holds the sandbox's credentials")
 
 
 def resolve(configured, environment, dev_file=DEV_SECRET_FILE):
