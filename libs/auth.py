@@ -92,10 +92,14 @@ class Actor:
     name: str = ""
     roles: tuple = field(default_factory=tuple)
     department_id: int | None = None
+    # Official Accounts: those a staff member operates ("*" every one), and the one they act on now
+    wechat_accounts: tuple = ("main",)
+    account: str = "main"
 
     def to_dict(self):
         data = asdict(self)
         data["roles"] = list(self.roles)
+        data["wechat_accounts"] = list(self.wechat_accounts)
         return data
 
     @classmethod
@@ -108,6 +112,8 @@ class Actor:
             name=data.get("name", ""),
             roles=tuple(data.get("roles") or ()),
             department_id=data.get("department_id"),
+            wechat_accounts=tuple(str(a) for a in data.get("wechat_accounts") or ("main",)),
+            account=str(data.get("account") or "main"),
         )
 
     @classmethod
@@ -159,6 +165,13 @@ def can(actor: Actor, permission: str, department_id=None) -> bool:
 def holds(actor: Actor, permission: str) -> bool:
     """Whether any of the actor's roles carries `permission`, in any department (what to show, not what to allow)."""
     return actor.is_staff and any(permission in ROLES.get(role, (set(), ""))[0] for role in actor.roles)
+
+
+def may_operate(actor: Actor, account_code: str) -> bool:
+    """Whether the actor may act on this Official Account (staff: the accounts their record names)."""
+    if actor.kind == "system":
+        return True
+    return actor.is_staff and (account_code in actor.wechat_accounts or "*" in actor.wechat_accounts)
 
 
 def require(actor: Actor, permission: str, department_id=None):

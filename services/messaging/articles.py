@@ -283,7 +283,7 @@ def _first_url(detail):
     return ""
 
 
-def publish_finished(session, fields):
+def publish_finished(session, fields, account_id=MAIN_ACCOUNT):
     """PUBLISHJOBFINISH: WeChat's outcome for one publish_id."""
     info = fields.get("PublishEventInfo")
     if not isinstance(info, dict):
@@ -291,7 +291,9 @@ def publish_finished(session, fields):
     publish_id, status = str(info.get("publish_id") or ""), str(info.get("publish_status") or "")
     if not publish_id or not status.isdigit() or len(status) > 3:
         return
-    row = session.scalar(select(Article).where(Article.publish_id == publish_id[:64]).with_for_update())
+    row = session.scalar(
+        select(Article).where(Article.publish_id == publish_id[:64], Article.account_id == account_id).with_for_update()
+    )
     if row is None or row.status != "publishing":
         log.info("PUBLISHJOBFINISH for publish_id %s: no article waiting for it", publish_id)
         return
@@ -313,6 +315,7 @@ def poll_step(session, client):
     )
     if row is None:
         return False
+    client = client.of(row.account_id)
     try:
         got = client.post("freepublish/get", data={"publish_id": row.publish_id})
         status = int(got.get("publish_status"))

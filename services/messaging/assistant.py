@@ -177,24 +177,24 @@ class _Bindings:
 bindings = _Bindings()
 
 
-def command_of(session, openid, fields):
+def command_of(session, openid, fields, account_id=MAIN_ACCOUNT):
     """(the staff member, the command's text) when a bound operator sent a command, else None."""
     if fields.get("MsgType") != "text":
         return None
     found = COMMAND.match(fields.get("Content") or "")
     if found is None:
         return None
-    staff = bindings.staff_for(session, openid)
+    staff = bindings.staff_for(session, openid, account_id)
     return (staff, found.group("text").strip()) if staff else None
 
 
-def run(uow, text):
+def run(uow, text, account_id=MAIN_ACCOUNT):
     """`群发 <text>` from a bound operator: a mass send to all followers, written and submitted as them."""
     uow.audit("wechat.command", "operator_binding", uow.actor.id, detail={"command": "群发", "text": text[:200]})
     title = f"公众号助手：{text[:20]}"
     try:
-        made = mass.save(uow, None, {"title": title, "content": text, "target": {"kind": "all"}})
-        mass.submit(uow, made["id"])
+        made = mass.save(uow, None, {"title": title, "content": text, "target": {"kind": "all"}}, account_id)
+        mass.submit(uow, made["id"], account_id)
     except Forbidden:
         return "您的账号没有编写群发的权限。"
     except ValidationError as exc:  # said in the chat, as the admin page would say it

@@ -10,7 +10,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs.clock import local_minute
 from libs.wechat.commands import inquiry_question
 from services.messaging import channels, media
-from services.messaging.models import CaseTrack, Follower, InboundMessage, OutboundMessage
+from services.messaging.models import MAIN_ACCOUNT, CaseTrack, Follower, InboundMessage, OutboundMessage
 from services.messaging.wechat import reason
 
 log = logging.getLogger(__name__)
@@ -54,7 +54,7 @@ HELP = (
 )
 
 
-def record_inbound(uow, dedupe_key, fields):
+def record_inbound(uow, dedupe_key, fields, account_id=MAIN_ACCOUNT):
     """Store the message once (a retry that slipped past the gateway is caught here) and update the follower,
     in the caller's unit of work. Returns False for a repeat.
     """
@@ -66,6 +66,7 @@ def record_inbound(uow, dedupe_key, fields):
     inserted = session.execute(
         insert(InboundMessage)
         .values(
+            account_id=account_id,
             dedupe_key=dedupe_key,
             openid=openid,
             msg_type=msg_type,
@@ -90,7 +91,7 @@ def record_inbound(uow, dedupe_key, fields):
         changes = {"subscribed": True, "subscribed_at": now, "unsubscribed_at": None, "scene": scene}
         changes["last_event_at"] = now
         if scene and not scene.startswith("bind-"):  # a staff member binding their WeChat is no channel's scan
-            channels.record_scan(session, openid, scene, follow=True)
+            channels.record_scan(session, openid, scene, follow=True, account_id=account_id)
         uow.publish("follower_subscribed", {"openid": openid, "scene": scene})
     elif msg_type == "event" and event == "unsubscribe":
         changes = {"subscribed": False, "unsubscribed_at": now}
@@ -98,10 +99,10 @@ def record_inbound(uow, dedupe_key, fields):
     elif msg_type == "event" and event in OPENING_EVENTS:
         changes = {"last_event_at": now}
         if event == "scan" and fields.get("EventKey") and not fields["EventKey"].startswith("bind-"):
-            channels.record_scan(session, openid, fields["EventKey"], follow=False)
+            channels.record_scan(session, openid, fields["EventKey"], follow=False, account_id=account_id)
     elif msg_type != "event":
         changes = {"last_message_at": now, "last_content": preview(fields)}
-        media.note(session, dedupe_key, openid, fields)
+        media.note(session, dedupe_key, openid, fields, account_id)
         content = fields.get("Content") or ""
         # announced only when another service acts on it ("咨询 …", which cases files): an event for every
         # message would cost each one an outbox row, a second trip over the bus and a handler in cases
@@ -110,7 +111,8 @@ def record_inbound(uow, dedupe_key, fields):
                 "wechat_message_received",
                 {"openid": openid, "msg_type": msg_type, "content": content, "key": dedupe_key},
             )
-    values = {"openid": openid, "subscribed": True, "subscribed_at": now, "scene": "", **changes}
+    values = {"openid": openid, "account_id": account_id, "subscribed": True, "subscribed_at": now, "scene": ""}
+    values |= changes
     upsert = insert(Follower).values(**values)
     if changes:
         upsert = upsert.on_conflict_do_update(index_elements=["openid"], set_=changes)
@@ -181,8 +183,11 @@ def case_status_text(session, number, openid, base):
     return "\n".join(lines)
 
 
-def log_outbound(session, openid, channel, content, cause, status, error="", template=None, attempt=1, sent_by=""):
+def log_outbound(
+    session, openid, channel, content, cause, status, error="", template=None, attempt=1, sent_by="", account_id=None
+):
     row = OutboundMessage(
+        account_id=account_id or MAIN_ACCOUNT,
         sent_by=sent_by,
         openid=openid,
         channel=channel,
@@ -218,14 +223,23 @@ def _deliver(session, checkpoint, row, send):
 
 def send_custom_text(session, checkpoint, client, openid, content, cause, template=None, attempt=1, sent_by=""):
     row = log_outbound(
-        session, openid, "custom", content, cause, "sending", template=template, attempt=attempt, sent_by=sent_by
+        session,
+        openid,
+        "custom",
+        content,
+        cause,
+        "sending",
+        template=template,
+        attempt=attempt,
+        sent_by=sent_by,
+        account_id=client.account_id,
     )
     return _deliver(session, checkpoint, row, lambda: client.message.send_text(openid, content))
 
 
 def send_custom_image(session, checkpoint, client, openid, media_id, cause):
     """A keyword rule's image, too late for the passive reply: the same image as a customer-service message."""
-    row = log_outbound(session, openid, "custom", "[图片]", cause, "sending")
+    row = log_outbound(session, openid, "custom", "[图片]", cause, "sending", account_id=client.account_id)
     return _deliver(session, checkpoint, row, lambda: client.message.send_image(openid, media_id))
 
 
@@ -272,13 +286,25 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
     (followers only), else record that WeChat gives us no way to reach them. `checkpoint()` commits the intent
     before WeChat is called (see _deliver)."""
     follower = session.get(Follower, openid)
+    # the follower's own account tells them: an openid belongs to one Official Account
+    account_id = follower.account_id if follower else MAIN_ACCOUNT
+    client = client.of(account_id)
     if follower and custom_message_allowed(session, follower):
         sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt, sent_by)
         return "custom" if sent else "failed"
     if follower and follower.subscribed and template:
         data = {k: {"value": v} for k, v in template_values(template["data"]).items()}
         row = log_outbound(
-            session, openid, "template", text, cause, "sending", template=template, attempt=attempt, sent_by=sent_by
+            session,
+            openid,
+            "template",
+            text,
+            cause,
+            "sending",
+            template=template,
+            attempt=attempt,
+            sent_by=sent_by,
+            account_id=account_id,
         )
         sent = _deliver(
             session,
@@ -288,7 +314,18 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
         )
         return "template" if sent else "failed"
     why = "对方未关注公众号，且不在客服消息时限内，无法送达"
-    log_outbound(session, openid, "none", text, cause, "undeliverable", why, attempt=attempt, sent_by=sent_by)
+    log_outbound(
+        session,
+        openid,
+        "none",
+        text,
+        cause,
+        "undeliverable",
+        why,
+        attempt=attempt,
+        sent_by=sent_by,
+        account_id=account_id,
+    )
     return "undeliverable"
 
 

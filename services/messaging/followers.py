@@ -358,6 +358,7 @@ def sync_step(session, client):
     if job is None:
         return False
     now = datetime.now(UTC)
+    client = client.of(job.account_id)
     try:
         page = client.user.get_followers(job.cursor or None)
         openids = (page.get("data") or {}).get("openid") or []

@@ -226,19 +226,21 @@ def _needs_attention(now):
     )
 
 
-def failed_sends(uow, offset=0):
+def failed_sends(uow, offset=0, account_id=MAIN_ACCOUNT):
     uow.require("wechat.inbox")
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= 100_000:
         raise ValidationError("invalid_offset", "分页参数不正确")
     now = datetime.now(UTC)
     rows = uow.session.scalars(
         select(OutboundMessage)
-        .where(_needs_attention(now))
+        .where(_needs_attention(now), OutboundMessage.account_id == account_id)
         .order_by(OutboundMessage.id.desc())
         .offset(offset)
         .limit(PAGE)
     ).all()
-    total = uow.session.scalar(select(func.count()).where(_needs_attention(now)))
+    total = uow.session.scalar(
+        select(func.count()).where(_needs_attention(now), OutboundMessage.account_id == account_id)
+    )
     return {
         "total": total,
         "sends": [
@@ -256,11 +258,11 @@ def failed_sends(uow, offset=0):
     }
 
 
-def resend(uow, checkpoint, client, outbound_id):
+def resend(uow, checkpoint, client, outbound_id, account_id=MAIN_ACCOUNT):
     """Send a refused (or unknown) message again by the channel allowed now; a second click finds it done."""
     uow.require("wechat.inbox")
     row = uow.session.get(OutboundMessage, outbound_id, with_for_update=True) if is_id(outbound_id) else None
-    if row is None:
+    if row is None or row.account_id != account_id:
         raise NotFound("send_not_found", "没有这条消息")
     in_flight = row.status == "sending" and row.created_at >= datetime.now(UTC) - SENDING_STUCK
     if row.status not in ("failed", "undeliverable", "sending") or in_flight:

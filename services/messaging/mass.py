@@ -411,6 +411,7 @@ def send_step(session, client):
     if batch is None:
         return False
     send = session.get(MassSend, batch.send_id)
+    client = client.of(send.account_id)
     openids = list(
         session.scalars(
             select(MassRecipient.openid).where(
@@ -472,13 +473,18 @@ def _settle(session, send):
     send.finished_at = send.updated_at = datetime.now(UTC)
 
 
-def job_finished(session, fields):
+def job_finished(session, fields, account_id=MAIN_ACCOUNT):
     """MASSSENDJOBFINISH: WeChat's count of what one batch reached."""
     try:
         msg_id = int(fields.get("MsgID") or fields.get("MsgId") or "")
     except ValueError:
         return
-    batch = session.scalar(select(MassBatch).where(MassBatch.msg_id == msg_id).with_for_update())
+    batch = session.scalar(
+        select(MassBatch)
+        .join(MassSend, MassSend.id == MassBatch.send_id)
+        .where(MassBatch.msg_id == msg_id, MassSend.account_id == account_id)
+        .with_for_update(of=MassBatch)
+    )
     if batch is None:
         log.info("MASSSENDJOBFINISH for an unknown msg_id %s", msg_id)
         return

@@ -11,7 +11,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.errors import NotFound
-from services.messaging.models import InboundMedia, MediaFile
+from services.messaging.models import MAIN_ACCOUNT, InboundMedia, MediaFile
 from services.messaging.wechat import reason
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,7 @@ MAX_ATTEMPTS = 6
 SHA256 = frozenset("0123456789abcdef")
 
 
-def note(session, inbound_key, openid, fields):
+def note(session, inbound_key, openid, fields, account_id=MAIN_ACCOUNT):
     """Called as a media message is stored: remember to fetch it."""
     kind, media_id = fields.get("MsgType", ""), str(fields.get("MediaId") or "")
     if kind not in KINDS or not 0 < len(media_id) <= 128:
@@ -37,6 +37,7 @@ def note(session, inbound_key, openid, fields):
     session.execute(
         insert(InboundMedia)
         .values(
+            account_id=account_id,
             inbound_key=inbound_key,
             openid=openid,
             media_id=media_id,
@@ -66,6 +67,7 @@ def download_step(session, client):
         return False
     item.attempts += 1
     item.updated_at = now
+    client = client.of(item.account_id)  # WeChat gives a media file to the account it was sent to
     try:
         resp = client.media.download(item.media_id)
         if isinstance(resp, dict):  # a video: WeChat answers with where to fetch it

@@ -12,7 +12,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from libs import errors
-from libs.auth import require
+from libs.auth import may_operate, require
 from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
@@ -34,7 +34,6 @@ from services.messaging import (
     stats,
 )
 from services.messaging.models import (
-    MAIN_ACCOUNT,
     CaseTrack,
     Follower,
     audit_log,
@@ -82,48 +81,66 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def _base(self):
         return self.config["GATEWAY"]["PUBLIC_URL"].rstrip("/")
 
+    @property
+    def account_id(self):
+        """The Official Account an operator acts on: the one the gateway says they chose, if they may operate it."""
+        code = self.actor.account
+        account_id = self.wechat.provider.accounts.by_code.get(code)
+        if account_id is None:
+            raise errors.NotFound("wechat_account_not_found", "公众号不存在")
+        if not may_operate(self.actor, code):
+            raise errors.Forbidden("wechat_account_forbidden", "您没有管理该公众号的权限")
+        return account_id
+
     @rpc
-    def receive(self, dedupe_key, fields, deadline):
-        """A citizen's message or event from the callback. Returns the passive reply text if it is ready before
-        `deadline` (epoch seconds); past it, the gateway has already answered WeChat, so the reply goes out
-        as a customer-service message instead."""
+    def receive(self, dedupe_key, fields, deadline, account="main"):
+        """A citizen's message or event from the callback of Official Account `account` (its code). Returns the
+        passive reply text if it is ready before `deadline` (epoch seconds); past it, the gateway has already
+        answered WeChat, so the reply goes out as a customer-service message instead."""
         openid = fields["FromUserName"]
+        account_id = self.wechat.provider.accounts.by_code.get(account)
+        if account_id is None:
+            raise errors.NotFound("wechat_account_not_found", "公众号不存在")
+        client = self.wechat.of(account_id)
         command = None
         with self.unit_of_work() as uow:
-            if not domain.record_inbound(uow, dedupe_key, fields):
+            if not domain.record_inbound(uow, dedupe_key, fields, account_id):
                 return {"reply": None, "duplicate": True}
             event = (fields.get("Event") or "").lower()
             scene = (fields.get("EventKey") or "").removeprefix("qrscene_")
             if event in ("subscribe", "scan") and assistant.is_binding_scene(scene):
-                reply = assistant.bind(uow.session, openid, scene)
-                domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
+                reply = assistant.bind(uow.session, openid, scene, account_id)
+                domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent", account_id=account_id)
                 return {"reply": reply}
-            command = assistant.command_of(self.db, openid, fields)
+            command = assistant.command_of(self.db, openid, fields, account_id)
             if (fields.get("Event") or "").lower() == "masssendjobfinish":
-                mass.job_finished(uow.session, fields)
+                mass.job_finished(uow.session, fields, account_id)
                 return {"reply": None}
             if (fields.get("Event") or "").lower() == "publishjobfinish":
-                articles.publish_finished(uow.session, fields)
+                articles.publish_finished(uow.session, fields, account_id)
                 return {"reply": None}
             if (fields.get("Event") or "").lower() == "location":
                 city = self.config["CITY"]
                 followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
             # a blacklisted follower's messages are kept, but the account says nothing back
-            blacklisted = followers.blacklist_cache.holds(self.db, openid)
-            reply = None if blacklisted or command else self._compose_reply(fields)
+            blacklisted = followers.blacklist_cache.holds(self.db, openid, account_id)
+            reply = None if blacklisted or command else self._compose_reply(fields, account_id)
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
-                domain.log_outbound(uow.session, openid, "passive", replies.as_text(reply), dedupe_key, "sent")
+                text = replies.as_text(reply)
+                domain.log_outbound(uow.session, openid, "passive", text, dedupe_key, "sent", account_id=account_id)
         if command is not None:
             # a bound operator's command acts as them, in a unit of work of its own
             staff, text = command
             with self.unit_of_work(staff) as uow:
-                reply = assistant.run(uow, text)
+                reply = assistant.run(uow, text, account_id)
             passive = time.time() <= deadline
             if passive:
                 with self.unit_of_work() as uow:
-                    domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent")
+                    domain.log_outbound(
+                        uow.session, openid, "passive", reply, dedupe_key, "sent", account_id=account_id
+                    )
         if reply is None:
             return {"reply": None}
         if passive:
@@ -131,25 +148,25 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         # too late for a passive reply: the gateway has answered WeChat `success` already
         with self.unit_of_work() as uow:
             if isinstance(reply, dict) and "image" in reply:
-                domain.send_custom_image(uow.session, uow.checkpoint, self.wechat, openid, reply["image"], dedupe_key)
+                domain.send_custom_image(uow.session, uow.checkpoint, client, openid, reply["image"], dedupe_key)
             else:
                 text = replies.as_text(reply)
-                domain.send_custom_text(uow.session, uow.checkpoint, self.wechat, openid, text, dedupe_key)
+                domain.send_custom_text(uow.session, uow.checkpoint, client, openid, text, dedupe_key)
         return {"reply": None, "sent_async": True}
 
-    def _compose_reply(self, fields):
+    def _compose_reply(self, fields, account_id):
         base = self._base()
         msg_type = fields.get("MsgType")
         event = (fields.get("Event") or "").lower()
         if msg_type == "event":
             if event == "subscribe":
-                return replies.configured(self.db, "follow") or domain.WELCOME.format(base=base)
+                return replies.configured(self.db, "follow", account_id) or domain.WELCOME.format(base=base)
             if event != "click":
                 return None
             key = (fields.get("EventKey") or "").strip()
             # a key that names no action is answered as if its text had been sent (回复设置's rules)
             answer = menus.click_reply(self.db, key, fields["FromUserName"], base)
-            answer = answer if answer is not None else replies.keyword_reply(self.db, key)
+            answer = answer if answer is not None else replies.keyword_reply(self.db, key, account_id)
             if answer is not None:
                 return answer
         if msg_type == "text":
@@ -161,40 +178,41 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
                 # cases files it from the wechat_message_received event; its number follows as a notification
                 return domain.INQUIRY_TAKEN if question else domain.INQUIRY_TOO_SHORT
             # the operators' keyword rules come after what the account itself must understand
-            answer = replies.keyword_reply(self.db, content)
+            answer = replies.keyword_reply(self.db, content, account_id)
             if answer is not None:
                 return answer
             # no rule: the catalogue's best service, if one matches well enough
             answer = catalogue.best_card(self.db, content, base)
             if answer is not None:
                 return answer
-        return replies.configured(self.db, "default") or domain.HELP.format(base=base)
+        return replies.configured(self.db, "default", account_id) or domain.HELP.format(base=base)
 
     # -- 回复设置 (operators) ------------------------------------------------------------------------------------
     @rpc
     def reply_rules(self):
         require(self.actor, "wechat.replies")
-        return {"rules": replies.rules(self.db), "settings": replies.settings(self.db)}
+        account_id = self.account_id
+        return {"rules": replies.rules(self.db, account_id), "settings": replies.settings(self.db, account_id)}
 
     @rpc
     def save_reply_rule(self, rule_id, data):
         with self.unit_of_work() as uow:
-            saved = replies.save_rule(uow, rule_id, data)
-        replies.cache.drop(MAIN_ACCOUNT)  # committed: this replica answers with it from the next message on
+            saved = replies.save_rule(uow, rule_id, data, self.account_id)
+        replies.cache.drop(self.account_id)  # committed: this replica answers with it from the next message on
         return saved
 
     @rpc
     def delete_reply_rule(self, rule_id):
         with self.unit_of_work() as uow:
-            deleted = replies.delete_rule(uow, rule_id)
-        replies.cache.drop(MAIN_ACCOUNT)
+            deleted = replies.delete_rule(uow, rule_id, self.account_id)
+        replies.cache.drop(self.account_id)
         return deleted
 
     @rpc
     def save_reply_settings(self, data):
         with self.unit_of_work() as uow:
-            saved = replies.save_settings(uow, data)
-        replies.cache.drop(MAIN_ACCOUNT)
+            saved = replies.save_settings(uow, data, self.account_id)
+        replies.cache.drop(self.account_id)
         return saved
 
     # -- 自定义菜单 (operators) -----------------------------------------------------------------------------------
@@ -202,39 +220,41 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def menu(self, tag_id=None):
         require(self.actor, "wechat.menu")
-        return menus.view(self.db, tag_id=_tag(tag_id))
+        return menus.view(self.db, self.account_id, tag_id=_tag(tag_id))
 
     @rpc
     def save_menu(self, data, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.save(uow, data, tag_id=_tag(tag_id))
+            return menus.save(uow, data, self.account_id, tag_id=_tag(tag_id))
 
     @rpc
     def publish_menu(self, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.publish(uow, self.wechat, tag_id=_tag(tag_id))
+            return menus.publish(uow, self.wechat, self.account_id, tag_id=_tag(tag_id))
 
     @rpc
     def withdraw_menu(self, tag_id=None):
         with self.unit_of_work() as uow:
-            return menus.withdraw(uow, self.wechat, tag_id=_tag(tag_id))
+            return menus.withdraw(uow, self.wechat, self.account_id, tag_id=_tag(tag_id))
 
     # -- the inbox (operators) ------------------------------------------------------------------------------------
     @rpc
     def inbox(self, which="unanswered", after=None):
         require(self.actor, "wechat.inbox")
-        return inbox.conversations(self.db, which, after)
+        return inbox.conversations(self.db, which, after, self.account_id)
 
     @rpc
     def conversation(self, openid):
         with self.unit_of_work() as uow:
-            return inbox.conversation(uow, openid)
+            return inbox.conversation(uow, openid, self.account_id)
 
     @rpc
     def answer_citizen(self, openid, data, request_id):
         template_id = self.config["WECHAT"]["ANSWER_TEMPLATE_ID"]
         with self.unit_of_work() as uow:
-            return inbox.answer(uow, uow.checkpoint, self.wechat, openid, data, request_id, template_id, self._base())
+            return inbox.answer(
+                uow, uow.checkpoint, self.wechat, openid, data, request_id, template_id, self._base(), self.account_id
+            )
 
     @rpc
     def media_file(self, sha256):
@@ -253,12 +273,12 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def failed_sends(self, offset=0):
         with self.unit_of_work() as uow:
-            return inbox.failed_sends(uow, offset)
+            return inbox.failed_sends(uow, offset, self.account_id)
 
     @rpc
     def resend(self, outbound_id):
         with self.unit_of_work() as uow:
-            return inbox.resend(uow, uow.checkpoint, self.wechat, outbound_id)
+            return inbox.resend(uow, uow.checkpoint, self.wechat, outbound_id, self.account_id)
 
     @rpc
     def my_messages(self):
@@ -271,52 +291,52 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def followers(self, query=None):
         require(self.actor, "wechat.followers")
-        return followers.search(self.db, query or {})
+        return followers.search(self.db, query or {}, self.account_id)
 
     @rpc
     def follower_tags(self):
         require(self.actor, "wechat.followers")
-        return followers.tags(self.db)
+        return followers.tags(self.db, self.account_id)
 
     @rpc
     def save_follower_tag(self, tag_id, data):
         with self.unit_of_work() as uow:
-            return followers.save_tag(uow, self.wechat, tag_id, data)
+            return followers.save_tag(uow, self.wechat, tag_id, data, self.account_id)
 
     @rpc
     def delete_follower_tag(self, tag_id):
         with self.unit_of_work() as uow:
-            return followers.delete_tag(uow, self.wechat, tag_id)
+            return followers.delete_tag(uow, self.wechat, tag_id, self.account_id)
 
     @rpc
     def tag_followers(self, tag_id, data, add=True):
         with self.unit_of_work() as uow:
-            return followers.tag_followers(uow, self.wechat, tag_id, data, add=bool(add))
+            return followers.tag_followers(uow, self.wechat, tag_id, data, add=bool(add), account_id=self.account_id)
 
     @rpc
     def blacklist_followers(self, data, on=True):
         with self.unit_of_work() as uow:
-            return followers.set_blacklisted(uow, self.wechat, data, on=bool(on))
+            return followers.set_blacklisted(uow, self.wechat, data, on=bool(on), account_id=self.account_id)
 
     @rpc
     def set_follower_remark(self, openid, data):
         with self.unit_of_work() as uow:
-            return followers.set_remark(uow, self.wechat, openid, data)
+            return followers.set_remark(uow, self.wechat, openid, data, self.account_id)
 
     @rpc
     def follower_sync(self):
         require(self.actor, "wechat.followers")
-        return followers.latest_sync(self.db)
+        return followers.latest_sync(self.db, self.account_id)
 
     @rpc
     def start_follower_sync(self):
         with self.unit_of_work() as uow:
-            return followers.start_sync(uow)
+            return followers.start_sync(uow, self.account_id)
 
     @rpc
     def stop_follower_sync(self):
         with self.unit_of_work() as uow:
-            return followers.stop_sync(uow)
+            return followers.stop_sync(uow, self.account_id)
 
     @timer(interval=2)
     def follower_sync_periodically(self):
@@ -327,54 +347,54 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def qr_channels(self):
         require(self.actor, "wechat.channels")
-        return channels.channels(self.db)
+        return channels.channels(self.db, self.account_id)
 
     @rpc
     def qr_channel(self, channel_id):
         require(self.actor, "wechat.channels")
-        return channels.channel(self.db, channel_id)
+        return channels.channel(self.db, channel_id, self.account_id)
 
     @rpc
     def create_qr_channel(self, data):
         with self.unit_of_work() as uow:
-            return channels.create(uow, self.wechat, data)
+            return channels.create(uow, self.wechat, data, self.account_id)
 
     # -- 群发消息 (operators; a second one approves) -----------------------------------------------------------------
     @rpc
     def mass_sends(self):
         require(self.actor, "wechat.mass")
-        return mass.sends(self.db)
+        return mass.sends(self.db, self.account_id)
 
     @rpc
     def mass_send(self, send_id):
         require(self.actor, "wechat.mass")
-        return mass.one(self.db, send_id)
+        return mass.one(self.db, send_id, self.account_id)
 
     @rpc
     def save_mass_send(self, send_id, data):
         with self.unit_of_work() as uow:
-            return mass.save(uow, send_id, data)
+            return mass.save(uow, send_id, data, self.account_id)
 
     @rpc
     def preview_mass_send(self, send_id):
         """To the operator's own bound WeChat only."""
         with self.unit_of_work() as uow:
-            return mass.preview(uow, self.wechat, send_id)
+            return mass.preview(uow, self.wechat, send_id, self.account_id)
 
     @rpc
     def submit_mass_send(self, send_id):
         with self.unit_of_work() as uow:
-            return mass.submit(uow, send_id)
+            return mass.submit(uow, send_id, self.account_id)
 
     @rpc
     def approve_mass_send(self, send_id):
         with self.unit_of_work() as uow:
-            return mass.approve(uow, send_id)
+            return mass.approve(uow, send_id, self.account_id)
 
     @rpc
     def reject_mass_send(self, send_id, reason):
         with self.unit_of_work() as uow:
-            return mass.reject(uow, send_id, reason)
+            return mass.reject(uow, send_id, reason, self.account_id)
 
     @timer(interval=1)
     def mass_send_periodically(self):
@@ -385,12 +405,12 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def materials(self, kind=None, offset=0):
         require(self.actor, "wechat.materials")
-        return materials.listing(self.db, kind, offset)
+        return materials.listing(self.db, kind, offset, self.account_id)
 
     @rpc
     def material(self, material_id):
         require(self.actor, "wechat.materials")
-        return materials.one(self.db, material_id)
+        return materials.one(self.db, material_id, self.account_id)
 
     @rpc
     def upload_material(self, data, file_base64):
@@ -400,64 +420,64 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         except ValueError:
             file_bytes = b""
         with self.unit_of_work() as uow:
-            return materials.upload(uow, self.wechat, data, file_bytes)
+            return materials.upload(uow, self.wechat, data, file_bytes, self.account_id)
 
     @rpc
     def retry_material(self, material_id):
         with self.unit_of_work() as uow:
-            return materials.retry(uow, self.wechat, material_id)
+            return materials.retry(uow, self.wechat, material_id, self.account_id)
 
     @rpc
     def delete_material(self, material_id):
         with self.unit_of_work() as uow:
-            return materials.delete(uow, self.wechat, material_id)
+            return materials.delete(uow, self.wechat, material_id, self.account_id)
 
     @rpc
     def material_file(self, material_id):
         require(self.actor, "wechat.materials")
-        row = materials.file(self.db, material_id)
+        row = materials.file(self.db, material_id, self.account_id)
         return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
 
     @rpc
     def articles(self):
         require(self.actor, "wechat.materials")
-        return articles.listing(self.db)
+        return articles.listing(self.db, self.account_id)
 
     @rpc
     def article(self, article_id):
         require(self.actor, "wechat.materials")
-        return articles.one(self.db, article_id)
+        return articles.one(self.db, article_id, self.account_id)
 
     @rpc
     def save_article(self, article_id, data):
         with self.unit_of_work() as uow:
-            return articles.save(uow, article_id, data)
+            return articles.save(uow, article_id, data, self.account_id)
 
     @rpc
     def delete_article(self, article_id):
         with self.unit_of_work() as uow:
-            return articles.delete(uow, self.wechat, article_id)
+            return articles.delete(uow, self.wechat, article_id, self.account_id)
 
     @rpc
     def preview_article(self, article_id):
         """To the author's own bound WeChat only."""
         with self.unit_of_work() as uow:
-            return articles.preview(uow, self.wechat, article_id)
+            return articles.preview(uow, self.wechat, article_id, self.account_id)
 
     @rpc
     def submit_article(self, article_id):
         with self.unit_of_work() as uow:
-            return articles.submit(uow, article_id)
+            return articles.submit(uow, article_id, self.account_id)
 
     @rpc
     def approve_article(self, article_id):
         with self.unit_of_work() as uow:
-            return articles.approve(uow, self.wechat, article_id)
+            return articles.approve(uow, self.wechat, article_id, self.account_id)
 
     @rpc
     def reject_article(self, article_id, reason):
         with self.unit_of_work() as uow:
-            return articles.reject(uow, article_id, reason)
+            return articles.reject(uow, article_id, reason, self.account_id)
 
     @timer(interval=15)
     def poll_publishing_periodically(self):
@@ -467,34 +487,35 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     # -- 公众号助手: staff members' own WeChat -------------------------------------------------------------------
     @rpc
     def binding(self):
-        return assistant.status(self.db, self.actor)
+        return assistant.status(self.db, self.actor, self.account_id)
 
     @rpc
     def create_binding_code(self):
         with self.unit_of_work() as uow:
-            return assistant.create_code(uow, self.wechat)
+            return assistant.create_code(uow, self.wechat, self.account_id)
 
     @rpc
     def unbind(self):
         with self.unit_of_work() as uow:
-            return assistant.unbind(uow)
+            return assistant.unbind(uow, self.account_id)
 
     # -- 数据统计 -----------------------------------------------------------------------------------------------------
     @rpc
     def wechat_stats(self, days=30):
         require(self.actor, "wechat.stats")
-        return stats.report(self.db, days)
+        return stats.report(self.db, days, self.account_id)
 
     @rpc
     def pull_wechat_stats(self):
         """Fetch the days due now instead of at the next round (an operator's 立即更新)."""
         require(self.actor, "wechat.stats")
-        return stats.pull(self.db, self.wechat)
+        return stats.pull(self.db, self.wechat, self.account_id)
 
     @timer(interval=60)
     def pull_wechat_stats_periodically(self):
         try:
-            stats.pull(self.db, self.wechat)
+            for account_id in self.wechat.provider.accounts.by_id:
+                stats.pull(self.db, self.wechat.of(account_id), account_id)
         except Exception:
             self.db.rollback()
             log.exception("WeChat's figures were not pulled; next round in a minute")

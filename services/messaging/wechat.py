@@ -13,9 +13,12 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy import WeChatClient
 from wechatpy.session import SessionStorage
 
+from libs.auth import Actor
 from libs.db import release_engine, service_engine
+from libs.errors import NotFound
+from libs.wechat.accounts import configured
 from libs.wechat.client import make_client, point_at
-from services.messaging.models import StoredToken
+from services.messaging.models import MAIN_ACCOUNT, Account, StoredToken
 
 log = logging.getLogger(__name__)
 # refresh a minute early so no call goes out with a token that expires in flight
@@ -103,13 +106,20 @@ class PgTokenStorage(SessionStorage):
 
 
 class SharedTokenClient(WeChatClient):
-    """Refreshing the token invalidates the old one, so only one replica refreshes; the others reuse it.
+    """Refreshing the token invalidates the old one, so only one replica refreshes; the others reuse it. Each
+    Official Account has its own token (wechatpy keys it by AppID).
 
     wechatpy calls fetch_access_token() both when it has no token and when WeChat rejected the one it used
     (40001/42001). Only a stored token other than the rejected one is reused; otherwise a new one is fetched.
     """
 
     _used_token = None
+    account_id = None
+    provider = None
+
+    def of(self, account_id):
+        """The client of another Official Account (the same one when it is this one's)."""
+        return self if account_id in (None, self.account_id) else self.provider.client(account_id)
 
     @property
     def access_token(self):
@@ -128,6 +138,10 @@ class SharedTokenClient(WeChatClient):
 
 
 class WeChatApi(DependencyProvider):
+    """`self.wechat`: a client for the Official Account the caller acts on (an operator's chosen account; the main
+    one otherwise); `.of(account_id)` gives another account's (a notification goes by the follower's account, a
+    timer's step by its row's)."""
+
     def setup(self):
         self.config = self.container.config["WECHAT"]
         self.engine = service_engine(self.container)
@@ -135,6 +149,17 @@ class WeChatApi(DependencyProvider):
         # one HTTP session for every worker's client: its connections to WeChat are kept open and reused
         self.http = requests.Session()
         point_at(self.http, self.config.get("API_BASE"))
+        self.accounts = AccountDirectory(self.engine, configured(self.container.config))
+
+    def client(self, account_id):
+        account = self.accounts.by_id.get(account_id)
+        if account is None:
+            raise NotFound("wechat_account_not_found", "公众号不存在")
+        made = make_client(
+            account.wechat_config(self.config), self.storage, client_cls=SharedTokenClient, http=self.http
+        )
+        made.account_id, made.provider = account_id, self
+        return made
 
     def stop(self):
         self.http.close()
@@ -145,7 +170,31 @@ class WeChatApi(DependencyProvider):
     kill = stop  # nameko calls kill(), not stop(), when a container is killed
 
     def get_dependency(self, worker_ctx):
-        return make_client(self.config, self.storage, client_cls=SharedTokenClient, http=self.http)
+        actor = Actor.from_header(worker_ctx.context_data.get("actor"))
+        return self.client(self.accounts.by_code.get(actor.account, MAIN_ACCOUNT))
+
+
+class AccountDirectory:
+    """The configured accounts and their ids in `messaging.accounts`: a configured account without a row gets one
+    at start (under a lock: replicas start together), a row keeps its id for good (every table refers to it)."""
+
+    def __init__(self, engine, configs):
+        self.configs = configs
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(hashtext('messaging.accounts'))"))
+            rows = dict(conn.execute(select(Account.code, Account.id)).tuples().all())
+            for code, account in configs.items():
+                if code not in rows:
+                    next_id = (max(rows.values()) if rows else 0) + 1
+                    conn.execute(
+                        insert(Account).values(id=next_id, code=code, name=account.name, created_at=datetime.now(UTC))
+                    )
+                    rows[code] = next_id
+                else:
+                    conn.execute(Account.__table__.update().where(Account.code == code).values(name=account.name))
+        self.by_code = {code: rows[code] for code in configs}
+        self.by_id = {rows[code]: account for code, account in configs.items()}
+        self.code_of = {i: code for code, i in self.by_code.items()}
 
 
 # WeChat's return codes that operators meet, said in Chinese (the global return code table of the Official
