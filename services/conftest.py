@@ -10,12 +10,14 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything else imports socket or threading: nameko needs it
 
+import json  # noqa: E402
+
 import pytest  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from libs.config import load_config  # noqa: E402
 from libs.db import make_engine  # noqa: E402
-from libs.testing import PG_BASE, fresh_database  # noqa: E402
+from libs.testing import PG_BASE, SANDBOX_ACCOUNTS, fresh_database  # noqa: E402
 
 TEST_CONFIG = "deploy/config/wzw.yaml"
 
@@ -48,12 +50,17 @@ def db_session(engine):
     session.close()
 
 
+def sandbox_accounts():
+    return json.loads(SANDBOX_ACCOUNTS.read_text())
+
+
 @pytest.fixture
 def service_config(rabbit_config, database_url):
     """The test environment's config with this test's vhost and database."""
     config = load_config(TEST_CONFIG)
     config.update(AMQP_URI=rabbit_config["AMQP_URI"], DATABASE_URL=database_url)
     config.pop("LOGGING", None)
+    config["WECHAT"]["ACCOUNTS"] = sandbox_accounts()  # a department's own Official Account beside the city's
     return config
 
 

@@ -219,10 +219,10 @@ def check_fields(fields: dict):
     return checked
 
 
-def dedupe_key(fields: dict) -> str:
+def dedupe_key(fields: dict, account=None) -> str:
     """WeChat retries carry the same MsgId (messages) or FromUserName+CreateTime (events). An event's key also
     carries a digest of its EventKey (a retry repeats it): two different menu clicks within one second are two
-    clicks, not a retry."""
+    clicks, not a retry. Another Official Account's keys carry its code (its MsgIds are its own)."""
     if fields.get("MsgId"):
         key = f"msg:{fields['MsgId']}"
     else:
@@ -232,4 +232,8 @@ def dedupe_key(fields: dict) -> str:
     # check_fields bounds these to "msg:" + 20 or "evt:" + 64 + ":" + 11 + ":" + 32 + ":" + 8 = 122 characters
     if len(key) > MAX_KEY:
         raise CallbackRejected(400, "dedupe key too long")
+    if account:
+        key = f"{account}:{key}"
+        if len(key) > MAX_KEY:  # a long event key: its tail kept as a digest, still one key per retry
+            key = key[:96] + hashlib.blake2s(key.encode(), digest_size=16).hexdigest()
     return key

@@ -23,6 +23,7 @@ from libs.clock import local_minute
 from libs.config import load_config
 from libs.db import make_engine
 from libs.rpc_pool import RpcPool
+from libs.wechat.accounts import configured
 from services.gateway.core import cache, openapi, secret, web
 from services.gateway.core.rpc import db
 from services.registry import SERVICE_NAMES
@@ -64,6 +65,7 @@ def create_app(config=None):
         config, size=int(gw["RPC_POOL_SIZE"]), timeout=float(gw["CALLBACK_DEADLINE_SECONDS"]) + 0.8, expire=False
     )
     app.extensions["page_cache"] = cache.PageCache(config)
+    app.extensions["wechat_accounts"] = configured(config)  # the Official Accounts this install serves
     web.install(app)
 
     @app.get("/healthz")

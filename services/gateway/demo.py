@@ -9,11 +9,11 @@ from services.gateway.models import Staff
 from services.gateway.staff.accounts import create_staff
 
 DEMO_STAFF = [
-    # username, name, password, roles, department_id
+    # username, name, password, roles, department_id[, the Official Accounts they operate (main unless said)]
     ("shouli", "受理中心 陈敏", "demo12345", ["dispatcher"], None),
     ("huanbao", "环保局 刘洋", "demo12345", ["handler"], 2),
     ("shichang", "市场监管局 赵磊", "demo12345", ["handler"], 3),
-    ("admin", "系统管理员", "demo12345", ["admin"], None),
+    ("admin", "系统管理员", "demo12345", ["admin"], None, ["*"]),
     ("renshe", "人社局 周敏", "demo12345", ["editor"], 1),
     ("chuangkou", "人社局窗口 王芳", "demo12345", ["handler"], 1),
     ("duban", "督办 孙丽", "demo12345", ["supervisor"], None),
@@ -21,13 +21,15 @@ DEMO_STAFF = [
     ("yunying", "公众号运营 李娜", "demo12345", ["operator"], None),
     # a second operator: a mass send needs someone other than its author to approve it
     ("shenhe", "公众号审核 周敏", "demo12345", ["operator"], None),
+    # the operator of a department's own Official Account (市生态环境局, deploy/config/sandbox_accounts.json)
+    ("hbyunying", "环保局公众号运营 吴婷", "demo12345", ["operator"], 2, ["hbj"]),
 ]
 
 
 def load(session):
-    for username, name, password, roles, dep in DEMO_STAFF:
+    for username, name, password, roles, dep, *accounts in DEMO_STAFF:
         if session.scalar(select(Staff).where(Staff.username == username)) is None:
-            create_staff(session, username, name, password, roles, dep)
+            create_staff(session, username, name, password, roles, dep, *accounts)
     session.commit()
 
 

@@ -20,6 +20,8 @@ class Staff(Base):
     roles: Mapped[list] = mapped_column(JSON)
     department_id: Mapped[int | None] = mapped_column(Integer)
     active: Mapped[bool] = mapped_column(default=True)
+    # the Official Accounts they operate (codes, libs/wechat/accounts.py); "*" every one
+    wechat_accounts: Mapped[list] = mapped_column(JSON, default=lambda: ["main"], server_default='["main"]')
 
 
 class StaffSession(Base):

@@ -4,12 +4,14 @@ OAuth2 (`snsapi_base`) into a signed session. Sets `g.actor`, which core/rpc.py 
 import functools
 import hmac
 import secrets
+from dataclasses import replace
 from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from libs.auth import ROLE_LABELS, Actor
+from libs.auth import ROLE_LABELS, Actor, may_operate
 from libs.errors import Unauthenticated, ValidationError
+from libs.wechat.accounts import MAIN
 from services.gateway.core.rpc import call, db
 from services.gateway.core.web import local_path
 from services.gateway.staff import accounts
@@ -29,10 +31,37 @@ def request_token():
     return None if request.path.startswith("/api/") else request.cookies.get(STAFF_COOKIE)
 
 
+ACCOUNT_COOKIE = "wzw_wechat_account"
+ACCOUNT_HEADER = "X-WeChat-Account"
+
+
 def current_staff():
     if "staff" not in g:
-        g.staff = accounts.authenticate(db(), request_token())
+        actor = accounts.authenticate(db(), request_token())
+        g.staff = acting_on_account(actor) if actor is not None else None
     return g.staff
+
+
+def operable_accounts(actor):
+    """The Official Accounts this install serves that the staff member operates, main first."""
+    return [a for code, a in current_app.extensions["wechat_accounts"].items() if may_operate(actor, code)]
+
+
+def acting_on_account(actor):
+    """The Official Account the staff member acts on in this request: the API's X-WeChat-Account header, the
+    admin's choice (a cookie), else the first they operate. One they may not operate is passed on as asked, and
+    messaging refuses it (403)."""
+    configured = current_app.extensions["wechat_accounts"]
+    if request.path.startswith("/api/"):
+        asked = request.headers.get(ACCOUNT_HEADER, "")
+        if asked:
+            return replace(actor, account=asked[:16])
+    else:
+        asked = request.cookies.get(ACCOUNT_COOKIE, "")
+        if asked in configured and may_operate(actor, asked):
+            return replace(actor, account=asked)
+    operable = operable_accounts(actor)
+    return replace(actor, account=operable[0].code if operable else MAIN)
 
 
 def _mac(*parts):
@@ -88,7 +117,13 @@ def staff_context():
     """What every admin page's frame shows: who is signed in, and the CSRF token for its forms."""
     if not request.path.startswith("/admin"):
         return {}
-    return {"actor": current_staff(), "csrf": csrf_token, "role_labels": ROLE_LABELS}
+    actor = current_staff()
+    return {
+        "actor": actor,
+        "csrf": csrf_token,
+        "role_labels": ROLE_LABELS,
+        "wechat_accounts": operable_accounts(actor) if actor else [],
+    }
 
 
 # -- citizens ------------------------------------------------------------------------------------------------

@@ -4,12 +4,12 @@ import re
 import uuid
 
 import segno
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
 
 from libs.errors import Forbidden, NotFound, ValidationError
 from services.gateway.core import notices, web
-from services.gateway.core.auth import staff_page
+from services.gateway.core.auth import ACCOUNT_COOKIE, operable_accounts, staff_page
 from services.gateway.core.web import file_response
 from services.gateway.messaging import client
 from services.gateway.messaging.api import UPLOAD_LIMIT
@@ -602,6 +602,21 @@ def binding_delete():
 @staff_page
 def media_file(sha):
     return file_response(client.media_file(sha[:64]))
+
+
+# -- which Official Account ----------------------------------------------------------------------------------------
+@bp.post("/account")
+@staff_page
+def choose_account():
+    """The Official Account the staff member works on from now on (one of those their record names)."""
+    code = request.form.get("account", "")
+    back = web.local_path(request.form.get("next", ""), "/admin/wechat/", url_for("wechat_admin.inbox"))
+    if code not in {a.code for a in operable_accounts(g.actor)}:
+        raise Forbidden("wechat_account_forbidden", "您没有管理该公众号的权限")
+    resp = redirect(back, code=303)
+    secure = current_app.config["SESSION_COOKIE_SECURE"]
+    resp.set_cookie(ACCOUNT_COOKIE, code, httponly=True, samesite="Lax", secure=secure, path="/admin")
+    return resp
 
 
 # -- 素材管理 -------------------------------------------------------------------------------------------------------

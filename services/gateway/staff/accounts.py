@@ -33,7 +33,12 @@ def _hash(token):
 
 def actor_for(staff: Staff) -> Actor:
     return Actor(
-        kind="staff", id=str(staff.id), name=staff.name, roles=tuple(staff.roles), department_id=staff.department_id
+        kind="staff",
+        id=str(staff.id),
+        name=staff.name,
+        roles=tuple(staff.roles),
+        department_id=staff.department_id,
+        wechat_accounts=tuple(staff.wechat_accounts or ("main",)),
     )
 
 
@@ -105,7 +110,7 @@ def logout(session, token):
             session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(token)))
 
 
-def create_staff(session, username, name, password, roles, department_id=None):
+def create_staff(session, username, name, password, roles, department_id=None, wechat_accounts=("main",)):
     staff = Staff(
         username=username,
         name=name,
@@ -113,6 +118,7 @@ def create_staff(session, username, name, password, roles, department_id=None):
         roles=list(roles),
         department_id=department_id,
         active=True,
+        wechat_accounts=list(wechat_accounts),
     )
     session.add(staff)
     session.flush()

@@ -1,6 +1,7 @@
-"""POST /wechat: WeChat's callback. Checks, deduplicates across replicas, hands the message to messaging, and
-answers with messaging's passive reply if it is ready in time, else `success` (messaging then replies by a
-customer-service message)."""
+"""POST /wechat (the main Official Account) and /wechat/<code> (a department's own): WeChat's callback. Checks it
+with that account's token and key, deduplicates across replicas, hands the message to messaging, and answers with
+messaging's passive reply if it is ready in time, else `success` (messaging then replies by a customer-service
+message)."""
 
 import logging
 import random
@@ -8,7 +9,7 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import redis
-from flask import Blueprint, Response, current_app, request
+from flask import Blueprint, Response, abort, current_app, request
 from nameko.exceptions import RpcTimeout
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
@@ -17,6 +18,7 @@ from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from libs.unit_of_work import UnitOfWork
 from libs.wechat import callback
+from libs.wechat.accounts import MAIN
 from libs.wechat.callback import CallbackRejected
 from services.gateway.core.rpc import db
 from services.gateway.models import CallbackKey
@@ -31,6 +33,14 @@ def _wx():
     return current_app.config["WZW"]["WECHAT"]
 
 
+def _account(code):
+    """The Official Account a callback URL names (404 for one this install does not serve)."""
+    account = current_app.extensions["wechat_accounts"].get(code)
+    if account is None:
+        abort(404)
+    return account
+
+
 def _plain(text, status=200):
     return Response(text, status=status, mimetype="text/plain")
 
@@ -41,17 +51,17 @@ def rejected(exc):
     return _plain({403: "forbidden", 400: "bad request"}.get(exc.status, "error"), exc.status)
 
 
-def _check_query_signature():
-    wx = _wx()
+def _check_query_signature(account):
     a = request.args
     callback.check_signature(
-        wx["TOKEN"], a.get("signature"), a.get("timestamp"), a.get("nonce"), float(wx["CLOCK_SKEW_SECONDS"])
+        account.token, a.get("signature"), a.get("timestamp"), a.get("nonce"), float(_wx()["CLOCK_SKEW_SECONDS"])
     )
 
 
-@bp.get("/wechat")
-def verify():
-    _check_query_signature()
+@bp.get("/wechat", defaults={"code": MAIN})
+@bp.get("/wechat/<code>")
+def verify(code):
+    _check_query_signature(_account(code))
     return _plain(request.args.get("echostr", ""))
 
 
@@ -126,35 +136,31 @@ def release(key, signature):
         session.execute(delete(CallbackKey).where(CallbackKey.key == key))
 
 
-@bp.post("/wechat")
-def receive():
+@bp.post("/wechat", defaults={"code": MAIN})
+@bp.post("/wechat/<code>")
+def receive(code):
     received = time.time()
-    wx, gw = _wx(), current_app.config["WZW"]["GATEWAY"]
+    wx, gw, account = _wx(), current_app.config["WZW"]["GATEWAY"], _account(code)
     if (request.content_length or 0) > int(gw["MAX_CALLBACK_BYTES"]):
         return _plain("too large", 413)
     body = request.get_data(cache=False)
     if len(body) > int(gw["MAX_CALLBACK_BYTES"]):
         return _plain("too large", 413)
-    _check_query_signature()
+    _check_query_signature(account)
     safe_mode = request.args.get("encrypt_type") == "aes"
     if safe_mode:
         body = callback.decrypt(
-            body,
-            request.args,
-            wx["TOKEN"],
-            wx["ENCODING_AES_KEY"],
-            wx["APP_ID"],
-            float(wx["CLOCK_SKEW_SECONDS"]),
+            body, request.args, account.token, account.aes_key, account.app_id, float(wx["CLOCK_SKEW_SECONDS"])
         )
     fields = callback.check_fields(callback.parse_xml(body))
-    key = callback.dedupe_key(fields)
+    key = callback.dedupe_key(fields, None if code == MAIN else code)
     if not claim(key, request.args.get("signature")):
         log.info("retry of %s answered without processing", key)
         return _plain("success")
     deadline = received + float(gw["CALLBACK_DEADLINE_SECONDS"])
     try:
         with current_app.extensions["rpc_callback"].proxy() as proxy:
-            result = proxy.messaging.receive(key, fields, deadline)
+            result = proxy.messaging.receive(key, fields, deadline, code)
     except RpcTimeout:
         # messaging still finishes; past the deadline it answers by customer-service message
         log.warning("messaging missed the callback deadline for %s", key)
@@ -174,6 +180,6 @@ def receive():
         xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply)
     xml = xml.render()
     if safe_mode:
-        crypto = WeChatCrypto(wx["TOKEN"], wx["ENCODING_AES_KEY"], wx["APP_ID"])
+        crypto = WeChatCrypto(account.token, account.aes_key, account.app_id)
         xml = crypto.encrypt_message(xml, callback.nonce(), str(int(time.time())))
     return Response(xml, mimetype="application/xml")

@@ -6,19 +6,21 @@ import pytest
 
 from libs.config import load_config
 from libs.wechat.sandbox.server import create_app
-from services.conftest import TEST_CONFIG
+from services.conftest import TEST_CONFIG, sandbox_accounts
 from services.messaging.service import MessagingService
 
 
 @pytest.fixture
 def sandbox():
-    """The sandbox on an eventlet WSGI server inside the test process; yields (base URL, its recorded state)."""
+    """The sandbox on an eventlet WSGI server inside the test process; yields (base URL, the main account's recorded
+    state, every account's state by code)."""
     config = load_config(TEST_CONFIG)
+    config["WECHAT"]["ACCOUNTS"] = sandbox_accounts()
     app = create_app(config)
     listener = eventlet.listen(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     server = eventlet.spawn(eventlet.wsgi.server, listener, app, log_output=False)
-    yield f"http://127.0.0.1:{port}", app.extensions["sandbox"]
+    yield f"http://127.0.0.1:{port}", app.extensions["sandbox"], app.extensions["sandbox_accounts"]
     server.kill()
     listener.close()
 
