@@ -5,6 +5,7 @@ With WZW_TESTCONTAINERS=1 and a reachable Docker engine, throwaway containers ar
 """
 
 import contextlib
+import json
 import os
 import secrets
 import socket
@@ -198,6 +199,10 @@ class System:
     def log(self, name):
         return (self.logdir / f"{name}.log").read_text(errors="replace")
 
+    def service_log(self, name):
+        """Every replica's log of a service (a call or an event reaches whichever replica takes it)."""
+        return "".join(self.log(n) for n in self.procs if n == name or n.startswith(f"{name}-"))
+
     def stop(self):
         for proc in self.procs.values():
             proc.terminate()
@@ -214,14 +219,20 @@ class System:
             raise RuntimeError(f"processes exited: {dead}; logs in {self.logdir}")
 
     # -- what tests use ----------------------------------------------------------------------------------
-    def citizen(self, openid=None, safe_mode=True, gateway=None):
-        wx = load_config(str(CONFIG))["WECHAT"]
+    def citizen(self, openid=None, safe_mode=True, gateway=None, account="main"):
+        """A citizen writing to the main Official Account, or to another the install serves (its code)."""
+        if account == "main":
+            wx = load_config(str(CONFIG))["WECHAT"]
+            token, app_id, aes_key, url = wx["TOKEN"], wx["APP_ID"], wx["ENCODING_AES_KEY"], "/wechat"
+        else:
+            found = next(a for a in json.loads(SANDBOX_ACCOUNTS.read_text()) if a["code"] == account)
+            token, app_id, aes_key, url = found["token"], found["app_id"], found["aes_key"], f"/wechat/{account}"
         return Citizen(
             openid=openid or f"o_test_{secrets.token_hex(6)}",
-            callback_url=f"{gateway or self.gateway}/wechat",
-            token=wx["TOKEN"],
-            app_id=wx["APP_ID"],
-            aes_key=wx["ENCODING_AES_KEY"] if safe_mode else None,
+            callback_url=f"{gateway or self.gateway}{url}",
+            token=token,
+            app_id=app_id,
+            aes_key=aes_key if safe_mode else None,
         )
 
     def sandbox_calls(self, api, touser=None):
@@ -292,7 +303,7 @@ def ready(sys_):
 
 @contextlib.contextmanager
 def running_system(logdir, gateway_env=None):
-    """Fresh database and vhost, demo data, every service (cases twice), two gateways and the sandbox."""
+    """Fresh database and vhost, demo data, every service (cases and messaging twice), two gateways and the sandbox."""
     logdir = Path(logdir)
     logdir.mkdir(parents=True, exist_ok=True)
     with infrastructure() as (pg, amqp, api), fresh_database(pg) as db_url, fresh_vhost(amqp, api) as amqp_uri:
@@ -304,6 +315,7 @@ def running_system(logdir, gateway_env=None):
             for svc in SERVICES:
                 system.start_service(svc.name)
             system.start_service("cases", name="cases-2")
+            system.start_service("messaging", name="messaging-2")  # every WeChat path with a second replica beside
             system.start("sandbox", [sys.executable, "-m", "libs.wechat.sandbox", "--port", str(system.sandbox_port)])
             system.start_gateway("gateway", system.gateway_port, **(gateway_env or {}))
             # a gateway whose deadline has always passed: exercises the "success, then customer-service" path

@@ -115,13 +115,13 @@ def test_request_id_travels_from_gateway_through_rpc_and_events(system, file_cas
     # and so do the log lines of the gateway, the cases replica that served it, and messaging's event handler
     deadline = time.monotonic() + 10
     # (the handler's own line comes once it has returned, after what it logged while telling the citizen)
-    while time.monotonic() < deadline and f"[{request_id}] messaging.handle_case_replied" not in system.log(
+    while time.monotonic() < deadline and f"[{request_id}] messaging.handle_case_replied" not in system.service_log(
         "messaging"
     ):
         time.sleep(0.2)
     assert re.search(rf"\[{request_id}\] POST /api/v1/cases/{case_id}/replies 201", system.log("gateway"))
     assert f"[{request_id}] cases.reply_case ok" in system.log("cases") + system.log("cases-2")
-    assert f"[{request_id}] messaging.handle_case_replied ok" in system.log("messaging")
+    assert f"[{request_id}] messaging.handle_case_replied ok" in system.service_log("messaging")
 
 
 def test_health_and_readiness(system):

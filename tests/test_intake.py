@@ -56,7 +56,7 @@ def test_an_anonymous_complaint_with_photos_from_the_phone(system):
     # and nothing in the logs ties the report to the citizen's WeChat account
     from libs.testing import wait_for
 
-    wait_for(lambda: f"case {number}: the filer told" in system.log("messaging"), message="the notice")
+    wait_for(lambda: f"case {number}: the filer told" in system.service_log("messaging"), message="the notice")
     logs = "".join(system.log(name) for name in ("gateway", "cases", "cases-2", "messaging"))
     assert citizen.openid not in logs
 

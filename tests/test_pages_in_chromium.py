@@ -673,3 +673,29 @@ def test_an_operator_uploads_an_image_writes_an_article_and_the_phone_reads_it(s
     assert article.locator("#article-body img").evaluate("i => i.naturalWidth") == 800  # at WeChat's own address
     assert article.locator("body").evaluate("b => b.scrollWidth <= b.clientWidth")  # the article fits the phone
     shot(phone, "phone-article")
+
+
+def test_a_departments_own_account_on_the_phone_and_in_the_admin(system, phone, browser):
+    phone.goto(f"{system.sandbox}/?openid={phone.openid}&account=hbj")
+    assert phone.inner_text("#account-name").startswith("市生态环境局")
+    phone.click("#btn-follow")
+    phone.wait_for_selector(".row.account .bubble:has-text('欢迎关注')")
+    phone.fill("#text", "河边有人倾倒垃圾")
+    phone.click("#form button[type=submit]")
+    phone.wait_for_selector(".row.account .bubble:has-text('留言已收到')")
+    shot(phone, "phone-department-account")
+
+    operator = staff_login(browser, system, "hbyunying")
+    operator.goto(f"{system.gateway}/admin/wechat/inbox")
+    assert "公众号：市生态环境局" in operator.inner_text("#account-name")
+    row = operator.locator("tr:has-text('河边有人倾倒垃圾')")
+    row.wait_for()
+    shot(operator, "admin-wechat-department-inbox")
+
+    admin = staff_login(browser, system, "admin")
+    admin.goto(f"{system.gateway}/admin/wechat/inbox")
+    assert admin.locator("tr:has-text('河边有人倾倒垃圾')").count() == 0  # the city's inbox
+    with admin.expect_navigation():
+        admin.select_option("#f-account", "hbj")
+    admin.wait_for_selector("tr:has-text('河边有人倾倒垃圾')")
+    shot(admin, "admin-wechat-account-switch")

@@ -36,7 +36,7 @@ def messaging(container_factory, service_config, sandbox):
 def taken(sandbox, api=None):
     """The sandbox WeChat's calls made with a token it issued (a call with an earlier test's token is refused by
     WeChat and retried by wechatpy: not counted), of one API or all."""
-    _, state = sandbox
+    state = sandbox[1]
     return [
         c for c in state.calls if c["params"].get("access_token") in state.tokens and (api is None or c["api"] == api)
     ]

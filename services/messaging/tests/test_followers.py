@@ -43,7 +43,7 @@ def follow(sandbox, service_config, n=1, prefix=None):
 
 
 def test_groups_are_made_in_wechat_first_and_followers_put_in_them_fifty_a_call(operator, service_config, sandbox):
-    _, wechat = sandbox
+    wechat = sandbox[1]
     people = follow(sandbox, service_config, 120)
     tag = operator.save_follower_tag(None, {"name": "志愿者"})
     assert wechat.tags[tag["id"]] == "志愿者"
@@ -126,7 +126,7 @@ def test_the_blacklist_silences_auto_replies_and_remarks_reach_wechat(operator, 
 
 
 def test_a_full_sync_pages_through_wechat_and_resumes_where_it_stopped(operator, service_config, sandbox, db_session):
-    _, wechat = sandbox
+    wechat = sandbox[1]
     prefix = f"o_s{uuid.uuid4().hex[:6]}_"
     for i in range(25_000):
         wechat.followers.add(f"{prefix}{i:07d}")

@@ -43,7 +43,7 @@ def operator(messaging, service_config, engine):
 
 
 def test_a_saved_draft_reaches_wechat_only_when_published(operator, sandbox):
-    _, wechat = sandbox
+    wechat = sandbox[1]
     saved = operator.save_menu(MENU)
     assert saved["draft"] == MENU and saved["published"] is None and saved["unpublished_changes"]
     assert wechat.menu is None
@@ -101,7 +101,7 @@ def test_menus_over_wechats_limits_are_refused_with_the_field_and_a_reason(opera
 
 
 def test_wechat_refusing_the_menu_is_said_in_chinese_and_the_draft_stays_unpublished(operator, sandbox):
-    _, wechat = sandbox
+    wechat = sandbox[1]
     operator.save_menu(MENU)
     wechat.faults["/cgi-bin/menu/create"] = [40055, "invalid button url domain", 1]
     with pytest.raises(UpstreamFailed) as refused:
@@ -196,7 +196,7 @@ def test_a_key_that_names_no_action_is_answered_by_the_keyword_rules_else_the_de
 
 
 def test_a_groups_conditional_menu_needs_the_default_one_and_replaces_itself_in_wechat(operator, sandbox, engine):
-    _, wechat = sandbox
+    wechat = sandbox[1]
     try:
         tag = operator.save_follower_tag(None, {"name": "老年人"})
         elders = {"button": [{"type": "click", "name": "长者服务", "key": "CONTACT"}]}

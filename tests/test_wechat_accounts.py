@@ -1,0 +1,87 @@
+"""Several Official Accounts across the system: a department's own account (市生态环境局, `hbj`) answers at its own
+callback URL with its own credentials, keeps its followers and replies apart from the city's, and only the staff
+its record names operate it (API and admin pages)."""
+
+import re
+import uuid
+
+import requests
+
+from libs.testing import wait_for
+
+
+def test_each_account_has_its_own_callback_and_credentials(system):
+    city, hbj = system.citizen(), system.citizen(account="hbj")
+    assert "欢迎关注" in city.subscribe().content
+    assert "欢迎关注" in hbj.subscribe().content
+    # the city's credentials do not sign the department's callback, nor the other way round
+    forged = system.citizen(openid=hbj.openid)
+    forged.callback_url = f"{system.gateway}/wechat/hbj"
+    assert forged.send_text("你好").status == 403
+    assert requests.post(f"{system.gateway}/wechat/nosuch", data=b"<xml/>").status_code == 404
+    assert requests.get(f"{system.gateway}/wechat/nosuch").status_code == 404
+    # the URL check WeChat makes when the department configures its server address
+    assert hbj.verify_url("hbj-echo").text == "hbj-echo"
+    rows = system.sql(
+        "SELECT f.openid, a.code FROM messaging.followers f JOIN messaging.accounts a ON a.id = f.account_id"
+        " WHERE f.openid IN (:a, :b) ORDER BY a.code",
+        a=city.openid,
+        b=hbj.openid,
+    )
+    assert [tuple(r) for r in rows] == [(hbj.openid, "hbj"), (city.openid, "main")]
+
+
+def test_operators_see_and_change_only_their_own_account(system):
+    hbj_api, city_api = system.staff_session("hbyunying"), system.staff_session("yunying")
+    rules = f"{system.gateway}/api/v1/wechat/replies/rules"
+    word = f"河道{uuid.uuid4().hex[:4]}"
+    made = hbj_api.post(rules, json={"name": "河道", "keywords": word, "text": "河道问题请拨打环保热线12369"})
+    assert made.status_code == 201, made.text
+    try:
+        citizen = system.citizen(account="hbj")
+        assert wait_for(lambda: citizen.send_text(word).content == "河道问题请拨打环保热线12369", timeout=10)
+        assert system.citizen().send_text(word).content != "河道问题请拨打环保热线12369"  # not the city's rule
+        listed = hbj_api.get(f"{system.gateway}/api/v1/wechat/followers", params={"q": citizen.openid}).json()
+        assert [f["openid"] for f in listed["followers"]] == [citizen.openid]
+        assert (
+            city_api.get(f"{system.gateway}/api/v1/wechat/followers", params={"q": citizen.openid}).json()["followers"]
+            == []
+        )
+        # asking for an account one does not operate is refused, whichever way round
+        other = {"X-WeChat-Account": "main"}
+        refused = hbj_api.get(f"{system.gateway}/api/v1/wechat/replies", headers=other)
+        assert refused.status_code == 403 and refused.json()["error"]["code"] == "wechat_account_forbidden"
+        assert (
+            city_api.get(f"{system.gateway}/api/v1/wechat/replies", headers={"X-WeChat-Account": "hbj"}).status_code
+            == 403
+        )
+        assert (
+            city_api.get(f"{system.gateway}/api/v1/wechat/replies", headers={"X-WeChat-Account": "x" * 40}).status_code
+            == 404
+        )
+        assert word not in city_api.get(f"{system.gateway}/api/v1/wechat/replies").text
+        admin = system.staff_session("admin")  # every account
+        assert word in admin.get(f"{system.gateway}/api/v1/wechat/replies", headers={"X-WeChat-Account": "hbj"}).text
+    finally:
+        hbj_api.delete(f"{rules}/{made.json()['id']}")
+
+
+def test_the_admin_switches_account_among_those_the_staff_member_operates(system):
+    admin = system.staff_browser("admin")
+    page = admin.get(f"{system.gateway}/admin/wechat/followers")
+    assert 'id="account-switch"' in page.text and "市生态环境局" in page.text
+    csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    switched = admin.post(
+        f"{system.gateway}/admin/wechat/account",
+        data={"csrf": csrf, "account": "hbj", "next": "/admin/wechat/followers"},
+    )
+    assert switched.url.endswith("/admin/wechat/followers")
+    assert re.search(r'<option value="hbj" selected>', switched.text)
+    # an operator of one account has no switch, and cannot choose another
+    single = system.staff_browser("hbyunying")
+    own = single.get(f"{system.gateway}/admin/wechat/inbox")
+    assert 'id="account-switch"' not in own.text and "公众号：市生态环境局" in own.text
+    token = re.search(r'name="csrf" value="([^"]+)"', own.text).group(1)
+    refused = single.post(f"{system.gateway}/admin/wechat/account", data={"csrf": token, "account": "main"})
+    assert refused.status_code == 403
+    assert system.staff_browser("yunying").get(f"{system.gateway}/admin/wechat/inbox").text.count("市生态环境局") == 0
