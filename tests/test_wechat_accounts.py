@@ -85,3 +85,18 @@ def test_the_admin_switches_account_among_those_the_staff_member_operates(system
     refused = single.post(f"{system.gateway}/admin/wechat/account", data={"csrf": token, "account": "main"})
     assert refused.status_code == 403
     assert system.staff_browser("yunying").get(f"{system.gateway}/admin/wechat/inbox").text.count("市生态环境局") == 0
+
+
+def test_a_departments_followers_open_the_pages_as_that_account_knows_them(system):
+    person = f"o_p_{uuid.uuid4().hex[:8]}"
+    phone = requests.Session()  # the phone in the sandbox: WeChat knows who holds it
+    phone.get(f"{system.sandbox}/?openid={person}&account=hbj")
+    sent = phone.post(f"{system.sandbox}/sandbox/phone/{person}_hbj/send?account=hbj", json={"content": "河水发臭了"})
+    assert sent.status_code == 200
+    mine = phone.get(f"{system.gateway}/h5/messages?wx=hbj")  # OAuth with the department's AppID
+    assert mine.status_code == 200 and "河水发臭了" in mine.text
+    calls = requests.get(f"{system.sandbox}/sandbox/calls", params={"api": "oauth_authorize", "account": "hbj"}).json()
+    assert any(c["params"].get("appid") == "wxsandbox0000002" for c in calls)
+    # the same person at the city's account is another openid, with none of that
+    city = phone.get(f"{system.gateway}/h5/messages?wx=main")
+    assert city.status_code == 200 and "河水发臭了" not in city.text

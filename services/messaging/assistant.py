@@ -16,7 +16,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs import audit
 from libs.auth import Actor, can
 from libs.errors import Forbidden, UpstreamFailed, ValidationError
-from services.messaging import mass
+from services.messaging import caches, mass
 from services.messaging.inbox import alias
 from services.messaging.models import MAIN_ACCOUNT, OperatorBinding, audit_log
 from services.messaging.wechat import reason
@@ -130,6 +130,7 @@ def bind(session, openid, scene, account_id=MAIN_ACCOUNT):
         detail={"wechat": alias(openid)},
     )
     bindings.drop()
+    caches.changed(session, account_id)
     return f"已将本微信绑定为工作人员“{row.staff_name}”。\n发送“群发 内容”可以编写一条发给全部粉丝的群发并提交审核。"
 
 
@@ -143,6 +144,7 @@ def unbind(uow, account_id=MAIN_ACCOUNT):
     ).rowcount
     if gone:
         uow.audit("wechat.operator_unbound", "operator_binding", uow.actor.id)
+        caches.changed(uow.session, account_id)
     bindings.drop()
     return {"bound": False, "alias": "", "bound_at": None, "expires_at": None}
 

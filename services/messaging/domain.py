@@ -1,6 +1,7 @@
 """What the account says to citizens, and by which channel WeChat allows at that moment."""
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -10,7 +11,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs.clock import local_minute
 from libs.wechat.commands import inquiry_question
 from services.messaging import channels, media
-from services.messaging.models import MAIN_ACCOUNT, CaseTrack, Follower, InboundMessage, OutboundMessage
+from services.messaging.models import MAIN_ACCOUNT, Account, CaseTrack, Follower, InboundMessage, OutboundMessage
 from services.messaging.wechat import reason
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,8 @@ HELP = (
 
 def record_inbound(uow, dedupe_key, fields, account_id=MAIN_ACCOUNT):
     """Store the message once (a retry that slipped past the gateway is caught here) and update the follower,
-    in the caller's unit of work. Returns False for a repeat.
+    in the caller's unit of work. Returns None for a repeat, else the account's version (caches.py), read in the
+    same round trip.
     """
     session = uow.session
     now = datetime.now(UTC)
@@ -77,12 +79,13 @@ def record_inbound(uow, dedupe_key, fields, account_id=MAIN_ACCOUNT):
             received_at=now,
         )
         .on_conflict_do_nothing()
-        .returning(InboundMessage.id)
+        .returning(InboundMessage.id, select(Account.version).where(Account.id == account_id).scalar_subquery())
     ).first()
     if inserted is None:
-        return False
+        return None
+    version = inserted[1]
     if msg_type == "event" and event in JOB_EVENTS:
-        return True  # WeChat reporting on a send of ours: it comes from no follower
+        return version  # WeChat reporting on a send of ours: it comes from no follower
     # one upsert, no read-then-write: anyone who can message the account follows it (WeChat delivers nothing
     # from non-followers), so an unknown sender becomes a follower
     changes = {}
@@ -119,7 +122,7 @@ def record_inbound(uow, dedupe_key, fields, account_id=MAIN_ACCOUNT):
     else:
         upsert = upsert.on_conflict_do_nothing()
     session.execute(upsert)
-    return True
+    return version
 
 
 def _without_position(fields):
@@ -277,6 +280,28 @@ def custom_window(session, follower):
     return None
 
 
+H5_LINK = re.compile(r"https?://[^\s\"<>]*/h5/[^\s\"<>]*")
+
+
+def _with_account(found, code):
+    link = found.group(0)
+    return f"{link}{'&' if '?' in link else '?'}wx={code}"
+
+
+def for_account(reply, code):
+    """A reply as another Official Account sends it: its links to the pages carry the account (?wx=<code>)."""
+    if code == "main" or reply is None:
+        return reply
+    if isinstance(reply, str):
+        return H5_LINK.sub(lambda m: _with_account(m, code), reply)
+    if "articles" in reply:
+        cards = [
+            a | {"url": H5_LINK.sub(lambda m: _with_account(m, code), a.get("url", ""))} for a in reply["articles"]
+        ]
+        return reply | {"articles": cards}
+    return reply
+
+
 def custom_message_allowed(session, follower):
     return custom_window(session, follower) is not None
 
@@ -289,6 +314,11 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
     # the follower's own account tells them: an openid belongs to one Official Account
     account_id = follower.account_id if follower else MAIN_ACCOUNT
     client = client.of(account_id)
+    if account_id != MAIN_ACCOUNT:  # its links open the pages as that account knows the citizen
+        code = client.provider.accounts.code_of[account_id]
+        text = H5_LINK.sub(lambda m: _with_account(m, code), text)
+        if template and template.get("url"):
+            template = template | {"url": H5_LINK.sub(lambda m: _with_account(m, code), template["url"])}
     if follower and custom_message_allowed(session, follower):
         sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt, sent_by)
         return "custom" if sent else "failed"

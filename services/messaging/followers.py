@@ -19,6 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import validate
+from services.messaging import caches
 from services.messaging.inbox import alias
 from services.messaging.models import MAIN_ACCOUNT, Follower, FollowerSync, FollowerTag, Tag
 from services.messaging.schemas import (
@@ -282,6 +283,7 @@ def set_blacklisted(uow, client, data, on=True, account_id=MAIN_ACCOUNT):
     send = client.tag.batch_black_list if on else client.tag.batch_unblack_list
     changed = _in_batches(uow, openids, BLACKLIST_BATCH, send, keep)
     blacklist_cache.drop(account_id)
+    caches.changed(session, account_id)
     return {"changed": changed}
 
 
@@ -451,6 +453,7 @@ def _finish(session, client, job):
     )
     job.status, job.finished_at = "done", now
     blacklist_cache.drop(job.account_id)
+    caches.changed(session, job.account_id)
 
 
 # -- what citizens tell us of themselves -------------------------------------------------------------------------

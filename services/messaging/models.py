@@ -45,6 +45,8 @@ class Account(Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # bumped by every change to what replicas cache for answering messages (services/messaging/caches.py)
+    version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Follower(Base):

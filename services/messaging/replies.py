@@ -14,7 +14,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from libs.errors import NotFound
 from libs.schemas import validate
-from services.messaging import materials
+from services.messaging import caches, materials
 from services.messaging.models import MAIN_ACCOUNT, Material, ReplyRule, ReplySettings
 from services.messaging.schemas import RuleIn, RuleView, SettingsIn
 
@@ -125,6 +125,7 @@ def save_rule(uow, rule_id, data, account_id=MAIN_ACCOUNT):
         setattr(row, key, value)
     row.updated_at = now
     uow.session.flush()
+    caches.changed(uow.session, account_id)
     uow.audit("wechat.reply_rule_saved", "reply_rule", row.id, detail={"name": row.name, "keywords": row.keywords})
     return RuleView.model_validate(row).model_dump(mode="json")
 
@@ -134,6 +135,7 @@ def delete_rule(uow, rule_id, account_id=MAIN_ACCOUNT):
     row = _rule(uow.session, rule_id, account_id)
     uow.audit("wechat.reply_rule_deleted", "reply_rule", row.id, detail={"name": row.name, "keywords": row.keywords})
     uow.session.delete(row)
+    caches.changed(uow.session, account_id)
     return {"deleted": rule_id}
 
 
@@ -149,6 +151,7 @@ def save_settings(uow, data, account_id=MAIN_ACCOUNT):
     # one upsert: two first saves at once both land (the later one wins), neither fails on the key
     stmt = insert(ReplySettings).values(account_id=account_id, **values)
     uow.session.execute(stmt.on_conflict_do_update(index_elements=["account_id"], set_=values))
+    caches.changed(uow.session, account_id)
     uow.audit("wechat.reply_settings_saved", "reply_settings", account_id, detail=clean.model_dump())
     return settings(uow.session, account_id)
 

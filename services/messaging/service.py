@@ -20,6 +20,7 @@ from libs.wechat.commands import inquiry_question
 from services.messaging import (
     articles,
     assistant,
+    caches,
     catalogue,
     channels,
     domain,
@@ -104,8 +105,10 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         client = self.wechat.of(account_id)
         command = None
         with self.unit_of_work() as uow:
-            if not domain.record_inbound(uow, dedupe_key, fields, account_id):
+            version = domain.record_inbound(uow, dedupe_key, fields, account_id)
+            if version is None:
                 return {"reply": None, "duplicate": True}
+            caches.observe(account_id, version)  # a change saved on another replica is answered with at once
             event = (fields.get("Event") or "").lower()
             scene = (fields.get("EventKey") or "").removeprefix("qrscene_")
             if event in ("subscribe", "scan") and assistant.is_binding_scene(scene):
@@ -125,6 +128,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             # a blacklisted follower's messages are kept, but the account says nothing back
             blacklisted = followers.blacklist_cache.holds(self.db, openid, account_id)
             reply = None if blacklisted or command else self._compose_reply(fields, account_id)
+            reply = domain.for_account(reply, account)
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
@@ -572,12 +576,16 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return followers.save_profile(self.db, self._citizen(), data, self.config["CITY"]["REGIONS"])
 
     @rpc
-    def oauth_openid(self, code):
-        """OAuth2 snsapi_base: the H5 page's code -> the citizen's openid."""
+    def oauth_openid(self, code, account="main"):
+        """OAuth2 snsapi_base: the H5 page's code -> the citizen's openid at that Official Account."""
         if not isinstance(code, str) or not 0 < len(code) <= 128:
             raise errors.ValidationError("invalid_code", "授权码无效")
+        accounts = self.wechat.provider.accounts
+        found = accounts.by_id.get(accounts.by_code.get(account))
+        if found is None:
+            raise errors.NotFound("wechat_account_not_found", "公众号不存在")
         try:
-            return oauth_openid(self.config["WECHAT"], code)
+            return oauth_openid(found.wechat_config(self.config["WECHAT"]), code)
         except Exception as exc:
             log.warning("oauth exchange failed: %s", exc)
             raise errors.Unauthenticated("oauth_failed", "微信授权失败，请重新打开页面") from None

@@ -128,16 +128,21 @@ def staff_context():
 
 # -- citizens ------------------------------------------------------------------------------------------------
 def citizen_page(view):
+    """Citizens' pages: the citizen as the Official Account they came from knows them (an openid per account; a
+    department's account links to the pages with ?wx=<code>), authorized by WeChat OAuth2 snsapi_base."""
+
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
         openid = session.get("openid")
-        if not openid:
+        asked = request.args.get("wx", "")
+        account = asked if asked in current_app.extensions["wechat_accounts"] else session.get("wx_account", MAIN)
+        if not openid or account != session.get("wx_account", MAIN):
             back = _here() if request.method == "GET" else ""
             # WeChat allows only [a-zA-Z0-9] in `state`, and it doubles as the OAuth anti-forgery token: the page
             # to return to stays in the (signed) session, keyed by it
             state = secrets.token_hex(8)
-            session["oauth"] = {"state": state, "next": back}
-            return redirect(authorize_url(state))
+            session["oauth"] = {"state": state, "next": back, "account": account}
+            return redirect(authorize_url(state, account))
         if request.method == "POST" and not same(request.form.get("csrf"), citizen_csrf_token()):
             abort(400)
         g.actor = Actor.citizen(openid)
@@ -152,10 +157,10 @@ def _here():
     return quote(request.path, safe="/") + (f"?{query}" if query else "")
 
 
-def authorize_url(state):
+def authorize_url(state, account=MAIN):
     cfg = current_app.config["WZW"]
     query = {
-        "appid": cfg["WECHAT"]["APP_ID"],
+        "appid": current_app.extensions["wechat_accounts"][account].app_id,
         "redirect_uri": cfg["GATEWAY"]["PUBLIC_URL"].rstrip("/") + url_for("citizen_auth.oauth_callback"),
         "response_type": "code",
         "scope": "snsapi_base",
@@ -173,5 +178,7 @@ def oauth_callback():
     if not pending.get("state") or not same(request.args.get("state"), pending["state"]):
         # not the authorization this browser started (forged, replayed, or from another tab's older attempt)
         raise ValidationError("oauth_state_mismatch", "授权已失效，请重新打开页面")
-    session["openid"] = call("messaging", "oauth_openid", code)
+    account = pending.get("account") if pending.get("account") in current_app.extensions["wechat_accounts"] else MAIN
+    session["openid"] = call("messaging", "oauth_openid", code, account)
+    session["wx_account"] = account
     return redirect(local_path(pending.get("next", ""), "/h5/", url_for("cases_h5.my_cases")))

@@ -1,6 +1,7 @@
 """Several Official Accounts on one install: a department's own account (市生态环境局, `hbj`) beside the city's, with
 its own followers, replies, menu and WeChat credentials; staff operate only the accounts their record names."""
 
+import re
 import uuid
 from datetime import UTC, datetime
 
@@ -110,3 +111,22 @@ def test_an_answer_reaches_the_citizen_through_their_own_account(hbj, service_co
         "已安排执法人员前往处理。"
     ]
     assert citizen not in sandbox[2]["main"].timeline
+
+
+def test_a_departments_replies_link_to_the_pages_as_that_account_knows_the_citizen(messaging, service_config):
+    fields = {
+        "ToUserName": "gh",
+        "FromUserName": f"o_hbj_{uuid.uuid4().hex[:6]}",
+        "CreateTime": "1",
+        "MsgType": "event",
+        "Event": "subscribe",
+        "EventKey": "",
+    }
+    with rpc_proxy("messaging", service_config) as proxy:
+        welcome = proxy.receive(f"hbj:evt:{uuid.uuid4().hex}", fields, datetime.now(UTC).timestamp() + 5, "hbj")
+        city = proxy.receive(
+            f"evt:{uuid.uuid4().hex}", fields | {"FromUserName": "o_city_x"}, datetime.now(UTC).timestamp() + 5
+        )
+    links = re.findall(r'href="([^"]+)"', welcome["reply"])
+    assert links and all("/h5/" in link and link.endswith("wx=hbj") for link in links)
+    assert "wx=" not in city["reply"]
