@@ -13,7 +13,7 @@ from libs.testing import wait_for
 def test_each_account_has_its_own_callback_and_credentials(system):
     city, hbj = system.citizen(), system.citizen(account="hbj")
     assert "欢迎关注" in city.subscribe().content
-    assert "欢迎关注" in hbj.subscribe().content
+    assert "欢迎关注市生态环境局" in hbj.subscribe().content  # the account says its own name
     # the city's credentials do not sign the department's callback, nor the other way round
     forged = system.citizen(openid=hbj.openid)
     forged.callback_url = f"{system.gateway}/wechat/hbj"

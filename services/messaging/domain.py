@@ -37,7 +37,7 @@ TEMPLATE_FIELD_MAX = 20
 REMARK_MAX = 60  # the remark line says what happened: room for a sentence
 
 WELCOME = (
-    "欢迎关注微政务！\n"
+    "欢迎关注{name}！\n"
     '· 微官网：<a href="{base}/h5/">办事指南、政务信息</a>\n'
     '· 投诉举报：<a href="{base}/h5/complaints/new">在线提交</a>\n'
     "· 咨询：发送“咨询+您的问题”，如：咨询 社保卡丢了怎么补办？\n"

@@ -164,7 +164,8 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         event = (fields.get("Event") or "").lower()
         if msg_type == "event":
             if event == "subscribe":
-                return replies.configured(self.db, "follow", account_id) or domain.WELCOME.format(base=base)
+                name = self.wechat.provider.accounts.by_id[account_id].name
+                return replies.configured(self.db, "follow", account_id) or domain.WELCOME.format(base=base, name=name)
             if event != "click":
                 return None
             key = (fields.get("EventKey") or "").strip()
