@@ -33,17 +33,19 @@ def refuse(message):
     return ValidationError("invalid_fields", "请检查上传的文件", {"fields": {"file": message}})
 
 
-def open_image(data):
+def open_image(data, accepted=ACCEPTED, max_bytes=MAX_BYTES, formats_said="JPEG、PNG、WebP 或 GIF"):
+    """The image the bytes are, decoded after its size, format and dimensions passed; ValidationError otherwise.
+    `accepted`: Pillow format names (WeChat's materials take their own set)."""
     if not isinstance(data, bytes | bytearray) or not data:
         raise refuse("请选择要上传的图片")
-    if len(data) > MAX_BYTES:
-        raise refuse(f"图片不能超过{MAX_BYTES // 1024 // 1024}MB")
+    if len(data) > max_bytes:
+        raise refuse(f"图片不能超过{max_bytes // 1024 // 1024}MB")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)  # refuse, do not just warn
             image = Image.open(io.BytesIO(data))
-            if image.format not in ACCEPTED:
-                raise refuse("只能上传 JPEG、PNG、WebP 或 GIF 图片")
+            if image.format not in accepted:
+                raise refuse(f"只能上传 {formats_said} 图片")
             width, height = image.size  # read from the header: nothing is decoded yet
             if width > MAX_SIDE or height > MAX_SIDE or width * height > MAX_PIXELS:
                 raise refuse(f"图片尺寸过大（最大{MAX_SIDE}×{MAX_SIDE}像素）")

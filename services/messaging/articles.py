@@ -19,9 +19,9 @@ from sqlalchemy import func, select
 from wechatpy.exceptions import WeChatClientException
 
 from libs import richtext
-from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
+from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
-from services.messaging import materials
+from services.messaging import approval, materials
 from services.messaging.models import MAIN_ACCOUNT, Article, Follower, MassSend, Material
 from services.messaging.schemas import (
     ARTICLE_BODY_BYTES,
@@ -218,21 +218,14 @@ def submit(uow, article_id, account_id=MAIN_ACCOUNT):
 
 
 def _decidable(uow, row):
-    if row.status != "pending":
-        raise Conflict("article_not_pending", f"该图文{ARTICLE_STATUS[row.status]}，不在待审核状态")
-    if row.author_id == uow.actor.id:
-        raise Forbidden("article_own", "不能审核自己提交的图文，请由另一位工作人员审核")
+    approval.decidable(uow, row, "图文", ARTICLE_STATUS, ("article_not_pending", "article_own"))
 
 
 def reject(uow, article_id, why, account_id=MAIN_ACCOUNT):
     uow.require("wechat.mass_approve")
     row = _article(uow.session, article_id, account_id, lock=True)
     _decidable(uow, row)
-    why = str(why or "").strip()[:200]
-    if not why:
-        raise _bad("reason", "请写明驳回原因")
-    row.status, row.reject_reason = "rejected", why
-    row.approver_id, row.approver_name, row.decided_at = uow.actor.id, uow.actor.name, datetime.now(UTC)
+    why = approval.reject(uow, row, why)
     uow.audit("wechat.article_rejected", "article", row.id, reason=why)
     return view(uow.session, row)
 
@@ -245,8 +238,8 @@ def approve(uow, client, article_id, account_id=MAIN_ACCOUNT):
     row = _article(session, article_id, account_id, lock=True)
     _decidable(uow, row)
     now = datetime.now(UTC)
-    row.status, row.error = "publishing", ""
-    row.approver_id, row.approver_name, row.decided_at, row.updated_at = uow.actor.id, uow.actor.name, now, now
+    row.status, row.error, row.updated_at = "publishing", "", now
+    approval.decided(uow, row, now)
     uow.audit("wechat.article_approved", "article", row.id, detail={"version": row.version})
     uow.checkpoint()  # approved and publishing is on record before WeChat is called
     try:

@@ -17,9 +17,9 @@ from sqlalchemy import and_, delete, func, literal, select, text
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
-from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
+from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
-from services.messaging import articles, materials
+from services.messaging import approval, articles, materials
 from services.messaging.followers import tag_names
 from services.messaging.models import (
     MAIN_ACCOUNT,
@@ -316,20 +316,13 @@ def reject(uow, send_id, why, account_id=MAIN_ACCOUNT):
     uow.require("wechat.mass_approve")
     row = _send(uow.session, send_id, account_id, lock=True)
     _decidable(uow, row)
-    why = str(why or "").strip()[:200]
-    if not why:
-        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"reason": "请写明驳回原因"}})
-    row.status, row.reject_reason = "rejected", why
-    row.approver_id, row.approver_name, row.decided_at = uow.actor.id, uow.actor.name, datetime.now(UTC)
+    why = approval.reject(uow, row, why)
     uow.audit("wechat.mass_rejected", "mass_send", row.id, reason=why)
     return _view(uow.session, row)
 
 
 def _decidable(uow, row):
-    if row.status != "pending":
-        raise Conflict("mass_not_pending", f"该群发{MASS_STATUS[row.status]}，不在待审核状态")
-    if row.author_id == uow.actor.id:
-        raise Forbidden("mass_own_send", "不能审核自己提交的群发，请由另一位工作人员审核")
+    approval.decidable(uow, row, "群发", MASS_STATUS, ("mass_not_pending", "mass_own_send"))
 
 
 def approve(uow, send_id, account_id=MAIN_ACCOUNT):
@@ -388,7 +381,8 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
         )
     row.status, row.month, row.recipients, row.media_id = "sending", month, sum(counts.values()), ""
     row.skipped = {"blacklisted": seen["blacklisted"], "over_quota": seen["over_quota"]}
-    row.approver_id, row.approver_name, row.decided_at, row.updated_at = uow.actor.id, uow.actor.name, now, now
+    approval.decided(uow, row, now)
+    row.updated_at = now
     uow.audit("wechat.mass_approved", "mass_send", row.id, detail={"recipients": row.recipients, "batches": batches})
     return _view(session, row)
 

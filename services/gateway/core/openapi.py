@@ -133,7 +133,11 @@ def document():
         ]
         if params:
             item["parameters"] = params
-        if op.body:
+        if op.body and op.body.__name__.endswith("Form"):  # an upload: the model's fields and `file`, as a form
+            schema = {"allOf": [{"$ref": REF.format(model=op.body.__name__)}]}
+            schema["allOf"].append({"type": "object", "properties": {"file": {"type": "string", "format": "binary"}}})
+            item["requestBody"] = {"required": True, "content": {"multipart/form-data": {"schema": schema}}}
+        elif op.body:
             item["requestBody"] = {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": REF.format(model=op.body.__name__)}}},

@@ -42,6 +42,17 @@ from services.messaging.schemas import (
 )
 
 bp = Blueprint("wechat_api", __name__, url_prefix="/api/v1/wechat")
+ACCOUNT = (
+    "X-WeChat-Account",
+    {"type": "string", "pattern": "^[a-z][a-z0-9]{1,15}$"},
+    "The Official Account to act on (its code, e.g. main); absent: the first one your staff record names. One you "
+    "do not operate: 403 wechat_account_forbidden; one the install does not serve: 404.",
+)
+
+
+def route(*args, headers=(), **kwargs):
+    """openapi.route for this API: every call may name the Official Account it acts on."""
+    return openapi.route(*args, headers=(*headers, ACCOUNT), **kwargs)
 
 
 class ReplySettingsView(BaseModel):
@@ -58,7 +69,7 @@ class Deleted(BaseModel):
     deleted: int
 
 
-@openapi.route(
+@route(
     bp,
     "/replies",
     "GET",
@@ -70,7 +81,7 @@ def get_replies():
     return jsonify(client.reply_rules())
 
 
-@openapi.route(
+@route(
     bp,
     "/replies/rules",
     "POST",
@@ -84,21 +95,19 @@ def create_rule():
     return jsonify(client.save_reply_rule(None, json_body())), 201
 
 
-@openapi.route(
-    bp, "/replies/rules/<id:rule_id>", "PUT", summary="Change a keyword rule", body=RuleIn, response=RuleView
-)
+@route(bp, "/replies/rules/<id:rule_id>", "PUT", summary="Change a keyword rule", body=RuleIn, response=RuleView)
 @staff_api
 def update_rule(rule_id):
     return jsonify(client.save_reply_rule(rule_id, json_body()))
 
 
-@openapi.route(bp, "/replies/rules/<id:rule_id>", "DELETE", summary="Delete a keyword rule", response=Deleted)
+@route(bp, "/replies/rules/<id:rule_id>", "DELETE", summary="Delete a keyword rule", response=Deleted)
 @staff_api
 def delete_rule(rule_id):
     return jsonify(client.delete_reply_rule(rule_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/replies/settings",
     "PUT",
@@ -136,7 +145,7 @@ class MenuView(BaseModel):
     types: dict[str, str]
 
 
-@openapi.route(
+@route(
     bp,
     "/menu",
     "GET",
@@ -150,7 +159,7 @@ def get_menu():
     return jsonify(client.menu(_menu_tag()))
 
 
-@openapi.route(
+@route(
     bp,
     "/menu",
     "PUT",
@@ -164,7 +173,7 @@ def put_menu():
     return jsonify(client.save_menu(json_body(), _menu_tag()))
 
 
-@openapi.route(
+@route(
     bp,
     "/menu/publish",
     "POST",
@@ -179,7 +188,7 @@ def publish_menu():
     return jsonify(client.publish_menu(_menu_tag()))
 
 
-@openapi.route(
+@route(
     bp,
     "/menu/publish",
     "DELETE",
@@ -210,7 +219,7 @@ class Resent(BaseModel):
     status_label: str | None = None
 
 
-@openapi.route(
+@route(
     bp,
     "/conversations",
     "GET",
@@ -223,7 +232,7 @@ def conversations():
     return jsonify(client.inbox(clean_query("which", 16) or "unanswered", clean_query("after", 120) or None))
 
 
-@openapi.route(
+@route(
     bp,
     "/conversations/<openid>",
     "GET",
@@ -235,7 +244,7 @@ def conversation(openid):
     return jsonify(client.conversation(openid[:64]))
 
 
-@openapi.route(
+@route(
     bp,
     "/conversations/<openid>/answers",
     "POST",
@@ -254,7 +263,7 @@ def answer(openid):
     return jsonify(result), 201 if result["changed"] else 200
 
 
-@openapi.route(
+@route(
     bp,
     "/failed-sends",
     "GET",
@@ -267,7 +276,7 @@ def failed_sends():
     return jsonify(client.failed_sends(int(offset) if offset.isdigit() else -1))
 
 
-@openapi.route(
+@route(
     bp,
     "/failed-sends/<id:outbound_id>/resend",
     "POST",
@@ -301,7 +310,7 @@ def _follower_query():
     return query
 
 
-@openapi.route(
+@route(
     bp,
     "/followers",
     "GET",
@@ -314,15 +323,13 @@ def list_followers():
     return jsonify(client.followers(_follower_query()))
 
 
-@openapi.route(
-    bp, "/follower-tags", "GET", summary="Groups (WeChat tags) with their follower counts", response=[TagView]
-)
+@route(bp, "/follower-tags", "GET", summary="Groups (WeChat tags) with their follower counts", response=[TagView])
 @staff_api
 def list_tags():
     return jsonify(client.follower_tags())
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-tags",
     "POST",
@@ -337,7 +344,7 @@ def create_tag():
     return jsonify(client.save_follower_tag(None, json_body())), 201
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-tags/<int:tag_id>",
     "PUT",
@@ -351,7 +358,7 @@ def rename_tag(tag_id):
     return jsonify(client.save_follower_tag(tag_id, json_body()))
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-tags/<int:tag_id>",
     "DELETE",
@@ -364,7 +371,7 @@ def delete_tag(tag_id):
     return jsonify(client.delete_follower_tag(tag_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-tags/<int:tag_id>/members",
     "POST",
@@ -378,7 +385,7 @@ def add_members(tag_id):
     return jsonify(client.tag_followers(tag_id, json_body(), True))
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-tags/<int:tag_id>/members",
     "DELETE",
@@ -392,7 +399,7 @@ def remove_members(tag_id):
     return jsonify(client.tag_followers(tag_id, json_body(), False))
 
 
-@openapi.route(
+@route(
     bp,
     "/blacklist",
     "POST",
@@ -406,7 +413,7 @@ def blacklist():
     return jsonify(client.blacklist_followers(json_body(), True))
 
 
-@openapi.route(
+@route(
     bp,
     "/blacklist",
     "DELETE",
@@ -420,7 +427,7 @@ def unblacklist():
     return jsonify(client.blacklist_followers(json_body(), False))
 
 
-@openapi.route(
+@route(
     bp,
     "/followers/<openid>/remark",
     "PUT",
@@ -434,15 +441,13 @@ def put_remark(openid):
     return jsonify(client.set_follower_remark(openid[:64], json_body()))
 
 
-@openapi.route(
-    bp, "/follower-sync", "GET", summary="The latest full sync from WeChat and its progress", response=SyncState
-)
+@route(bp, "/follower-sync", "GET", summary="The latest full sync from WeChat and its progress", response=SyncState)
 @staff_api
 def get_sync():
     return jsonify({"sync": client.follower_sync()})
 
 
-@openapi.route(
+@route(
     bp,
     "/follower-sync",
     "POST",
@@ -456,14 +461,14 @@ def start_sync():
     return jsonify({"sync": client.start_follower_sync()}), 201
 
 
-@openapi.route(bp, "/follower-sync", "DELETE", summary="Stop the running sync", response=SyncState)
+@route(bp, "/follower-sync", "DELETE", summary="Stop the running sync", response=SyncState)
 @staff_api
 def stop_sync():
     return jsonify({"sync": client.stop_follower_sync()})
 
 
 # -- 二维码 -------------------------------------------------------------------------------------------------------
-@openapi.route(
+@route(
     bp,
     "/qr-channels",
     "GET",
@@ -475,7 +480,7 @@ def list_qr_channels():
     return jsonify(client.qr_channels())
 
 
-@openapi.route(
+@route(
     bp,
     "/qr-channels",
     "POST",
@@ -490,13 +495,13 @@ def create_qr_channel():
     return jsonify(client.create_qr_channel(json_body())), 201
 
 
-@openapi.route(bp, "/qr-channels/<id:channel_id>", "GET", summary="One channel and its funnel", response=QrChannelView)
+@route(bp, "/qr-channels/<id:channel_id>", "GET", summary="One channel and its funnel", response=QrChannelView)
 @staff_api
 def get_qr_channel(channel_id):
     return jsonify(client.qr_channel(channel_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/qr-channels/<id:channel_id>/code.<any(png, svg):fmt>",
     "GET",
@@ -517,13 +522,13 @@ class RejectRequest(BaseModel):
     reason: str
 
 
-@openapi.route(bp, "/mass-sends", "GET", summary="群发消息, newest first (50)", response=[MassSendView])
+@route(bp, "/mass-sends", "GET", summary="群发消息, newest first (50)", response=[MassSendView])
 @staff_api
 def list_mass_sends():
     return jsonify(client.mass_sends())
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends",
     "POST",
@@ -537,7 +542,7 @@ def create_mass_send():
     return jsonify(client.save_mass_send(None, json_body())), 201
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>",
     "GET",
@@ -549,7 +554,7 @@ def get_mass_send(send_id):
     return jsonify(client.mass_send(send_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>",
     "PUT",
@@ -563,7 +568,7 @@ def update_mass_send(send_id):
     return jsonify(client.save_mass_send(send_id, json_body()))
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>/preview",
     "POST",
@@ -576,7 +581,7 @@ def preview_mass_send(send_id):
     return jsonify(client.preview_mass_send(send_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>/submit",
     "POST",
@@ -589,7 +594,7 @@ def submit_mass_send(send_id):
     return jsonify(client.submit_mass_send(send_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>/approve",
     "POST",
@@ -602,7 +607,7 @@ def approve_mass_send(send_id):
     return jsonify(client.approve_mass_send(send_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/mass-sends/<id:send_id>/reject",
     "POST",
@@ -630,7 +635,7 @@ class MaterialForm(MaterialIn):
     """multipart/form-data: these fields, and `file`."""
 
 
-@openapi.route(
+@route(
     bp,
     "/materials",
     "GET",
@@ -644,7 +649,7 @@ def list_materials():
     return jsonify(client.materials(clean_query("kind", 8) or None, int(offset) if offset.isdigit() else 0))
 
 
-@openapi.route(
+@route(
     bp,
     "/materials",
     "POST",
@@ -662,13 +667,13 @@ def upload_material():
     return jsonify(client.upload_material(data, file_bytes)), 201
 
 
-@openapi.route(bp, "/materials/<id:material_id>", "GET", summary="One material", response=MaterialView)
+@route(bp, "/materials/<id:material_id>", "GET", summary="One material", response=MaterialView)
 @staff_api
 def get_material(material_id):
     return jsonify(client.material(material_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/materials/<id:material_id>/retry",
     "POST",
@@ -681,7 +686,7 @@ def retry_material(material_id):
     return jsonify(client.retry_material(material_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/materials/<id:material_id>",
     "DELETE",
@@ -694,13 +699,13 @@ def delete_material(material_id):
     return jsonify(client.delete_material(material_id))
 
 
-@openapi.route(bp, "/articles", "GET", summary="图文, newest first (100)", response=[WeChatArticleView])
+@route(bp, "/articles", "GET", summary="图文, newest first (100)", response=[WeChatArticleView])
 @staff_api
 def list_articles():
     return jsonify(client.articles())
 
 
-@openapi.route(
+@route(
     bp,
     "/articles",
     "POST",
@@ -715,13 +720,13 @@ def create_article():
     return jsonify(client.save_article(None, json_body())), 201
 
 
-@openapi.route(bp, "/articles/<id:article_id>", "GET", summary="One article", response=WeChatArticleView)
+@route(bp, "/articles/<id:article_id>", "GET", summary="One article", response=WeChatArticleView)
 @staff_api
 def get_article(article_id):
     return jsonify(client.article(article_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>",
     "PUT",
@@ -735,7 +740,7 @@ def update_article(article_id):
     return jsonify(client.save_article(article_id, json_body()))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>",
     "DELETE",
@@ -748,7 +753,7 @@ def delete_article(article_id):
     return jsonify(client.delete_article(article_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>/preview",
     "POST",
@@ -761,7 +766,7 @@ def preview_article(article_id):
     return jsonify(client.preview_article(article_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>/submit",
     "POST",
@@ -774,7 +779,7 @@ def submit_article(article_id):
     return jsonify(client.submit_article(article_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>/approve",
     "POST",
@@ -788,7 +793,7 @@ def approve_article(article_id):
     return jsonify(client.approve_article(article_id))
 
 
-@openapi.route(
+@route(
     bp,
     "/articles/<id:article_id>/reject",
     "POST",
@@ -812,13 +817,13 @@ class BindingState(BaseModel):
     code_expires_at: str | None = None
 
 
-@openapi.route(bp, "/binding", "GET", summary="Whether your own WeChat is bound (公众号助手)", response=BindingState)
+@route(bp, "/binding", "GET", summary="Whether your own WeChat is bound (公众号助手)", response=BindingState)
 @staff_api
 def get_binding():
     return jsonify(client.binding())
 
 
-@openapi.route(
+@route(
     bp,
     "/binding",
     "POST",
@@ -832,7 +837,7 @@ def create_binding():
     return jsonify(client.create_binding_code()), 201
 
 
-@openapi.route(bp, "/binding", "DELETE", summary="Unbind your WeChat", response=BindingState)
+@route(bp, "/binding", "DELETE", summary="Unbind your WeChat", response=BindingState)
 @staff_api
 def delete_binding():
     return jsonify(client.unbind())
@@ -857,7 +862,7 @@ class Pulled(BaseModel):
     error: str
 
 
-@openapi.route(
+@route(
     bp,
     "/stats",
     "GET",
@@ -871,7 +876,7 @@ def get_stats():
     return jsonify(client.wechat_stats(int(days) if days.isdigit() else -1))
 
 
-@openapi.route(bp, "/stats/pull", "POST", summary="Fetch the days due from WeChat now", response=Pulled)
+@route(bp, "/stats/pull", "POST", summary="Fetch the days due from WeChat now", response=Pulled)
 @staff_api
 def pull_stats():
     return jsonify(client.pull_wechat_stats())

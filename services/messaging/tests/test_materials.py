@@ -87,7 +87,7 @@ def test_images_voice_and_video_become_permanent_material_and_staff_see_their_co
     ("data", "file", "reason"),
     [
         ({"kind": "image", "title": "大图"}, b"\x89PNG" + b"\x00" * (10 * 1024 * 1024), "不能超过10MB"),
-        ({"kind": "image", "title": "WebP"}, sample_image("WEBP"), "BMP、PNG、JPEG、GIF"),
+        ({"kind": "image", "title": "WebP"}, sample_image("WEBP"), "BMP、PNG、JPEG 或 GIF"),
         ({"kind": "image", "title": "SVG"}, b'<svg xmlns="http://www.w3.org/2000/svg"><script/></svg>', "无法识别"),
         ({"kind": "image", "title": "坏图"}, sample_image("JPEG", (640, 480))[:400], "损坏"),
         ({"kind": "voice", "title": "长语音"}, sample_amr(61), "不能超过60秒"),
