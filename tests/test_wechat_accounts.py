@@ -6,6 +6,7 @@ import re
 import uuid
 
 import requests
+from sqlalchemy import text
 
 from libs.testing import wait_for
 
@@ -100,3 +101,44 @@ def test_a_departments_followers_open_the_pages_as_that_account_knows_them(syste
     # the same person at the city's account is another openid, with none of that
     city = phone.get(f"{system.gateway}/h5/messages?wx=main")
     assert city.status_code == 200 and "河水发臭了" not in city.text
+
+
+def test_a_form_left_open_on_another_account_is_not_carried_out_on_the_one_chosen_since(system):
+    admin = system.staff_browser("admin")
+    page = admin.get(f"{system.gateway}/admin/wechat/replies")  # shown for the city's account
+    stale = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    assert stale.endswith(".main")
+    admin.post(f"{system.gateway}/admin/wechat/account", data={"csrf": stale, "account": "hbj"})  # another tab
+    refused = admin.post(
+        f"{system.gateway}/admin/wechat/replies/settings",
+        data={"csrf": stale, "follow_reply": "这句话本该是市里的", "default_reply": ""},
+    )
+    assert refused.status_code == 409 and "另一个公众号" in refused.text
+    hbj = system.staff_session("hbyunying").get(f"{system.gateway}/api/v1/wechat/replies").json()
+    assert hbj["settings"]["follow_reply"] != "这句话本该是市里的"
+    assert admin.post(f"{system.gateway}/admin/logout", data={"csrf": stale}).status_code in (200, 303)
+
+
+def test_a_departments_follower_hears_by_its_own_template_after_the_window(system):
+    citizen = system.citizen(account="hbj")
+    requests.post(f"{system.sandbox}/sandbox/phone/{citizen.openid}/send?account=hbj", json={"event": "subscribe"})
+    citizen.send_text("河道里有死鱼")
+    with system.engine.begin() as conn:  # three days on: WeChat's 48 h for customer-service messages are over
+        conn.execute(
+            text(
+                "UPDATE messaging.followers SET last_message_at = now() - interval '3 days', last_event_at = NULL"
+                " WHERE openid = :o"
+            ),
+            {"o": citizen.openid},
+        )
+    api = system.staff_session("hbyunying")
+    sent = api.post(
+        f"{system.gateway}/api/v1/wechat/conversations/{citizen.openid}/answers",
+        json={"text": "已通知属地街道处理。"},
+        headers={"Idempotency-Key": uuid.uuid4().hex},
+    )
+    assert sent.status_code in (200, 201) and sent.json()["channel"] == "template", sent.text
+    calls = requests.get(f"{system.sandbox}/sandbox/calls", params={"api": "template_send", "account": "hbj"}).json()
+    (call,) = [c for c in calls if c["body"]["touser"] == citizen.openid]
+    assert call["body"]["template_id"] == "tmpl-hbj-message-answer"
+    assert call["body"]["url"].endswith("/h5/messages?wx=hbj")  # the page opens as the department knows them

@@ -1,6 +1,7 @@
 """The Official Accounts one install serves: the city's main account (`WECHAT` in the config) and departments' own
 (`WECHAT.ACCOUNTS`, a list given by the WECHAT_ACCOUNTS environment variable as JSON, like the main account's
-credentials: secrets stay out of the repo).
+credentials: secrets stay out of the repo). Each: code, name, app_id, app_secret, token, aes_key, and optionally
+follow_url (its QR code) and templates ({"case", "appointment", "answer"}: its own template message ids).
 
 Each account has its own credentials and callback URL (`/wechat` for the main account, `/wechat/<code>` for the
 others); messaging keeps its followers, menus, replies and materials apart by `account_id`, and staff operate the
@@ -11,6 +12,8 @@ import re
 from dataclasses import dataclass
 
 MAIN = "main"
+# the template messages the install sends, by the config key of the main account's id
+TEMPLATE_KINDS = {"case": "CASE_TEMPLATE_ID", "appointment": "APPOINTMENT_TEMPLATE_ID", "answer": "ANSWER_TEMPLATE_ID"}
 CODE = re.compile(r"^[a-z][a-z0-9]{1,15}$")  # part of the callback URL and of dedupe keys
 
 
@@ -23,6 +26,11 @@ class AccountConfig:
     token: str
     aes_key: str
     follow_url: str = ""
+    # its own template message ids ({"case", "appointment", "answer"}): a template belongs to one account
+    templates: tuple = ()
+
+    def template_id(self, kind):
+        return dict(self.templates).get(kind, "")
 
     def wechat_config(self, base):
         """The account as a `WECHAT` config block (what wechatpy's client and the sandbox read)."""
@@ -71,5 +79,6 @@ def configured(config):
             str(item["token"]),
             str(item["aes_key"]),
             str(item.get("follow_url") or ""),
+            tuple((str(k), str(v)) for k, v in (item.get("templates") or {}).items() if k in TEMPLATE_KINDS and v),
         )
     return found

@@ -227,8 +227,14 @@ def dedupe_key(fields: dict, account=None) -> str:
         key = f"msg:{fields['MsgId']}"
     else:
         key = f"evt:{fields['FromUserName']}:{fields['CreateTime']}:{fields.get('Event', '')}"
-        if fields.get("EventKey"):
-            key += ":" + hashlib.blake2s(fields["EventKey"].encode(), digest_size=4).hexdigest()
+        # what tells two events of one second apart: a click's key, or the job a report is about (WeChat's job
+        # reports all come from one sender)
+        info = fields.get("PublishEventInfo")
+        told = (
+            fields.get("EventKey") or fields.get("MsgID") or (info.get("publish_id") if isinstance(info, dict) else "")
+        )
+        if told:
+            key += ":" + hashlib.blake2s(str(told).encode(), digest_size=4).hexdigest()
     # check_fields bounds these to "msg:" + 20 or "evt:" + 64 + ":" + 11 + ":" + 32 + ":" + 8 = 122 characters
     if len(key) > MAX_KEY:
         raise CallbackRejected(400, "dedupe key too long")

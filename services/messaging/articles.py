@@ -15,7 +15,7 @@ import logging
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from wechatpy.exceptions import WeChatClientException
 
 from libs import richtext
@@ -38,9 +38,13 @@ log = logging.getLogger(__name__)
 TAGS = richtext.TAGS | {"img", "h2", "span", "section", "hr"}
 ATTRIBUTES = richtext.ATTRIBUTES | {"img": {"src", "alt"}}
 IMAGE_SRC = re.compile(r'<img\b[^>]*?\bsrc="([^"]*)"')
-MATERIAL_SRC = re.compile(r"^material:([0-9]{1,10})$")
+# a library image in the body, as the editor writes it (no leading zeros: one way to name each, which _uses finds)
+MATERIAL_SRC = re.compile(r"^material:([1-9][0-9]{0,9})$")
+# where the body names library images: only <img src> (a "material:" link or text is refused or left alone)
+IMAGE_MATERIAL = re.compile(r'(<img\b[^>]*?\bsrc=")material:([1-9][0-9]{0,9})(")')
 EDITABLE = ("draft", "rejected", "failed")
 POLL_AFTER = timedelta(seconds=60)  # a PUBLISHJOBFINISH not come by then: ask freepublish/get
+UNKNOWN_AFTER = timedelta(minutes=5)  # "publishing" with no publish_id this long: the approval's worker stopped
 
 
 def _article(session, article_id, account_id, lock=False):
@@ -77,6 +81,8 @@ def _body(session, markup, account_id):
         raise _bad("body", "请填写正文")
     if len(body) > ARTICLE_BODY_CHARS or len(body.encode()) >= ARTICLE_BODY_BYTES:
         raise _bad("body", f"正文不能超过{ARTICLE_BODY_CHARS}个字符（含排版代码，微信的要求）")
+    if re.search(r'\bhref="material:', body):
+        raise _bad("body", "链接不能指向素材库；图片请用“插入图片”")
     for src in IMAGE_SRC.findall(body):
         found = MATERIAL_SRC.match(src)
         if found is None:
@@ -149,10 +155,11 @@ def _as_wechat(session, client, row):
     cover = materials.usable(session, row.cover_id, ("image",), "cover_id", row.account_id)
 
     def image_at_wechat(found):
-        image = session.get(Material, int(found.group(1)))
-        return materials.inline_url(session, client, image)
+        # checked again: the image may have changed since the article was saved
+        image = materials.usable(session, int(found.group(2)), ("image",), "body", row.account_id)
+        return found.group(1) + materials.inline_url(session, client, image) + found.group(3)
 
-    content = re.sub(r"material:([0-9]{1,10})", image_at_wechat, row.body)
+    content = IMAGE_MATERIAL.sub(image_at_wechat, row.body)
     return {
         "title": row.title,
         "author": row.author,
@@ -247,14 +254,29 @@ def approve(uow, client, article_id, account_id=MAIN_ACCOUNT):
         made = client.post("freepublish/submit", data={"media_id": media_id})
         row.publish_id = str(made.get("publish_id") or "")[:64]
         row.draft_media_id = ""  # WeChat takes a published draft out of its 草稿箱
-    except (WeChatClientException, OSError, ValidationError, UpstreamFailed) as exc:
-        row.status = "failed"
-        row.error = exc.message if isinstance(exc, ValidationError | UpstreamFailed) else f"发布失败：{reason(exc)}"
-        if isinstance(exc, ValidationError):
-            row.error = "发布失败：" + "；".join((exc.details.get("fields") or {}).values())
-        log.warning("article %s not published: %s", row.id, row.error)
+        if not row.publish_id:
+            raise ValueError("WeChat answered freepublish/submit without a publish_id")
+        uow.checkpoint()  # what WeChat is publishing is on record: its outcome finds the article
+    except Exception as exc:  # anything after the checkpoint: the article must not stay "publishing" for good
+        session.rollback()
+        row = _article(session, article_id, account_id, lock=True)
+        row.status, row.error = "failed", _why_not_published(exc)
+        log.warning("article %s not published: %s", row.id, row.error, exc_info=not isinstance(exc, KNOWN))
     row.updated_at = datetime.now(UTC)
     return view(session, row)
+
+
+KNOWN = (WeChatClientException, OSError, ValidationError, UpstreamFailed)
+
+
+def _why_not_published(exc):
+    if isinstance(exc, ValidationError):
+        return "发布失败：" + "；".join((exc.details.get("fields") or {}).values() or [exc.message])
+    if isinstance(exc, UpstreamFailed):
+        return exc.message
+    if isinstance(exc, WeChatClientException | OSError):
+        return f"发布失败：{reason(exc)}"
+    return "发布失败：系统错误，请稍后重新提交（如已在公众平台发表，请核对后再提交）"
 
 
 def _settle(row, status, article_id="", url=""):
@@ -294,13 +316,22 @@ def publish_finished(session, fields, account_id=MAIN_ACCOUNT):
 
 
 def poll_step(session, client):
-    """One publishing article whose PUBLISHJOBFINISH has not come: ask freepublish/get. True when one was asked."""
+    """One publishing article whose PUBLISHJOBFINISH has not come: ask freepublish/get. True when one was asked.
+    One that never got a publish_id (the process stopped while WeChat was asked) is marked failed, to be checked."""
+    now = datetime.now(UTC)
+    session.execute(
+        update(Article)
+        .where(Article.status == "publishing", Article.publish_id == "", Article.updated_at < now - UNKNOWN_AFTER)
+        .values(status="failed", error="发布结果未知：请到公众平台核对是否已发表，再决定是否重新提交", updated_at=now)
+    )
+    session.commit()
     row = session.scalar(
         select(Article)
         .where(
             Article.status == "publishing",
             Article.publish_id != "",
-            Article.updated_at < datetime.now(UTC) - POLL_AFTER,
+            Article.updated_at < now - POLL_AFTER,
+            Article.account_id.in_(list(client.provider.accounts.by_id)),
         )
         .order_by(Article.updated_at)
         .limit(1)

@@ -157,8 +157,8 @@ class _Bindings:
         self.entries = {}
 
     def staff_for(self, session, openid, account_id=MAIN_ACCOUNT):
-        entry = self.entries.get(account_id)
-        if entry is None or time.monotonic() - entry[0] >= CACHE_SECONDS:
+        entry, version = self.entries.get(account_id), caches.current(account_id)
+        if entry is None or time.monotonic() - entry[0] >= CACHE_SECONDS or entry[2] != version:
             rows = session.scalars(
                 select(OperatorBinding).where(
                     OperatorBinding.account_id == account_id,
@@ -166,7 +166,7 @@ class _Bindings:
                     OperatorBinding.expires_at > datetime.now(UTC),
                 )
             ).all()
-            entry = (time.monotonic(), {r.openid: _staff(r) for r in rows})
+            entry = (time.monotonic(), {r.openid: _staff(r) for r in rows}, version)
             with self.lock:
                 self.entries[account_id] = entry
         return entry[1].get(openid)

@@ -22,6 +22,12 @@ def changed(session, account_id):
     session.execute(update(Account).where(Account.id == account_id).values(version=Account.version + 1))
 
 
+def current(account_id):
+    """The version a cache entry built now is stamped with: one built from reads begun before a change carries the
+    older version, so it is not kept once a message has seen the change."""
+    return _seen.get(account_id)
+
+
 def observe(account_id, version):
     """Called with the version a message read: drop this process's caches of the account if it moved on."""
     if _seen.get(account_id) == version:

@@ -9,6 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
+from libs.wechat.accounts import TEMPLATE_KINDS
 from libs.wechat.commands import inquiry_question
 from services.messaging import channels, media
 from services.messaging.models import MAIN_ACCOUNT, Account, CaseTrack, Follower, InboundMessage, OutboundMessage
@@ -23,7 +24,7 @@ CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the cou
 # a menu click, a follow or a scan opens a shorter window of its own
 EVENT_WINDOW, EVENT_QUOTA = timedelta(minutes=1), 3
 OPENING_EVENTS = ("click", "subscribe", "scan")
-JOB_EVENTS = ("masssendjobfinish", "templatesendjobfinish")
+JOB_EVENTS = ("masssendjobfinish", "templatesendjobfinish", "publishjobfinish")
 KIND_PREVIEWS = {
     "image": "[图片]",
     "voice": "[语音]",
@@ -242,7 +243,11 @@ def send_custom_text(session, checkpoint, client, openid, content, cause, templa
 
 def send_custom_image(session, checkpoint, client, openid, media_id, cause):
     """A keyword rule's image, too late for the passive reply: the same image as a customer-service message."""
-    row = log_outbound(session, openid, "custom", "[图片]", cause, "sending", account_id=client.account_id)
+    # the image travels with the record: a retry sends the image again, not the words "[图片]"
+    template = {"image": media_id}
+    row = log_outbound(
+        session, openid, "custom", "[图片]", cause, "sending", template=template, account_id=client.account_id
+    )
     return _deliver(session, checkpoint, row, lambda: client.message.send_image(openid, media_id))
 
 
@@ -288,6 +293,13 @@ def _with_account(found, code):
     return f"{link}{'&' if '?' in link else '?'}wx={code}"
 
 
+def _account_template(client, account_id, template):
+    base = client.provider.config
+    kind = next((k for k, key in TEMPLATE_KINDS.items() if base.get(key) == template.get("template_id")), None)
+    own = client.provider.accounts.by_id[account_id].template_id(kind) if kind else ""
+    return template | {"template_id": own} if own else None
+
+
 def for_account(reply, code):
     """A reply as another Official Account sends it: its links to the pages carry the account (?wx=<code>)."""
     if code == "main" or reply is None:
@@ -319,9 +331,30 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
         text = H5_LINK.sub(lambda m: _with_account(m, code), text)
         if template and template.get("url"):
             template = template | {"url": H5_LINK.sub(lambda m: _with_account(m, code), template["url"])}
+    if template and "image" in template:  # a keyword rule's image, sent again: by customer-service message only
+        if follower and custom_message_allowed(session, follower):
+            row = log_outbound(
+                session,
+                openid,
+                "custom",
+                text,
+                cause,
+                "sending",
+                template=template,
+                attempt=attempt,
+                sent_by=sent_by,
+                account_id=account_id,
+            )
+            sent = _deliver(session, checkpoint, row, lambda: client.message.send_image(openid, template["image"]))
+            return "custom" if sent else "failed"
+        template = None
     if follower and custom_message_allowed(session, follower):
         sent = send_custom_text(session, checkpoint, client, openid, text, cause, template, attempt, sent_by)
         return "custom" if sent else "failed"
+    no_template = False
+    if template and account_id != MAIN_ACCOUNT:  # its own template, or none (a template belongs to one account)
+        template = _account_template(client, account_id, template)
+        no_template = template is None
     if follower and follower.subscribed and template:
         data = {k: {"value": v} for k, v in template_values(template["data"]).items()}
         row = log_outbound(
@@ -344,6 +377,8 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
         )
         return "template" if sent else "failed"
     why = "对方未关注公众号，且不在客服消息时限内，无法送达"
+    if no_template and follower and follower.subscribed:
+        why = "该公众号未设置这类模板消息，且不在客服消息时限内，无法送达"
     log_outbound(
         session,
         openid,

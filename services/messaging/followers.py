@@ -60,14 +60,14 @@ class _Blacklist:
         self.entries = {}
 
     def holds(self, session, openid, account_id=MAIN_ACCOUNT):
-        entry = self.entries.get(account_id)
-        if entry is None or time.monotonic() - entry[0] >= CACHE_SECONDS:
+        entry, version = self.entries.get(account_id), caches.current(account_id)
+        if entry is None or time.monotonic() - entry[0] >= CACHE_SECONDS or entry[2] != version:
             listed = set(
                 session.scalars(
                     select(Follower.openid).where(Follower.account_id == account_id, Follower.blacklisted.is_(True))
                 )
             )
-            entry = (time.monotonic(), listed)
+            entry = (time.monotonic(), listed, version)
             with self.lock:
                 self.entries[account_id] = entry
         return openid in entry[1]
@@ -279,11 +279,11 @@ def set_blacklisted(uow, client, data, on=True, account_id=MAIN_ACCOUNT):
 
     def keep(batch):
         session.execute(update(Follower).where(Follower.openid.in_(batch)).values(blacklisted=on))
+        caches.changed(session, account_id)  # each batch commits on its own: every replica hears of it
 
     send = client.tag.batch_black_list if on else client.tag.batch_unblack_list
     changed = _in_batches(uow, openids, BLACKLIST_BATCH, send, keep)
     blacklist_cache.drop(account_id)
-    caches.changed(session, account_id)
     return {"changed": changed}
 
 
@@ -355,7 +355,10 @@ def sync_step(session, client):
     the cursor for the next page. SKIP LOCKED: replicas share the work without doing a page twice. Returns
     whether a page was done (False: nothing to do, or WeChat refused and the page is tried again next round)."""
     job = session.scalar(
-        select(FollowerSync).where(FollowerSync.status == "running").limit(1).with_for_update(skip_locked=True)
+        select(FollowerSync)
+        .where(FollowerSync.status == "running", FollowerSync.account_id.in_(list(client.provider.accounts.by_id)))
+        .limit(1)
+        .with_for_update(skip_locked=True)
     )
     if job is None:
         return False

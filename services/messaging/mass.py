@@ -17,7 +17,7 @@ from sqlalchemy import and_, delete, func, literal, select, text
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
-from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
+from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
 from services.messaging import approval, articles, materials
 from services.messaging.followers import tag_names
@@ -228,7 +228,7 @@ def _what_it_carries(session, clean, account_id):
             raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"article_id": "图文不存在"}})
 
 
-def _send_once(client, row, to, preview=False, client_msg_id=None):
+def _send_once(session, client, row, to, preview=False, client_msg_id=None):
     """The message itself, to a list of openids (a batch) or one (a preview), by its kind."""
     message = client.message
     extra = {"preview": preview} | ({"client_msg_id": client_msg_id} if client_msg_id else {})
@@ -238,8 +238,9 @@ def _send_once(client, row, to, preview=False, client_msg_id=None):
         return message.send_mass_image(to, row.media_id, **extra)
     if row.msgtype == "voice":
         return message.send_mass_voice(to, row.media_id, **extra)
-    if row.msgtype == "video":
-        return message.send_mass_video(to, row.media_id, **extra)
+    if row.msgtype == "video":  # WeChat's example gives the title and description with it
+        video = session.get(Material, row.material_id)
+        return message.send_mass_video(to, row.media_id, title=video.title, description=video.introduction, **extra)
     return message.send_mass_article(to, row.media_id, **extra)
 
 
@@ -271,7 +272,9 @@ def preview(uow, client, send_id, account_id=MAIN_ACCOUNT):
     """The message to the operator's own WeChat (bound through 公众号助手) before it goes to everyone: a preview
     to anyone else would be a mass message nobody approved."""
     uow.require("wechat.mass")
-    row = _send(uow.session, send_id, account_id)
+    row = _send(uow.session, send_id, account_id, lock=True)
+    if row.status not in ("draft", "rejected"):  # a send on its way names its own media: leave it be
+        raise Conflict("mass_not_editable", f"该群发{MASS_STATUS[row.status]}，不再预览")
     openid = own_wechat(uow.session, uow.actor.id, account_id)
     follower = uow.session.get(Follower, openid) if openid else None
     if follower is None or not follower.subscribed:
@@ -279,8 +282,10 @@ def preview(uow, client, send_id, account_id=MAIN_ACCOUNT):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"openid": why}})
     try:
         _media_for(uow.session, client, row, preview=True)
-        _send_once(client, row, openid, preview=True)
-    except (WeChatClientException, OSError) as exc:
+        _send_once(uow.session, client, row, openid, preview=True)
+    except (WeChatClientException, OSError, ValidationError) as exc:
+        if isinstance(exc, ValidationError):
+            raise
         raise UpstreamFailed("wechat_refused", f"预览发送失败：{reason(exc)}") from None
     finally:
         row.media_id = ""  # the send itself makes its own when approved: the article may still change
@@ -323,6 +328,9 @@ def reject(uow, send_id, why, account_id=MAIN_ACCOUNT):
 
 def _decidable(uow, row):
     approval.decidable(uow, row, "群发", MASS_STATUS, ("mass_not_pending", "mass_own_send"))
+    article = uow.session.get(Article, row.article_id) if row.msgtype == "mpnews" else None
+    if article is not None and article.author_id == uow.actor.id:  # what is sent is their writing: someone else
+        raise Forbidden("mass_own_article", "群发的图文由您编写，请由另一位工作人员审核")
 
 
 def approve(uow, send_id, account_id=MAIN_ACCOUNT):
@@ -397,6 +405,7 @@ def send_step(session, client):
             MassSend.status == "sending",
             MassBatch.status == "pending",
             (MassBatch.attempts == 0) | (MassBatch.updated_at < now - RETRY_AFTER),
+            MassSend.account_id.in_(list(client.provider.accounts.by_id)),  # an account still served
         )
         .order_by(MassBatch.send_id, MassBatch.batch_no)
         .limit(1)
@@ -416,38 +425,54 @@ def send_step(session, client):
     batch.attempts += 1
     batch.updated_at = now
     try:
-        _media_for(session, client, send)
-        result = _send_once(client, send, openids, client_msg_id=batch.clientmsgid)
+        try:
+            _media_for(session, client, send)
+        except (WeChatClientException, OSError):
+            raise
+        except Exception as exc:  # what this send carries cannot be made (an article's image gone, ...)
+            raise _Unsendable(exc) from exc
+        result = _send_once(session, client, send, openids, client_msg_id=batch.clientmsgid)
         batch.status, batch.msg_id, batch.error = "sent", result.get("msg_id"), ""
-    except (WeChatClientException, OSError, ValidationError, UpstreamFailed) as exc:
+    except (WeChatClientException, OSError, _Unsendable) as exc:
         code = getattr(exc, "errcode", None)
         if code == 45065:  # this clientmsgid was sent before: the earlier try reached WeChat
             batch.status, batch.error = "sent", ""
-        elif code == 40007 and send.media_id and send.msgtype in ("mpnews", "video"):
+        elif code == 40007 and send.media_id and send.msgtype in ("mpnews", "video") and batch.attempts < MAX_ATTEMPTS:
             # the draft or sendable video this send made is gone at WeChat: made again at once by the next try
             send.media_id, batch.error, batch.updated_at = "", reason(exc), now - RETRY_AFTER
-        elif isinstance(exc, ValidationError | UpstreamFailed):  # an article's image WeChat would not take
-            batch.status, batch.error = "failed", exc.message
-            session.execute(
-                delete(MassRecipient).where(
-                    MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no
-                )
-            )
+        elif isinstance(exc, _Unsendable):
+            _batch_failed(session, batch, exc.why)
         elif (code in RETRYABLE or code is None) and batch.attempts < MAX_ATTEMPTS:
             batch.error = reason(exc)  # stays pending: tried again after RETRY_AFTER
         else:
-            batch.status, batch.error = "failed", reason(exc)
-            # nobody in it was reached: it must not count against their 4 a month
-            session.execute(
-                delete(MassRecipient).where(
-                    MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no
-                )
-            )
+            _batch_failed(session, batch, reason(exc))
         log.warning("mass send %s batch %s: %s", batch.send_id, batch.batch_no, exc)
     session.flush()
     _settle(session, send)
     session.commit()
     return True
+
+
+class _Unsendable(Exception):
+    """What a send carries cannot be made into WeChat's message: the batch fails with the reason."""
+
+    def __init__(self, cause):
+        super().__init__(str(cause))
+        if isinstance(cause, ValidationError):
+            self.why = "；".join((cause.details.get("fields") or {}).values()) or cause.message
+        elif isinstance(cause, UpstreamFailed):
+            self.why = cause.message
+        else:
+            log.exception("mass send: its message could not be made", exc_info=cause)
+            self.why = "系统错误，未能生成群发内容"
+
+
+def _batch_failed(session, batch, why):
+    batch.status, batch.error = "failed", why[:500]
+    # nobody in it was reached: it must not count against their 4 a month
+    session.execute(
+        delete(MassRecipient).where(MassRecipient.send_id == batch.send_id, MassRecipient.batch_no == batch.batch_no)
+    )
 
 
 def _settle(session, send):

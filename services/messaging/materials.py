@@ -39,9 +39,11 @@ from services.messaging.wechat import reason
 log = logging.getLogger(__name__)
 IMAGE_FORMATS = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"), "GIF": ("image/gif", "gif")}
 IMAGE_FORMATS["BMP"] = ("image/bmp", "bmp")
+MUTAGEN_TYPES = {"wav": ("WAVE",), "wma": ("ASF",), "mp3": ("MP3", "EasyMP3")}  # what the bytes said they are
 ASF = bytes.fromhex("3026b2758e66cf11a6d900aa0062ce6c")  # the header every WMA file starts with
 # AMR-NB frame sizes in bytes (with the TOC byte) by frame type; each frame is 20 ms
 AMR_FRAME = (13, 14, 16, 18, 20, 21, 27, 32, 6, 1, 1, 1, 1, 1, 1, 1)
+MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"MSNV", b"mmp4"}
 STALE_UPLOAD = timedelta(minutes=2)  # an upload still "uploading" after this was interrupted: it may be sent again
 
 
@@ -83,14 +85,15 @@ def _voice(data):
         parsed = mutagen.File(io.BytesIO(data))
     except (mutagen.MutagenError, struct.error, ValueError, IndexError, EOFError):
         parsed = None
-    if parsed is None or not getattr(parsed.info, "length", 0):
+    if parsed is None or not getattr(parsed.info, "length", 0) or type(parsed).__name__ not in MUTAGEN_TYPES[kind[1]]:
         raise refuse("语音文件已损坏，无法读出时长")
     return *kind, float(parsed.info.length)
 
 
 def _video(data):
-    # an MP4 (ISO base media) file starts with its size and the "ftyp" box
-    if len(data) < 12 or data[4:8] != b"ftyp":
+    # an MP4 file starts with its size and the "ftyp" box, whose major brand says which kind of ISO media it is
+    # (HEIC pictures, M4A sound and QuickTime films share the box, not the brand)
+    if len(data) < 12 or data[4:8] != b"ftyp" or data[8:12] not in MP4_BRANDS:
         raise refuse(f"视频只能是{MATERIAL_FORMATS['video']}格式（微信的要求）")
     return "video/mp4", "mp4", None
 
@@ -132,6 +135,19 @@ def listing(session, kind=None, offset=0, account_id=MAIN_ACCOUNT):
     offset = offset if is_id(offset, 10**6) else 0
     rows = session.scalars(select(Material).where(*where).order_by(Material.id.desc()).offset(offset).limit(50))
     return {"materials": [view(r) for r in rows], "counts": counts(session, account_id), "limits": MATERIAL_COUNT_MAX}
+
+
+def ready(session, kind, account_id=MAIN_ACCOUNT):
+    """Every material of a kind WeChat has, newest first, as a form's choice: [{"id", "title"}] (no page limit: a
+    rule, article or send keeps showing the one it chose)."""
+    if kind not in MATERIAL_KINDS:
+        raise NotFound("material_kind_not_found", "素材类型不存在")
+    rows = session.execute(
+        select(Material.id, Material.title)
+        .where(Material.account_id == account_id, Material.kind == kind, Material.status == "ready")
+        .order_by(Material.id.desc())
+    )
+    return [{"id": i, "title": t} for i, t in rows]
 
 
 def counts(session, account_id=MAIN_ACCOUNT):
@@ -252,7 +268,8 @@ def _to_wechat(session, checkpoint, client, row, data, ext):
 
 
 def _uses(session, row):
-    """What still needs this material: reply rules, articles (cover or body), sends not finished."""
+    """What still needs this material: reply rules, articles (cover or body), mass sends (a sent one keeps it as the
+    record of what went out)."""
     uses = []
     if session.scalar(select(func.count()).where(ReplyRule.material_id == row.id)):
         uses.append("关键词回复")
@@ -264,12 +281,7 @@ def _uses(session, row):
     )
     if in_articles:
         uses.append("图文")
-    open_sends = session.scalar(
-        select(func.count()).where(
-            MassSend.material_id == row.id, MassSend.status.in_(("draft", "pending", "rejected", "sending"))
-        )
-    )
-    if open_sends:
+    if session.scalar(select(func.count()).where(MassSend.material_id == row.id)):
         uses.append("群发")
     return uses
 
@@ -280,7 +292,14 @@ def delete(uow, client, material_id, account_id=MAIN_ACCOUNT):
     row = material(uow.session, material_id, account_id, lock=True)
     uses = _uses(uow.session, row)
     if uses:
-        raise Conflict("material_in_use", f"该素材正在被{'、'.join(uses)}使用，请先修改它们再删除")
+        raise Conflict(
+            "material_in_use", f"该素材已被{'、'.join(uses)}使用，不能删除（请先修改它们；群发过的素材保留作为记录）"
+        )
+    if row.status == "uploading" and row.updated_at >= datetime.now(UTC) - STALE_UPLOAD:
+        raise Conflict("material_uploading", "该素材正在上传，请稍后再删除")
+    uow.audit("wechat.material_deleted", "material", row.id, detail={"kind": row.kind, "title": row.title})
+    uow.session.delete(row)
+    uow.session.flush()  # anything that still refers to it is found before WeChat deletes its copy
     if row.media_id:
         try:
             client.material.delete(row.media_id)
@@ -289,8 +308,6 @@ def delete(uow, client, material_id, account_id=MAIN_ACCOUNT):
                 raise UpstreamFailed("wechat_refused", f"微信未能删除该素材：{reason(exc)}") from None
         except OSError as exc:
             raise UpstreamFailed("wechat_refused", f"微信未能删除该素材：{reason(exc)}") from None
-    uow.audit("wechat.material_deleted", "material", row.id, detail={"kind": row.kind, "title": row.title})
-    uow.session.delete(row)
     return {"deleted": material_id}
 
 

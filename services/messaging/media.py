@@ -58,6 +58,7 @@ def download_step(session, client):
         .where(
             InboundMedia.status == "pending",
             (InboundMedia.attempts == 0) | (InboundMedia.updated_at < now - RETRY_AFTER),
+            InboundMedia.account_id.in_(list(client.provider.accounts.by_id)),  # an account still served
         )
         .order_by(InboundMedia.id)
         .limit(1)
@@ -104,12 +105,16 @@ def of_messages(session, keys):
     return {r.inbound_key: {"kind": r.kind, "status": r.status, "sha256": r.sha256, "error": r.error} for r in rows}
 
 
-def file(session, sha256):
+def file(session, sha256, account_id=MAIN_ACCOUNT):
+    """What a citizen of this account sent (media_files also holds other accounts' and the materials' bytes)."""
     row = (
         session.get(MediaFile, sha256)
         if isinstance(sha256, str) and len(sha256) == 64 and set(sha256) <= SHA256
         else None
     )
-    if row is None:
+    sent_here = row is not None and session.scalar(
+        select(InboundMedia.id).where(InboundMedia.sha256 == sha256, InboundMedia.account_id == account_id).limit(1)
+    )
+    if not sent_here:
         raise NotFound("media_not_found", "文件不存在")
     return row

@@ -400,7 +400,10 @@ class InboundMedia(Base):
     """A media message waiting to be downloaded from WeChat (it keeps it 3 days), or its outcome."""
 
     __tablename__ = "inbound_media"
-    __table_args__ = (Index("ix_inbound_media_pending", "status", "updated_at"),)
+    __table_args__ = (
+        Index("ix_inbound_media_pending", "status", "updated_at"),
+        Index("ix_inbound_media_sha256", "sha256"),  # staff viewing a file: was it sent to their account
+    )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     account_id: Mapped[int] = account_column()

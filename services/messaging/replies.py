@@ -29,8 +29,8 @@ class _Cache:
         self.entries = {}
 
     def get(self, session, account_id):
-        entry = self.entries.get(account_id)
-        if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS:
+        entry, version = self.entries.get(account_id), caches.current(account_id)
+        if entry is not None and time.monotonic() - entry[0] < CACHE_SECONDS and entry[3] == version:
             return entry[1], entry[2]
         rules = session.scalars(
             select(ReplyRule)
@@ -50,7 +50,7 @@ class _Cache:
         settings = session.get(ReplySettings, account_id)
         texts = {"follow": settings.follow_reply, "default": settings.default_reply} if settings else {}
         with self.lock:
-            self.entries[account_id] = (time.monotonic(), kept, texts)
+            self.entries[account_id] = (time.monotonic(), kept, texts, version)
         return kept, texts
 
     def drop(self, account_id):

@@ -266,7 +266,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         """A file a citizen sent (staff reading the inbox): its type and bytes (base64: the bus carries JSON)."""
         with self.unit_of_work() as uow:
             uow.require("wechat.inbox")
-            row = media.file(uow.session, sha256)
+            row = media.file(uow.session, sha256, self.account_id)
             uow.audit("wechat.media_viewed", "media_file", sha256)
         return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
 
@@ -411,6 +411,11 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     def materials(self, kind=None, offset=0):
         require(self.actor, "wechat.materials")
         return materials.listing(self.db, kind, offset, self.account_id)
+
+    @rpc
+    def ready_materials(self, kind):
+        require(self.actor, "wechat.materials")
+        return materials.ready(self.db, kind, self.account_id)
 
     @rpc
     def material(self, material_id):

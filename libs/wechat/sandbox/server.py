@@ -20,7 +20,7 @@ from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
 from libs.config import load_config
-from libs.wechat.accounts import MAIN, configured
+from libs.wechat.accounts import MAIN, TEMPLATE_KINDS, configured
 from libs.wechat.sandbox.citizen import Citizen
 
 TOKEN_TTL = 7200
@@ -181,6 +181,11 @@ def create_app(config=None):
     def current():
         return accounts[g.get("account", MAIN)]
 
+    def templates_of(account):
+        if account.code == MAIN:
+            return {str(config["WECHAT"].get(key) or "") for key in TEMPLATE_KINDS.values()}
+        return {v for _, v in account.templates}
+
     def person_at(code, fallback=DEMO_CITIZENS[0][0]):
         """The phone's citizen as `code`'s account knows them (WeChat gives a person an openid per AppID)."""
         person = request.cookies.get("sandbox_person")
@@ -289,6 +294,8 @@ def create_app(config=None):
             return wx_error(40003, "invalid openid or template_id")
         if body["touser"] not in state.followers:
             return wx_error(43004, "require subscribe")
+        if body["template_id"] not in templates_of(current()):  # a template belongs to one account
+            return wx_error(40037, "invalid template_id")
         data = body.get("data") or {}
         if any(len(str(v.get("value", ""))) > TEMPLATE_FIELD_MAX for v in data.values()):
             return wx_error(47001, "data format error: field longer than 20 characters")
@@ -719,9 +726,8 @@ def create_app(config=None):
 
     @app.get("/sandbox/material/<media_id>")
     def material_file(media_id):
-        """Where WeChat shows an image material (mmbiz.qpic.cn in WeChat)."""
-        with state.lock:
-            found = state.materials.get(media_id) or {}
+        """Where WeChat shows an image material (mmbiz.qpic.cn in WeChat): public, whichever account's it is."""
+        found = next((st.materials[media_id] for st in states.values() if media_id in st.materials), {})
         if not found:
             return "not found", 404
         return app.response_class(found["data"], mimetype=found["content_type"])
@@ -763,8 +769,7 @@ def create_app(config=None):
 
     @app.get("/sandbox/inline/<name>")
     def inline_image(name):
-        with state.lock:
-            found = state.inline_images.get(name)
+        found = next((st.inline_images[name] for st in states.values() if name in st.inline_images), None)
         return app.response_class(found[0], mimetype=found[1]) if found else ("not found", 404)
 
     @app.post("/cgi-bin/media/uploadvideo")
@@ -930,11 +935,15 @@ def create_app(config=None):
     @app.get("/sandbox/articles/<key>")
     def article_page(key):
         """A published article (article id), or a draft's message as a follower reads it (draft-<media_id>)."""
-        with state.lock:
-            article = state.published.get(key)
-            if article is None and key.startswith("draft-"):
-                found = state.drafts.get(key[6:]) or state.sendable.get(key[6:])
-                article = found[0] if found else None
+        article = None
+        for st in states.values():  # an article's page is public, whichever account published it
+            with st.lock:
+                article = st.published.get(key)
+                if article is None and key.startswith("draft-"):
+                    found = st.drafts.get(key[6:]) or st.sendable.get(key[6:])
+                    article = found[0] if found else None
+            if article is not None:
+                break
         if article is None:
             return "文章不存在或已删除", 404
         body = nh3.clean(

@@ -7,14 +7,14 @@ both land on the same choice.
 import uuid
 from datetime import date
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
 from services.gateway.appointments import client
 from services.gateway.cases.h5 import follow_qr
-from services.gateway.core.auth import citizen_csrf_token, citizen_page
+from services.gateway.core.auth import citizen_csrf_token, citizen_page, follow_url
 from services.gateway.messaging.client import follows
 
 bp = Blueprint("appointments_h5", __name__, url_prefix="/h5/appointments")
@@ -104,7 +104,7 @@ def detail(number):
     except NotFound as exc:
         return _not_found(exc)
     following = follows()
-    qr = None if following else follow_qr(current_app.config["WZW"]["WECHAT"]["FOLLOW_URL"])
+    qr = None if following else follow_qr(follow_url())
     return render_template(
         "h5/appointment.html",
         a=appointment,

@@ -4,14 +4,14 @@ import functools
 import uuid
 
 import segno
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
 from services.gateway.cases import client
 from services.gateway.content.client import departments, service_type
-from services.gateway.core.auth import citizen_csrf_token, citizen_page
+from services.gateway.core.auth import citizen_csrf_token, citizen_page, follow_url
 from services.gateway.core.web import file_response
 from services.gateway.messaging.client import follows
 
@@ -261,7 +261,7 @@ def case_detail(number):
 
 def _case_page(case, created=False, rated=False, rating_error=None, status=200):
     following = follows()
-    qr = None if following else follow_qr(current_app.config["WZW"]["WECHAT"]["FOLLOW_URL"])
+    qr = None if following else follow_qr(follow_url())
     return render_template(
         "h5/case_detail.html",
         case=case,

@@ -10,7 +10,7 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
 from libs.auth import ROLE_LABELS, Actor, may_operate
-from libs.errors import Unauthenticated, ValidationError
+from libs.errors import Conflict, Unauthenticated, ValidationError
 from libs.wechat.accounts import MAIN
 from services.gateway.core.rpc import call, db
 from services.gateway.core.web import local_path
@@ -32,6 +32,7 @@ def request_token():
 
 
 ACCOUNT_COOKIE = "wzw_wechat_account"
+WECHAT_PAGES = "/admin/wechat/"
 ACCOUNT_HEADER = "X-WeChat-Account"
 
 
@@ -75,8 +76,21 @@ def same(sent, expected):
 
 
 def csrf_token():
-    """Tied to the session token: a form posted from another site cannot know it."""
-    return _mac("staff", request_token() or "")
+    """Tied to the session token: a form posted from another site cannot know it. On the Official Account's pages
+    it also names the account the page showed (".<code>"), so a form from a tab left on another account is not
+    carried out on the one chosen since."""
+    staff = current_staff()
+    account = staff.account if staff is not None and request.path.startswith(WECHAT_PAGES) else ""
+    return _mac("staff", request_token() or "", account) + (f".{account}" if account else "")
+
+
+def _csrf_ok(actor):
+    mac, _, account = str(request.form.get("csrf") or "").partition(".")
+    if not same(mac, _mac("staff", request_token() or "", account)):
+        abort(400)
+    if request.path.startswith(WECHAT_PAGES) and request.endpoint != "wechat_admin.choose_account":
+        if account != actor.account:
+            raise Conflict("wechat_account_switched", "本页属于另一个公众号（已在其他窗口切换），请刷新页面后重新操作")
 
 
 def citizen_csrf_token():
@@ -92,8 +106,8 @@ def staff_page(view):
         actor = current_staff()
         if actor is None:
             return redirect(url_for("staff.login", next=request.path))
-        if request.method == "POST" and not same(request.form.get("csrf"), csrf_token()):
-            abort(400)
+        if request.method == "POST":
+            _csrf_ok(actor)
         g.actor = actor
         return view(*args, **kwargs)
 
@@ -149,6 +163,12 @@ def citizen_page(view):
         return view(*args, **kwargs)
 
     return wrapper
+
+
+def follow_url():
+    """What the QR code of the account the citizen came from encodes (following it lets it notify them)."""
+    account = current_app.extensions["wechat_accounts"][session.get("wx_account", MAIN)]
+    return account.follow_url or current_app.config["WZW"]["WECHAT"]["FOLLOW_URL"]
 
 
 def _here():

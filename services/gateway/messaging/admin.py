@@ -71,7 +71,7 @@ def _articles():
 def _ready(kind):
     """The library's materials of a kind that WeChat has, for a form's choice (none for staff who may not see it)."""
     try:
-        return [m for m in client.materials(kind)["materials"] if m["status"] == "ready"]
+        return client.ready_materials(kind)
     except Forbidden:
         return []
 

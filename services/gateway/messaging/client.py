@@ -206,6 +206,11 @@ def materials(kind=None, offset=0):
     return call("messaging", "materials", kind, offset)
 
 
+def ready_materials(kind):
+    """[{"id", "title"}]: every material of a kind WeChat has (a form's choice)."""
+    return call("messaging", "ready_materials", kind)
+
+
 def material(material_id):
     return call("messaging", "material", material_id)
 

@@ -12,11 +12,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import select, text
 
+from libs.auth import Actor
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
 from libs.testing import sample_amr, sample_image, sample_mp3, sample_mp4, sample_wav, wait_for
 from services.conftest import rpc_proxy
 from services.messaging import replies
-from services.messaging.models import audit_log
+from services.messaging.models import Follower, audit_log
 from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_mass import APPROVER, group, sent
 from services.messaging.tests.test_replies import HANDLER, OPERATOR, said
@@ -420,3 +421,123 @@ def test_a_mass_sent_articles_draft_gone_at_wechat_is_made_again(operator, appro
     done = sent(operator, made["id"], timeout=150)
     assert done["status"] == "sent" and done["batches_sent"] == 3
     assert len(taken(sandbox, "draft_add")) == drafts + 2
+
+
+# -- what an independent review found, each now refused or recovered --------------------------------------------
+def test_a_body_names_library_images_only_in_img_tags_and_only_one_way(operator):
+    cover = image(operator, "封面")
+    for body, reason in (
+        (f'<p><a href="material:{cover["id"]}">看图</a></p>', "链接不能指向素材库"),
+        (f'<p><img src="material:0{cover["id"]}"></p>', "从素材库插入"),
+    ):
+        assert reason in refused(lambda body=body: operator.save_article(None, article(cover["id"], body=body)), "body")
+    plain = operator.save_article(None, article(cover["id"], body=f"<p>编号 material:{cover['id']} 只是文字</p>"))
+    assert plain["status"] == "draft"
+
+
+def test_an_article_whose_image_went_away_fails_with_the_reason_instead_of_staying_publishing(
+    operator, approver, engine, sandbox
+):
+    cover, photo = image(operator, "封面"), image(operator, "会失效的配图")
+    made = operator.save_article(None, article(cover["id"], body=f'<p><img src="material:{photo["id"]}"></p>'))
+    operator.submit_article(made["id"])
+    with engine.begin() as conn:  # the image is no longer at WeChat (as after a refused re-upload)
+        conn.execute(text("UPDATE messaging.materials SET status = 'failed' WHERE id = :i"), {"i": photo["id"]})
+    done = approver.approve_article(made["id"])
+    assert done["status"] == "failed" and "尚未上传到微信" in done["error"]
+    assert operator.save_article(made["id"], article(cover["id"]))["status"] == "draft"  # mendable
+
+
+def test_a_mass_send_whose_article_cannot_be_made_fails_and_the_queue_goes_on(operator, approver, engine, sandbox):
+    tag_id, _ = group(engine, sandbox, 3)
+    cover, photo = image(operator, "封面"), image(operator, "配图")
+    news = operator.save_article(None, article(cover["id"], body=f'<p><img src="material:{photo["id"]}"></p>'))
+    broken = operator.save_mass_send(
+        None,
+        {"title": "坏", "msgtype": "mpnews", "article_id": news["id"], "target": {"kind": "tag", "tag_id": tag_id}},
+    )
+    fine = operator.save_mass_send(
+        None, {"title": "好", "content": "明天停水", "target": {"kind": "tag", "tag_id": tag_id}}
+    )
+    for send in (broken, fine):
+        operator.submit_mass_send(send["id"])
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE messaging.materials SET status = 'failed' WHERE id = :i"), {"i": photo["id"]})
+    approver.approve_mass_send(broken["id"])
+    approver.approve_mass_send(fine["id"])
+    failed = sent(operator, broken["id"])
+    assert failed["status"] == "failed" and failed["batches_failed"] == 1
+    assert sent(operator, fine["id"])["status"] == "sent"
+    with engine.connect() as conn:  # nobody was reached by the failed one: their monthly places are free
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM messaging.mass_recipients WHERE send_id = :s"), {"s": broken["id"]}
+            ).scalar()
+            == 0
+        )
+
+
+def test_a_material_a_send_carried_is_kept_as_the_record(operator, approver, engine, sandbox):
+    tag_id, _ = group(engine, sandbox, 2)
+    photo = image(operator, "群发过的图")
+    made = operator.save_mass_send(
+        None,
+        {"title": "图", "msgtype": "image", "material_id": photo["id"], "target": {"kind": "tag", "tag_id": tag_id}},
+    )
+    operator.submit_mass_send(made["id"])
+    approver.approve_mass_send(made["id"])
+    assert sent(operator, made["id"])["status"] == "sent"
+    kept = len(sandbox[1].materials)
+    with pytest.raises(Conflict) as in_use:
+        operator.delete_material(photo["id"])
+    assert "群发" in in_use.value.message and len(sandbox[1].materials) == kept  # WeChat's copy untouched
+
+
+def test_the_author_of_an_article_does_not_approve_its_mass_send(operator, approver, engine, sandbox, service_config):
+    tag_id, _ = group(engine, sandbox, 2)
+    cover = image(operator, "封面")
+    with rpc_proxy("messaging", service_config, APPROVER) as writer:  # the approver wrote the article
+        news = writer.save_article(None, article(cover["id"]))
+    made = operator.save_mass_send(
+        None,
+        {"title": "图文", "msgtype": "mpnews", "article_id": news["id"], "target": {"kind": "tag", "tag_id": tag_id}},
+    )
+    operator.submit_mass_send(made["id"])
+    with pytest.raises(Forbidden) as own:
+        approver.approve_mass_send(made["id"])
+    assert own.value.code == "mass_own_article"
+
+
+def test_wechats_job_reports_are_no_followers_and_a_send_on_its_way_is_not_previewed(
+    operator, approver, engine, sandbox, service_config, db_session
+):
+    publish_event(service_config, {"publish_id": "1", "publish_status": "0"})
+    assert db_session.get(Follower, "o_wechat_mass_report") is None
+    tag_id, people = group(engine, sandbox, 2)
+    made = operator.save_mass_send(None, {"title": "x", "content": "y", "target": {"kind": "tag", "tag_id": tag_id}})
+    operator.submit_mass_send(made["id"])
+    approver.approve_mass_send(made["id"])
+    bind(engine, OPERATOR.id, people[0])
+    try:
+        with pytest.raises(Conflict):
+            operator.preview_mass_send(made["id"])
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM messaging.operator_bindings"))
+
+
+def test_an_image_reply_that_failed_is_sent_again_as_the_image(operator, sandbox, service_config, db_session):
+    photo = image(operator, "指南图")
+    word = f"图{uuid.uuid4().hex[:5]}"
+    operator.save_reply_rule(None, {"name": "图", "keywords": word, "reply_kind": "image", "material_id": photo["id"]})
+    openid = f"o_img_{uuid.uuid4().hex[:6]}"
+    sandbox[1].follow(openid)
+    sandbox[1].faults["/cgi-bin/message/custom/send"] = [-1, "system error", 1]
+    fields = {"ToUserName": "gh", "FromUserName": openid, "CreateTime": "1", "MsgType": "text", "Content": word}
+    with rpc_proxy("messaging", service_config) as proxy:  # past the deadline: the image goes as a CS message
+        late = proxy.receive(f"msg:{uuid.uuid4().hex[:12]}", fields | {"MsgId": "77"}, 0)
+    assert late == {"reply": None, "sent_async": True}
+    with rpc_proxy("messaging", service_config, Actor.system("retry")) as timer:  # what the retry timer does
+        assert "custom" in timer.retry_failed_notifications(0)
+    (shown,) = [m for m in sandbox[1].timeline[openid] if m["kind"] == "custom"]
+    assert shown["image"] == photo["url"]
