@@ -47,9 +47,11 @@ def test_custom_message_needs_a_valid_token(wx):
 def test_template_message_rules(wx):
     client, cfg, state = wx
     url = f"/cgi-bin/message/template/send?access_token={token(client, cfg)}"
-    body = {"touser": "o2", "template_id": "t", "data": {"first": {"value": "已受理"}}}
+    body = {"touser": "o2", "template_id": cfg["CASE_TEMPLATE_ID"], "data": {"first": {"value": "已受理"}}}
     assert client.post(url, json=body).get_json()["errcode"] == 43004  # not a follower
     state.followers.add("o2")
+    # a template belongs to one account: another's id (or a made-up one) is refused
+    assert client.post(url, json=body | {"template_id": "tmpl-hbj-case-progress"}).get_json()["errcode"] == 40037
     long_field = {**body, "data": {"first": {"value": "字" * 21}}}
     assert client.post(url, json=long_field).get_json()["errcode"] == 47001
     assert client.post(url, json=body).get_json()["errcode"] == 0
