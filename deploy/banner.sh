@@ -19,7 +19,7 @@ cat <<'TXT'
                         duban / demo12345 (督办: overdue cases, extensions)   hbjz / demo12345 (环保局局长)
                         yunying / demo12345 (公众号运营: 留言, 粉丝, 群发, 素材, 回复设置, 菜单, 二维码)
                         shenhe / demo12345 (公众号审核: approves yunying's mass sends and articles)
-                        hbyunying / demo12345 (市生态环境局's own Official Account, callback /wechat/hbj)
+                        hbyunying, hbshenhe / demo12345 (市生态环境局's own Official Account, callback /wechat/hbj)
      微官网             http://127.0.0.1:8080/h5/
      API (OpenAPI)      http://127.0.0.1:8080/api/openapi.json
      Open311            http://127.0.0.1:8080/open311/v2/services.json   (key open311-demo-key-for-development)

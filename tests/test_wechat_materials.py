@@ -138,6 +138,8 @@ def test_the_admin_pages_upload_write_and_approve(system):
     done = author.post(url, data={"csrf": csrf, "title": "页面上传"}, files={"file": ("a.png", sample_image())})
     assert "已上传到微信素材库" in done.text and "页面上传" in done.text
     material_id = re.search(r'data-material="(\d+)"', done.text).group(1)
+    huge = author.post(url, data={"csrf": csrf, "title": "超大图"}, files={"file": ("a.bmp", b"\x00" * (11 * 2**20))})
+    assert huge.status_code == 200 and 'data-field="file"' in huge.text and "不能超过10MB" in huge.text
     assert author.get(f"{system.gateway}/admin/wechat/materials/{material_id}/file").content == sample_image()
     form = {"csrf": csrf, "title": "", "body": "<p>正文</p>", "cover_id": material_id}
     refused = author.post(f"{system.gateway}/admin/wechat/articles", data=form)
@@ -149,6 +151,7 @@ def test_the_admin_pages_upload_write_and_approve(system):
     assert 'id="await-approval"' in submitted.text
     approver = system.staff_browser("shenhe")
     shown = approver.get(f"{system.gateway}/admin/wechat/articles/{article_id}")
+    assert 'id="waiting-articles"' in shown.text  # the reviewer's nav says something waits for them
     other_csrf = re.search(r'name="csrf" value="([^"]+)"', shown.text).group(1)
     approved = approver.post(f"{system.gateway}/admin/wechat/articles/{article_id}/approve", data={"csrf": other_csrf})
     assert "已提交微信发布" in approved.text

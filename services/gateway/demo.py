@@ -23,6 +23,7 @@ DEMO_STAFF = [
     ("shenhe", "公众号审核 周敏", "demo12345", ["operator"], None),
     # the operator of a department's own Official Account (市生态环境局, deploy/config/sandbox_accounts.json)
     ("hbyunying", "环保局公众号运营 吴婷", "demo12345", ["operator"], 2, ["hbj"]),
+    ("hbshenhe", "环保局公众号审核 郑浩", "demo12345", ["operator"], 2, ["hbj"]),  # approves hbyunying's sends
 ]
 
 

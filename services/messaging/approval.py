@@ -1,5 +1,5 @@
 """审核: what a second staff member approves before the account speaks — mass sends and articles. Its author never
-approves it (editing makes you its author), and a rejection says why."""
+approves it (editing or submitting it makes you its author), and a rejection says why."""
 
 from datetime import UTC, datetime
 
@@ -13,6 +13,11 @@ def decidable(uow, row, what, statuses, codes):
         raise Conflict(codes[0], f"该{what}{statuses[row.status]}，不在待审核状态")
     if row.author_id == uow.actor.id:
         raise Forbidden(codes[1], f"不能审核自己提交的{what}，请由另一位工作人员审核")
+
+
+def submitted(uow, row):
+    """Who asks for approval answers for it: they become its author, so someone else must approve."""
+    row.author_id, row.author_name = uow.actor.id, uow.actor.name or uow.actor.id
 
 
 def decided(uow, row, now=None):

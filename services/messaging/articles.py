@@ -220,6 +220,7 @@ def submit(uow, article_id, account_id=MAIN_ACCOUNT):
     if row.status not in EDITABLE:
         raise Conflict("article_not_submittable", f"该图文{ARTICLE_STATUS[row.status]}，不能提交审核")
     row.status, row.updated_at = "pending", datetime.now(UTC)
+    approval.submitted(uow, row)
     uow.audit("wechat.article_submitted", "article", row.id)
     return view(uow.session, row)
 
@@ -353,5 +354,9 @@ def poll_step(session, client):
     return True
 
 
-def pending_for(session, account_id=MAIN_ACCOUNT):
-    return session.scalar(select(func.count()).where(Article.account_id == account_id, Article.status == "pending"))
+def pending_for(session, account_id=MAIN_ACCOUNT, not_by=None):
+    """Articles waiting for approval (by someone other than `not_by`, their author)."""
+    where = [Article.account_id == account_id, Article.status == "pending"]
+    if not_by is not None:
+        where.append(Article.author_id != not_by)
+    return session.scalar(select(func.count()).where(*where))

@@ -15,7 +15,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from libs import audit
 from libs.auth import Actor, can
-from libs.errors import Forbidden, UpstreamFailed, ValidationError
+from libs.errors import Conflict, Forbidden, UpstreamFailed, ValidationError
 from services.messaging import caches, mass
 from services.messaging.inbox import alias
 from services.messaging.models import MAIN_ACCOUNT, OperatorBinding, audit_log
@@ -195,11 +195,14 @@ def run(uow, text, account_id=MAIN_ACCOUNT):
     uow.audit("wechat.command", "operator_binding", uow.actor.id, detail={"command": "群发", "text": text[:200]})
     title = f"公众号助手：{text[:20]}"
     try:
-        made = mass.save(uow, None, {"title": title, "content": text, "target": {"kind": "all"}}, account_id)
-        mass.submit(uow, made["id"], account_id)
+        with uow.savepoint():  # a refusal leaves no half-made draft; the command itself stays audited
+            made = mass.save(uow, None, {"title": title, "content": text, "target": {"kind": "all"}}, account_id)
+            mass.submit(uow, made["id"], account_id)
     except Forbidden:
         return "您的账号没有编写群发的权限。"
     except ValidationError as exc:  # said in the chat, as the admin page would say it
         return "未能创建群发：" + ("；".join((exc.details.get("fields") or {}).values()) or exc.message)
+    except Conflict as exc:  # e.g. fewer than the 2 followers WeChat's mass send needs
+        return f"未能创建群发：{exc.message}"
     will = made["estimate"]["will_send"]
     return f"已创建群发《{title}》并提交审核，预计发送给{will}位粉丝。需由另一位工作人员在工作台审核后发送。"

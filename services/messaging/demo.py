@@ -6,19 +6,24 @@ Safe to run twice: a menu that was saved before (by the demo or an operator) is 
 
 import base64
 import io
+from dataclasses import replace
 
 from PIL import Image, ImageDraw
 
 from libs.auth import Actor
 from libs.config import load_config
 from libs.rpc_pool import RpcPool
+from libs.wechat.accounts import configured
 
-LOADER = Actor.system("demo")
+LOADER = Actor(kind="system", id="demo", name="演示数据")
 
 
-def demo_menu(base):
+def demo_menu(base, account="main"):
+    # a department's own account opens the pages as it knows the citizen (?wx=<code>)
+    suffix = "" if account == "main" else f"?wx={account}"
+
     def view(name, path):
-        return {"type": "view", "name": name, "url": f"{base}{path}"}
+        return {"type": "view", "name": name, "url": f"{base}{path}{suffix}"}
 
     def click(name, key):
         return {"type": "click", "name": name, "key": key}
@@ -73,10 +78,12 @@ ARTICLE_BODY = (
 )
 
 
-def load(rpc, base):
-    if rpc.call_as(LOADER, "messaging", "menu")["updated_at"] is None:
-        rpc.call_as(LOADER, "messaging", "save_menu", demo_menu(base.rstrip("/")))
-        rpc.call_as(LOADER, "messaging", "publish_menu")
+def load(rpc, base, accounts=("main",)):
+    for code in accounts:  # every Official Account the install serves gets the demo menu
+        loader = replace(LOADER, account=code)
+        if rpc.call_as(loader, "messaging", "menu")["updated_at"] is None:
+            rpc.call_as(loader, "messaging", "save_menu", demo_menu(base.rstrip("/"), code))
+            rpc.call_as(loader, "messaging", "publish_menu")
     # 素材管理: one image and one article draft, so the library and the article editor have something to show
     if not rpc.call_as(LOADER, "messaging", "materials", "image")["materials"]:
         data = base64.b64encode(demo_cover()).decode()
@@ -95,6 +102,6 @@ if __name__ == "__main__":
     config = load_config()
     pool = RpcPool({"AMQP_URI": config["AMQP_URI"]}, size=1, timeout=30)
     try:
-        load(pool, config["GATEWAY"]["PUBLIC_URL"])
+        load(pool, config["GATEWAY"]["PUBLIC_URL"], tuple(configured(config)))
     finally:
         pool.close()

@@ -312,7 +312,10 @@ def submit(uow, send_id, account_id=MAIN_ACCOUNT):
         return _view(uow.session, row, with_estimate=True)  # a second click: already waiting
     if row.status not in ("draft", "rejected"):
         raise Conflict("mass_not_submittable", f"该群发{MASS_STATUS[row.status]}，不能提交审核")
+    if estimate(uow.session, row.target, account_id)["will_send"] < 2:  # said now, not at approval
+        raise Conflict("mass_too_few", "可发送的粉丝不足2位（微信群发至少2位），请调整发送对象")
     row.status, row.updated_at = "pending", datetime.now(UTC)
+    approval.submitted(uow, row)
     uow.audit("wechat.mass_submitted", "mass_send", row.id)
     return _view(uow.session, row, with_estimate=True)
 
@@ -521,7 +524,9 @@ def job_finished(session, fields, account_id=MAIN_ACCOUNT):
     batch.status, batch.updated_at = "finished", datetime.now(UTC)
 
 
-def pending_for(session, account_id=MAIN_ACCOUNT):
-    return session.scalar(
-        select(func.count()).where(and_(MassSend.account_id == account_id, MassSend.status == "pending"))
-    )
+def pending_for(session, account_id=MAIN_ACCOUNT, not_by=None):
+    """Sends waiting for approval (by someone other than `not_by`, their author)."""
+    where = [MassSend.account_id == account_id, MassSend.status == "pending"]
+    if not_by is not None:
+        where.append(MassSend.author_id != not_by)
+    return session.scalar(select(func.count()).where(and_(*where)))

@@ -270,20 +270,22 @@ def _to_wechat(session, checkpoint, client, row, data, ext):
 def _uses(session, row):
     """What still needs this material: reply rules, articles (cover or body), mass sends (a sent one keeps it as the
     record of what went out)."""
-    uses = []
-    if session.scalar(select(func.count()).where(ReplyRule.material_id == row.id)):
-        uses.append("关键词回复")
-    in_articles = session.scalar(
-        select(func.count()).where(
+
+    def named(what, titles):  # the page says which, so the operator can find them
+        titles = list(titles)
+        return f"{what}《{'》《'.join(titles[:3])}》{'等' if len(titles) > 3 else ''}" if titles else None
+
+    rules = session.scalars(select(ReplyRule.name).where(ReplyRule.material_id == row.id).limit(4))
+    articles = session.scalars(
+        select(Article.title)
+        .where(
             Article.account_id == row.account_id,
             or_(Article.cover_id == row.id, Article.body.contains(f'src="material:{row.id}"')),
         )
+        .limit(4)
     )
-    if in_articles:
-        uses.append("图文")
-    if session.scalar(select(func.count()).where(MassSend.material_id == row.id)):
-        uses.append("群发")
-    return uses
+    sends = session.scalars(select(MassSend.title).where(MassSend.material_id == row.id).limit(4))
+    return [u for u in (named("关键词回复", rules), named("图文", articles), named("群发", sends)) if u]
 
 
 def delete(uow, client, material_id, account_id=MAIN_ACCOUNT):

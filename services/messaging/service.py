@@ -12,7 +12,7 @@ from nameko.rpc import RpcProxy
 from nameko.timer import timer
 
 from libs import errors
-from libs.auth import may_operate, require
+from libs.auth import can, may_operate, require
 from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
 from libs.wechat.client import oauth_openid
@@ -407,6 +407,17 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         self._in_steps(mass.send_step, "a mass-send batch")
 
     # -- 素材管理 (operators) -----------------------------------------------------------------------------------------
+    @rpc
+    def pending_approvals(self):
+        """What waits for this staff member to approve (someone else's mass sends and articles), for the nav."""
+        if not can(self.actor, "wechat.mass_approve"):
+            return {"mass": 0, "articles": 0}
+        account_id = self.account_id
+        return {
+            "mass": mass.pending_for(self.db, account_id, not_by=self.actor.id),
+            "articles": articles.pending_for(self.db, account_id, not_by=self.actor.id),
+        }
+
     @rpc
     def materials(self, kind=None, offset=0):
         require(self.actor, "wechat.materials")

@@ -556,7 +556,9 @@ def create_app(config=None):
     # -- 数据统计 (datacube): WeChat's daily figures -----------------------------------------------------------
     def figure(day, name, low, high):
         """A steady made-up figure for a day (the same every time it is asked for, as WeChat's would be)."""
-        seed = int(hashlib.sha256(f"{day}:{name}".encode()).hexdigest()[:8], 16)
+        account = g.get("account", MAIN)  # each account its own figures
+        key = f"{day}:{name}" if account == MAIN else f"{account}:{day}:{name}"
+        seed = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16)
         return low + seed % (high - low + 1)
 
     def day_range(body, span):

@@ -6,10 +6,13 @@ import uuid
 import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
+from libs.auth import can
 from libs.errors import Forbidden, NotFound, ValidationError
 from services.gateway.core import notices, web
-from services.gateway.core.auth import ACCOUNT_COOKIE, operable_accounts, staff_page
+from services.gateway.core.auth import ACCOUNT_COOKIE, current_staff, operable_accounts, staff_page
+from services.gateway.core.rpc import db
 from services.gateway.core.web import file_response
 from services.gateway.messaging import client
 from services.gateway.messaging.api import UPLOAD_LIMIT
@@ -31,6 +34,20 @@ from services.messaging.schemas import (
 )
 
 bp = Blueprint("wechat_admin", __name__, url_prefix="/admin/wechat")
+
+
+@bp.context_processor
+def waiting_for_approval():
+    """The nav shows reviewers what waits for them (someone else's mass sends and articles)."""
+    actor = current_staff()
+    if actor is None or not can(actor, "wechat.mass_approve"):
+        return {"waiting": {}}
+    try:
+        return {"waiting": client.pending_approvals()}
+    except (Forbidden, NotFound):
+        return {"waiting": {}}
+
+
 RULE_FIELDS = ("name", "keywords", "match", "priority", "reply_kind", "text", "material_id")
 ARTICLE_FIELDS = ("title", "description", "url", "image")
 
@@ -637,6 +654,19 @@ def materials_page(kind):
         errors=notice.get("errors") or {},
         notice=notice.get("message"),
     )
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def upload_too_large(exc):
+    """A file past what the upload route reads: said on the form, as any other refusal, not as a bare 413 page."""
+    kind = (request.view_args or {}).get("kind")
+    actor = current_staff()
+    if request.endpoint != "wechat_admin.material_upload" or kind not in MATERIAL_KINDS or actor is None:
+        return exc
+    limit = MATERIAL_BYTES[kind] // 1024 // 1024
+    payload = {"errors": {"file": f"文件过大：{MATERIAL_KINDS[kind]}不能超过{limit}MB（微信的要求），请压缩后再上传"}}
+    back = url_for("wechat_admin.materials_page", kind=kind)
+    return redirect(f"{back}?notice={notices.put(db(), actor.id, payload)}", code=303)
 
 
 @bp.post("/materials/<any(image, voice, video):kind>")

@@ -201,6 +201,11 @@ def pull_wechat_stats():
     return call("messaging", "pull_wechat_stats")
 
 
+def pending_approvals():
+    """{"mass", "articles"}: what waits for the staff member to approve."""
+    return call("messaging", "pending_approvals")
+
+
 def materials(kind=None, offset=0):
     """素材管理: {"materials": [...] newest first, "counts", "limits"} (permission wechat.materials)."""
     return call("messaging", "materials", kind, offset)

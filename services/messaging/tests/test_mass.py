@@ -261,10 +261,17 @@ def test_drafts_are_checked_and_decisions_need_the_right_person_and_state(operat
 
     single_tag, (only,) = group(engine, sandbox, 1)
     lonely = operator.save_mass_send(None, draft(single_tag))
-    operator.submit_mass_send(lonely["id"])
-    with pytest.raises(Conflict) as too_few:
-        approver.approve_mass_send(lonely["id"])
+    with pytest.raises(Conflict) as too_few:  # WeChat's minimum of 2, said when it is submitted
+        operator.submit_mass_send(lonely["id"])
     assert "至少2位" in too_few.value.message
+    pair_tag, pair = group(engine, sandbox, 2)
+    pending = operator.save_mass_send(None, draft(pair_tag))
+    operator.submit_mass_send(pending["id"])
+    with engine.begin() as conn:  # one of the two leaves before the approval
+        conn.execute(text("UPDATE messaging.followers SET subscribed = false WHERE openid = :o"), {"o": pair[0]})
+    with pytest.raises(Conflict) as left:
+        approver.approve_mass_send(pending["id"])
+    assert "至少2位" in left.value.message
 
 
 def test_a_preview_reaches_the_operators_own_wechat_only(operator, engine, sandbox):

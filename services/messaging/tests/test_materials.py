@@ -541,3 +541,30 @@ def test_an_image_reply_that_failed_is_sent_again_as_the_image(operator, sandbox
         assert "custom" in timer.retry_failed_notifications(0)
     (shown,) = [m for m in sandbox[1].timeline[openid] if m["kind"] == "custom"]
     assert shown["image"] == photo["url"]
+
+
+def test_who_submits_answers_for_it_and_a_send_wechat_cannot_make_is_refused_at_once(
+    operator, approver, engine, sandbox, service_config
+):
+    tag_id, _ = group(engine, sandbox, 2)
+    cover = image(operator, "封面")
+    news = operator.save_article(None, article(cover["id"], title="别人写的图文"))
+    assert approver.submit_article(news["id"])["author_name"] == APPROVER.name  # the submitter answers for it
+    with pytest.raises(Forbidden):
+        approver.approve_article(news["id"])
+    assert operator.approve_article(news["id"])["status"] in ("publishing", "published")
+    lonely, _ = group(engine, sandbox, 1)
+    one = operator.save_mass_send(None, {"title": "一位", "content": "x", "target": {"kind": "tag", "tag_id": lonely}})
+    with pytest.raises(Conflict) as few:
+        operator.submit_mass_send(one["id"])
+    assert "至少2位" in few.value.message
+    # a reviewer's nav counts what waits for them: others' submissions, not their own
+    before_operator, before_approver = operator.pending_approvals(), approver.pending_approvals()
+    theirs = approver.save_mass_send(
+        None, {"title": "待审", "content": "x", "target": {"kind": "tag", "tag_id": tag_id}}
+    )
+    approver.submit_mass_send(theirs["id"])
+    assert operator.pending_approvals()["mass"] == before_operator["mass"] + 1
+    assert approver.pending_approvals()["mass"] == before_approver["mass"]
+    with rpc_proxy("messaging", service_config, HANDLER) as handler:  # no approver: nothing waits for them
+        assert handler.pending_approvals() == {"mass": 0, "articles": 0}
