@@ -23,10 +23,10 @@ from sqlalchemy.pool import NullPool
 
 from libs.config import load_config
 from libs.migrate import upgrade_all
+from libs.wechat.accounts import sandbox_accounts
 from libs.wechat.sandbox.citizen import Citizen
 from services.registry import SERVICES, service
 
-SANDBOX_ACCOUNTS = Path(__file__).resolve().parent.parent / "deploy" / "config" / "sandbox_accounts.json"
 PG_BASE = os.environ.get("WZW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 AMQP_BASE = os.environ.get("WZW_TEST_AMQP", "amqp://guest:guest@127.0.0.1:5672")
 RABBIT_API = os.environ.get("WZW_TEST_RABBIT_API", "http://guest:guest@127.0.0.1:15672")
@@ -162,7 +162,7 @@ class System:
             SANDBOX_GATEWAY_CALLBACK=f"{self.gateway}/wechat",
             WECHAT_FOLLOW_URL=f"{self.sandbox}/",
             # a department's own Official Account beside the city's (tests of several accounts)
-            WECHAT_ACCOUNTS=SANDBOX_ACCOUNTS.read_text().strip(),
+            WECHAT_ACCOUNTS=json.dumps(sandbox_accounts(), ensure_ascii=False),
             WZW_ENV="test",
             CACHE_PREFIX=self.cache_prefix,
             # short, so tests see unused connections given back (and every process survives PostgreSQL closing them)
@@ -225,7 +225,7 @@ class System:
             wx = load_config(str(CONFIG))["WECHAT"]
             token, app_id, aes_key, url = wx["TOKEN"], wx["APP_ID"], wx["ENCODING_AES_KEY"], "/wechat"
         else:
-            found = next(a for a in json.loads(SANDBOX_ACCOUNTS.read_text()) if a["code"] == account)
+            found = next(a for a in sandbox_accounts() if a["code"] == account)
             token, app_id, aes_key, url = found["token"], found["app_id"], found["aes_key"], f"/wechat/{account}"
         return Citizen(
             openid=openid or f"o_test_{secrets.token_hex(6)}",

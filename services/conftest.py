@@ -10,14 +10,13 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything else imports socket or threading: nameko needs it
 
-import json  # noqa: E402
-
 import pytest  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
 from libs.config import load_config  # noqa: E402
 from libs.db import make_engine  # noqa: E402
-from libs.testing import PG_BASE, SANDBOX_ACCOUNTS, fresh_database  # noqa: E402
+from libs.testing import PG_BASE, fresh_database  # noqa: E402
+from libs.wechat.accounts import sandbox_accounts  # noqa: E402
 
 TEST_CONFIG = "deploy/config/wzw.yaml"
 
@@ -48,10 +47,6 @@ def db_session(engine):
     session = sessionmaker(bind=engine, expire_on_commit=False)()
     yield session
     session.close()
-
-
-def sandbox_accounts():
-    return json.loads(SANDBOX_ACCOUNTS.read_text())
 
 
 @pytest.fixture

@@ -142,3 +142,11 @@ def test_a_departments_follower_hears_by_its_own_template_after_the_window(syste
     (call,) = [c for c in calls if c["body"]["touser"] == citizen.openid]
     assert call["body"]["template_id"] == "tmpl-hbj-message-answer"
     assert call["body"]["url"].endswith("/h5/messages?wx=hbj")  # the page opens as the department knows them
+
+
+def test_a_page_asked_for_an_unknown_account_authorizes_with_the_citys(system):
+    for junk in ("nosuch", "<script>", "hbj'--", "x" * 300):
+        resp = requests.get(f"{system.gateway}/h5/messages", params={"wx": junk}, allow_redirects=False)
+        assert resp.status_code == 302 and "appid=wxsandbox0000001" in resp.headers["Location"]
+    resp = requests.get(f"{system.gateway}/h5/messages", params={"wx": "hbj"}, allow_redirects=False)
+    assert "appid=wxsandbox0000002" in resp.headers["Location"]

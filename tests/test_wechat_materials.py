@@ -138,6 +138,8 @@ def test_the_admin_pages_upload_write_and_approve(system):
     done = author.post(url, data={"csrf": csrf, "title": "页面上传"}, files={"file": ("a.png", sample_image())})
     assert "已上传到微信素材库" in done.text and "页面上传" in done.text
     material_id = re.search(r'data-material="(\d+)"', done.text).group(1)
+    later = author.get(url, params={"offset": "1"})  # the library page by page (50 at a time)
+    assert later.status_code == 200 and "第 2–" in later.text and "上一页" in later.text
     huge = author.post(url, data={"csrf": csrf, "title": "超大图"}, files={"file": ("a.bmp", b"\x00" * (11 * 2**20))})
     assert huge.status_code == 200 and 'data-field="file"' in huge.text and "不能超过10MB" in huge.text
     assert author.get(f"{system.gateway}/admin/wechat/materials/{material_id}/file").content == sample_image()

@@ -8,13 +8,23 @@ others); messaging keeps its followers, menus, replies and materials apart by `a
 accounts their staff record names.
 """
 
+import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 MAIN = "main"
 # the template messages the install sends, by the config key of the main account's id
 TEMPLATE_KINDS = {"case": "CASE_TEMPLATE_ID", "appointment": "APPOINTMENT_TEMPLATE_ID", "answer": "ANSWER_TEMPLATE_ID"}
 CODE = re.compile(r"^[a-z][a-z0-9]{1,15}$")  # part of the callback URL and of dedupe keys
+
+
+# the sandbox's department account (市生态环境局): `make up` and the tests serve it; its credentials are public
+SANDBOX_FILE = Path(__file__).resolve().parents[2] / "deploy" / "config" / "sandbox_accounts.json"
+
+
+def sandbox_accounts():
+    return json.loads(SANDBOX_FILE.read_text())
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,6 @@ from services.messaging.schemas import (
     ARTICLE_BODY_BYTES,
     ARTICLE_BODY_CHARS,
     ARTICLE_STATUS,
-    INLINE_IMAGE_BYTES,
     PUBLISH_RESULTS,
     WeChatArticleIn,
     WeChatArticleView,
@@ -90,8 +89,8 @@ def _body(session, markup, account_id):
         image = session.get(Material, int(found.group(1)))
         if image is None or image.account_id != account_id or image.kind != "image":
             raise _bad("body", "正文中插入的图片不在素材库中")
-        if image.content_type not in ("image/jpeg", "image/png") or image.size >= INLINE_IMAGE_BYTES:
-            raise _bad("body", f"正文中的图片“{image.title}”须为1MB以下的JPG或PNG（微信的要求），请换一张")
+        if materials.inline_problem(image):
+            raise _bad("body", materials.inline_problem(image))
     return body
 
 

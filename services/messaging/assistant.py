@@ -129,7 +129,6 @@ def bind(session, openid, scene, account_id=MAIN_ACCOUNT):
         row.staff_id,
         detail={"wechat": alias(openid)},
     )
-    bindings.drop()
     caches.changed(session, account_id)
     return f"已将本微信绑定为工作人员“{row.staff_name}”。\n发送“群发 内容”可以编写一条发给全部粉丝的群发并提交审核。"
 
@@ -145,7 +144,6 @@ def unbind(uow, account_id=MAIN_ACCOUNT):
     if gone:
         uow.audit("wechat.operator_unbound", "operator_binding", uow.actor.id)
         caches.changed(uow.session, account_id)
-    bindings.drop()
     return {"bound": False, "alias": "", "bound_at": None, "expires_at": None}
 
 

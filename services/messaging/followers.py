@@ -283,7 +283,6 @@ def set_blacklisted(uow, client, data, on=True, account_id=MAIN_ACCOUNT):
 
     send = client.tag.batch_black_list if on else client.tag.batch_unblack_list
     changed = _in_batches(uow, openids, BLACKLIST_BATCH, send, keep)
-    blacklist_cache.drop(account_id)
     return {"changed": changed}
 
 
@@ -455,7 +454,6 @@ def _finish(session, client, job):
         .values(subscribed=False, unsubscribed_at=now)
     )
     job.status, job.finished_at = "done", now
-    blacklist_cache.drop(job.account_id)
     caches.changed(session, job.account_id)
 
 

@@ -319,17 +319,21 @@ def file(session, material_id, account_id=MAIN_ACCOUNT):
     return session.get(MediaFile, row.sha256)
 
 
+def inline_problem(row):
+    """Why this image cannot stand in an article body (WeChat: JPG or PNG under 1 MB), or None."""
+    if row.content_type not in ("image/jpeg", "image/png") or row.size >= INLINE_IMAGE_BYTES:
+        return f"正文中的图片“{row.title}”须为1MB以下的JPG或PNG（微信的要求），请换一张"
+    return None
+
+
 def inline_url(session, client, row):
     """The address an article body may show this image at (media/uploadimg, once per image): WeChat filters any
     other. JPG or PNG under 1 MB only, WeChat's rule for it."""
     if row.inline_url:
         return row.inline_url
-    if row.content_type not in ("image/jpeg", "image/png") or row.size >= INLINE_IMAGE_BYTES:
-        raise ValidationError(
-            "invalid_fields",
-            "请检查填写的内容",
-            {"fields": {"body": f"正文中的图片“{row.title}”须为1MB以下的JPG或PNG（微信的要求），请换一张"}},
-        )
+    problem = inline_problem(row)
+    if problem:
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"body": problem}})
     data = session.get(MediaFile, row.sha256).data
     ext = "png" if row.content_type == "image/png" else "jpg"
     try:

@@ -202,23 +202,18 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def save_reply_rule(self, rule_id, data):
         with self.unit_of_work() as uow:
-            saved = replies.save_rule(uow, rule_id, data, self.account_id)
-        replies.cache.drop(self.account_id)  # committed: this replica answers with it from the next message on
-        return saved
+            # every replica (this one too) answers with it from its next message on: caches.py
+            return replies.save_rule(uow, rule_id, data, self.account_id)
 
     @rpc
     def delete_reply_rule(self, rule_id):
         with self.unit_of_work() as uow:
-            deleted = replies.delete_rule(uow, rule_id, self.account_id)
-        replies.cache.drop(self.account_id)
-        return deleted
+            return replies.delete_rule(uow, rule_id, self.account_id)
 
     @rpc
     def save_reply_settings(self, data):
         with self.unit_of_work() as uow:
-            saved = replies.save_settings(uow, data, self.account_id)
-        replies.cache.drop(self.account_id)
-        return saved
+            return replies.save_settings(uow, data, self.account_id)
 
     # -- 自定义菜单 (operators) -----------------------------------------------------------------------------------
     # tag_id: None is everyone's menu, a group's id that group's conditional menu

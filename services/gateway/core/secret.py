@@ -5,11 +5,12 @@ ships in this repository or any short one: a known secret lets anyone forge a ci
 (`make up`) one is generated on first start into var/gateway_secret, readable by its owner only, kept out of git.
 """
 
-import json
 import os
 import secrets
 import time
 from pathlib import Path
+
+from libs.wechat.accounts import sandbox_accounts
 
 MIN_LENGTH = 32
 # every value this repository has ever shipped as a default: refused wherever they turn up
@@ -20,10 +21,7 @@ DEV_SECRET_FILE = Path(__file__).resolve().parents[3] / "var" / "gateway_secret"
 # the sandbox's WeChat credentials (deploy/config/wzw.yaml defaults): anyone can sign callbacks with them
 SANDBOX_WECHAT = {"sandboxtoken", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "sandbox-secret"}
 REAL_WECHAT = ("", "https://api.weixin.qq.com")
-SANDBOX_ACCOUNTS = Path(__file__).resolve().parents[3] / "deploy" / "config" / "sandbox_accounts.json"
-SANDBOX_ACCOUNT_VALUES = {
-    str(a.get(k)) for a in json.loads(SANDBOX_ACCOUNTS.read_text()) for k in ("token", "aes_key", "app_secret")
-}
+SANDBOX_ACCOUNT_VALUES = {str(a.get(k)) for a in sandbox_accounts() for k in ("token", "aes_key", "app_secret")}
 
 
 class InsecureSecret(RuntimeError):

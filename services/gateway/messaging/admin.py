@@ -642,10 +642,14 @@ def choose_account():
 @staff_page
 def materials_page(kind):
     notice = notices.shown()
+    offset = web.clean_query("offset", 7)
+    offset = int(offset) if offset.isascii() and offset.isdigit() else 0
     return render_template(
         "admin/wechat_materials.html",
         kind=kind,
-        data=client.materials(kind),
+        offset=offset,
+        page=PAGE,
+        data=client.materials(kind, offset),
         kinds=MATERIAL_KINDS,
         formats=MATERIAL_FORMATS,
         limits={k: v // 1024 // 1024 for k, v in MATERIAL_BYTES.items()},
@@ -667,6 +671,9 @@ def upload_too_large(exc):
     payload = {"errors": {"file": f"文件过大：{MATERIAL_KINDS[kind]}不能超过{limit}MB（微信的要求），请压缩后再上传"}}
     back = url_for("wechat_admin.materials_page", kind=kind)
     return redirect(f"{back}?notice={notices.put(db(), actor.id, payload)}", code=303)
+
+
+PAGE = 50  # what messaging lists at a time (materials.listing)
 
 
 @bp.post("/materials/<any(image, voice, video):kind>")

@@ -5,8 +5,9 @@ import eventlet.wsgi
 import pytest
 
 from libs.config import load_config
+from libs.wechat.accounts import sandbox_accounts
 from libs.wechat.sandbox.server import create_app
-from services.conftest import TEST_CONFIG, sandbox_accounts
+from services.conftest import TEST_CONFIG
 from services.messaging.service import MessagingService
 
 

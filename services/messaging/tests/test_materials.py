@@ -8,6 +8,7 @@ import os
 import uuid
 from datetime import UTC, datetime
 
+import eventlet
 import pytest
 from PIL import Image
 from sqlalchemy import select, text
@@ -568,3 +569,30 @@ def test_who_submits_answers_for_it_and_a_send_wechat_cannot_make_is_refused_at_
     assert approver.pending_approvals()["mass"] == before_approver["mass"]
     with rpc_proxy("messaging", service_config, HANDLER) as handler:  # no approver: nothing waits for them
         assert handler.pending_approvals() == {"mass": 0, "articles": 0}
+
+
+def test_two_approvers_at_once_publish_an_article_once(operator, sandbox, service_config):
+    cover = image(operator, "封面")
+    made = operator.save_article(None, article(cover["id"], title="同时审核"))
+    operator.submit_article(made["id"])
+    before = len(taken(sandbox, "freepublish_submit"))
+    reviewers = [Actor(kind="staff", id=str(60 + i), name=f"审核{i}", roles=("operator",)) for i in range(6)]
+
+    def approve(actor):
+        with rpc_proxy("messaging", service_config, actor) as proxy:
+            try:
+                return proxy.approve_article(made["id"])["status"]
+            except Conflict:
+                return "refused"
+
+    outcomes = list(eventlet.GreenPool(6).imap(approve, reviewers))
+    assert outcomes.count("refused") == 5 and len(taken(sandbox, "freepublish_submit")) == before + 1
+
+
+def test_the_library_is_listed_fifty_at_a_time_newest_first(operator):
+    made = [image(operator, f"分页{i}")["id"] for i in range(3)]
+    first = operator.materials("image")["materials"]
+    assert [m["id"] for m in first[:3]] == made[::-1] and len(first) <= 50
+    later = operator.materials("image", 1)["materials"]
+    assert later[0]["id"] == made[1]  # from the second newest on
+    assert operator.materials("image", -5)["materials"][0]["id"] == made[2]  # a bad offset is the first page
