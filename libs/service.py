@@ -368,14 +368,17 @@ class ConsumesEvents:
         ).first()
         self.db.rollback()
         method = getattr(type(self), row.handler, None) if row else None
-        if row is None or not hasattr(method, "handles"):
+        if hasattr(method, "handles"):
+            (source, event_type, model), fn = method.consumes, method.handles
+        elif hasattr(method, "replays"):  # parked by a consumer of something else than events (libs/batches.py)
+            (model, fn), source, event_type = method.replays, row.source, row.event_type
+        else:
             raise NotFound("parked_event_not_found", "没有这条待处理的事件")
-        source, event_type, model = method.consumes
         try:
             delivery = Delivery(
                 row.event_id, str(row.payload.get("occurred_at", "")), model.model_validate(row.payload["data"])
             )
-            ran = self._run_once(row.handler, method.handles, delivery)
+            ran = self._run_once(row.handler, fn, delivery)
         except Exception as exc:  # noqa: BLE001 - reported to the operator and kept parked
             self._park(row.handler, source, event_type, row.payload, repr(exc), attempts=1)
             return {"replayed": False, "already_handled": False, "error": repr(exc)}

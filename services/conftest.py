@@ -10,6 +10,8 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything else imports socket or threading: nameko needs it
 
+import secrets  # noqa: E402
+
 import pytest  # noqa: E402
 from sqlalchemy.orm import sessionmaker  # noqa: E402
 
@@ -56,6 +58,7 @@ def service_config(rabbit_config, database_url):
     config.update(AMQP_URI=rabbit_config["AMQP_URI"], DATABASE_URL=database_url)
     config.pop("LOGGING", None)
     config["WECHAT"]["ACCOUNTS"] = sandbox_accounts()  # a department's own Official Account beside the city's
+    config["CACHE"]["PREFIX"] = f"wzw_test_{secrets.token_hex(4)}"  # this test's own keys in the shared Redis
     return config
 
 

@@ -26,6 +26,7 @@ from libs.rpc_pool import RpcPool
 from libs.wechat.accounts import configured
 from services.gateway.core import cache, openapi, secret, web
 from services.gateway.core.rpc import db
+from services.gateway.wechat.edge import Edge
 from services.registry import SERVICE_NAMES
 
 
@@ -65,6 +66,11 @@ def create_app(config=None):
         config, size=int(gw["RPC_POOL_SIZE"]), timeout=float(gw["CALLBACK_DEADLINE_SECONDS"]) + 0.8, expire=False
     )
     app.extensions["page_cache"] = cache.PageCache(config)
+    # the callback's own answers (wechat/edge.py); its table fetches run in the background, so they may take long
+    edge = str(gw.get("CALLBACK_EDGE", True)).lower() not in ("false", "0", "no", "")
+    app.extensions["wechat_edge"] = (
+        Edge(RpcPool(config, size=2, timeout=30), config["AMQP_URI"], gw["PUBLIC_URL"].rstrip("/")) if edge else None
+    )
     app.extensions["wechat_accounts"] = configured(config)  # the Official Accounts this install serves
     web.install(app)
 

@@ -4,7 +4,6 @@ it in the approval queue (another staff member still approves it). Anyone else w
 citizen. Binding, unbinding and every command are audited under the staff member's name.
 """
 
-import re
 import secrets
 import threading
 import time
@@ -16,15 +15,16 @@ from wechatpy.exceptions import WeChatClientException
 from libs import audit
 from libs.auth import Actor, can
 from libs.errors import Conflict, Forbidden, UpstreamFailed, ValidationError
+from libs.wechat import answers
 from services.messaging import caches, mass
 from services.messaging.inbox import alias
 from services.messaging.models import MAIN_ACCOUNT, OperatorBinding, audit_log
 from services.messaging.wechat import reason
 
-SCENE_PREFIX = "bind-"
+SCENE_PREFIX = answers.BINDING_SCENE
 CODE_MINUTES = 10
 BOUND_DAYS = 30
-COMMAND = re.compile(r"^\s*群发\s*[:：]?\s*(?P<text>\S.*)$", re.S)
+COMMAND = answers.COMMAND
 CACHE_SECONDS = 5.0
 
 

@@ -1,7 +1,6 @@
 """What the account says to citizens, and by which channel WeChat allows at that moment."""
 
 import logging
-import re
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -10,6 +9,7 @@ from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
 from libs.wechat.accounts import TEMPLATE_KINDS
+from libs.wechat.answers import JOB_EVENTS, with_account
 from libs.wechat.commands import inquiry_question
 from services.messaging import channels, media
 from services.messaging.models import MAIN_ACCOUNT, Account, CaseTrack, Follower, InboundMessage, OutboundMessage
@@ -24,7 +24,6 @@ CUSTOM_QUOTA = 5  # customer-service messages per window; the window and the cou
 # a menu click, a follow or a scan opens a shorter window of its own
 EVENT_WINDOW, EVENT_QUOTA = timedelta(minutes=1), 3
 OPENING_EVENTS = ("click", "subscribe", "scan")
-JOB_EVENTS = ("masssendjobfinish", "templatesendjobfinish", "publishjobfinish")
 KIND_PREVIEWS = {
     "image": "[图片]",
     "voice": "[语音]",
@@ -36,24 +35,6 @@ KIND_PREVIEWS = {
 }
 TEMPLATE_FIELD_MAX = 20
 REMARK_MAX = 60  # the remark line says what happened: room for a sentence
-
-WELCOME = (
-    "欢迎关注{name}！\n"
-    '· 微官网：<a href="{base}/h5/">办事指南、政务信息</a>\n'
-    '· 投诉举报：<a href="{base}/h5/complaints/new">在线提交</a>\n'
-    "· 咨询：发送“咨询+您的问题”，如：咨询 社保卡丢了怎么补办？\n"
-    "· 查询办理进度：直接发送案件编号（如 TS202611260001）\n"
-    '· 我的案件：<a href="{base}/h5/cases">点击查看</a>'
-)
-INQUIRY_TAKEN = "您的咨询已收到，正在登记，受理编号稍后发送给您。答复会通过本公众号通知您。"
-INQUIRY_TOO_SHORT = "请在“咨询”后写下您的问题（至少10个字），例如：咨询 社保卡丢了怎么补办？"
-HELP = (
-    # the message waits in the operators' inbox; what it will not do (become a case) is said too
-    "您好！留言已收到，工作人员会在工作时间查看并通过本公众号回复您"
-    '（<a href="{base}/h5/messages">我的留言</a>）。\n'
-    "留言不作为正式诉求登记：发送案件编号可查询办理进度；发送“咨询+您的问题”可直接提交咨询；"
-    '如需投诉举报，请<a href="{base}/h5/complaints/new">在线提交</a>。'
-)
 
 
 def record_inbound(uow, dedupe_key, fields, account_id=MAIN_ACCOUNT):
@@ -285,33 +266,11 @@ def custom_window(session, follower):
     return None
 
 
-H5_LINK = re.compile(r"https?://[^\s\"<>]*/h5/[^\s\"<>]*")
-
-
-def _with_account(found, code):
-    link = found.group(0)
-    return f"{link}{'&' if '?' in link else '?'}wx={code}"
-
-
 def _account_template(client, account_id, template):
     base = client.provider.config
     kind = next((k for k, key in TEMPLATE_KINDS.items() if base.get(key) == template.get("template_id")), None)
     own = client.provider.accounts.by_id[account_id].template_id(kind) if kind else ""
     return template | {"template_id": own} if own else None
-
-
-def for_account(reply, code):
-    """A reply as another Official Account sends it: its links to the pages carry the account (?wx=<code>)."""
-    if code == "main" or reply is None:
-        return reply
-    if isinstance(reply, str):
-        return H5_LINK.sub(lambda m: _with_account(m, code), reply)
-    if "articles" in reply:
-        cards = [
-            a | {"url": H5_LINK.sub(lambda m: _with_account(m, code), a.get("url", ""))} for a in reply["articles"]
-        ]
-        return reply | {"articles": cards}
-    return reply
 
 
 def custom_message_allowed(session, follower):
@@ -328,9 +287,9 @@ def notify(session, checkpoint, client, openid, text, template, cause, attempt=1
     client = client.of(account_id)
     if account_id != MAIN_ACCOUNT:  # its links open the pages as that account knows the citizen
         code = client.provider.accounts.code_of[account_id]
-        text = H5_LINK.sub(lambda m: _with_account(m, code), text)
+        text = with_account(text, code)
         if template and template.get("url"):
-            template = template | {"url": H5_LINK.sub(lambda m: _with_account(m, code), template["url"])}
+            template = template | {"url": with_account(template["url"], code)}
     if template and "image" in template:  # a keyword rule's image, sent again: by customer-service message only
         if follower and custom_message_allowed(session, follower):
             row = log_outbound(

@@ -14,9 +14,18 @@ from sqlalchemy.dialects.postgresql import insert
 
 from libs.errors import NotFound
 from libs.schemas import validate
-from services.messaging import caches, materials
-from services.messaging.models import MAIN_ACCOUNT, Material, ReplyRule, ReplySettings
-from services.messaging.schemas import RuleIn, RuleView, SettingsIn
+from libs.wechat import answers
+from services.messaging import assistant, caches, catalogue, followers, materials
+from services.messaging.models import (
+    MAIN_ACCOUNT,
+    Account,
+    Follower,
+    Material,
+    OperatorBinding,
+    ReplyRule,
+    ReplySettings,
+)
+from services.messaging.schemas import MENU_ACTIONS, RuleIn, RuleView, SettingsIn
 
 CACHE_SECONDS = 5.0
 
@@ -73,12 +82,63 @@ def keyword_reply(session, content, account_id=MAIN_ACCOUNT):
     """The reply of the first enabled rule (highest priority, then oldest) that `content` matches, or None.
     A text reply is a str; a news reply {"articles": [{title, description, url, image}]}; an image reply
     {"image": WeChat's media_id}."""
-    rules, _ = cache.get(session, account_id)
-    said = content.strip().casefold()
-    for match, words, answer in rules:
-        if any(said == w for w in words) if match == "exact" else any(w in said for w in words):
-            return answer
-    return None
+    return answers.match_rule(cache.get(session, account_id)[0], content)
+
+
+class Answers:
+    """answers.compose's questions about an account, answered from this replica's caches."""
+
+    actions = frozenset(MENU_ACTIONS)
+
+    def __init__(self, session, account_id, name):
+        self.session, self.account_id, self.name = session, account_id, name
+
+    def is_blacklisted(self, openid):
+        return followers.blacklist_cache.holds(self.session, openid, self.account_id)
+
+    def is_bound(self, openid):
+        return assistant.bindings.staff_for(self.session, openid, self.account_id) is not None
+
+    def rule_reply(self, content):
+        return keyword_reply(self.session, content, self.account_id)
+
+    def configured(self, which):
+        return configured(self.session, which, self.account_id)
+
+    def best_card(self, content, base):
+        return catalogue.best_card(self.session, content, base)
+
+    def is_action(self, key):
+        return key in self.actions
+
+
+def table(session, account_id, name, known_cards=None):
+    """Everything the account answers with by itself, for a gateway to answer from (answers.Table on the wire).
+    The version is read first: contents read after it are as new or newer, so a table is never newer than it says.
+    The catalogue's cards come only when the gateway does not hold this copy already (`known_cards`)."""
+    version = session.scalar(select(Account.version).where(Account.id == account_id))
+    rules, texts = cache.get(session, account_id)
+    blacklist = session.scalars(
+        select(Follower.openid).where(Follower.account_id == account_id, Follower.blacklisted.is_(True))
+    ).all()
+    bound = session.scalars(
+        select(OperatorBinding.openid).where(
+            OperatorBinding.account_id == account_id,
+            OperatorBinding.openid.is_not(None),
+            OperatorBinding.expires_at > datetime.now(UTC),
+        )
+    ).all()
+    fingerprint = catalogue.fingerprint(session)
+    wire = answers.Table(
+        version=version,
+        name=name,
+        rules=rules,
+        texts=texts,
+        blacklist=frozenset(blacklist),
+        bound=frozenset(bound),
+        actions=Answers.actions,
+    ).to_wire(None if fingerprint == known_cards else catalogue.rows(session))
+    return wire | {"cards_fingerprint": fingerprint}
 
 
 def as_text(reply):

@@ -569,3 +569,15 @@ class WeChatArticleView(View):
     created_at: datetime
     updated_at: datetime
     published_at: datetime | None
+
+
+# -- messages the gateway answered itself (libs/wechat/answers.py), handed over for messaging to record ---------
+ANSWERED_EXCHANGE = "messaging.answered"
+ANSWERED_QUEUE = "messaging.answered"
+
+
+class AnsweredMessage(View):
+    key: str  # the callback's dedupe key
+    account: str  # the Official Account's code
+    fields: dict  # the message as WeChat sent it (checked by libs/wechat/callback.check_fields)
+    reply: str | dict | None  # the passive reply the gateway sent (None: it said nothing)

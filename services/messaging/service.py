@@ -1,8 +1,8 @@
 """messaging: the only service that talks to the WeChat API. Answers callbacks, tells citizens about their cases."""
 
 import base64
+import hashlib
 import logging
-import re
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -13,10 +13,11 @@ from nameko.timer import timer
 
 from libs import errors
 from libs.auth import can, may_operate, require
+from libs.batches import batches
 from libs.clock import local_minute
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
+from libs.wechat import answers
 from libs.wechat.client import oauth_openid
-from libs.wechat.commands import inquiry_question
 from services.messaging import (
     articles,
     assistant,
@@ -42,13 +43,17 @@ from services.messaging.models import (
     parked_events,
     processed_events,
 )
+from services.messaging.schemas import ANSWERED_EXCHANGE, ANSWERED_QUEUE, AnsweredMessage
 from services.messaging.wechat import WeChatApi
 
 log = logging.getLogger(__name__)
-# what a case number looks like (cases owns the format; this only decides whether a message is a lookup)
-CASE_NUMBER = re.compile(r"(?i)(TS|ZX|JY)\d{12,16}")
 CONTENT_TIMEOUT = 10  # seconds messaging waits for content's catalogue
 SYNC_ROUND = 5  # seconds of follower-sync pages per timer round (a stopping container waits for it)
+
+
+def _answered_id(body):
+    key = body.get("key") if isinstance(body, dict) else None
+    return hashlib.sha256(str(key).encode()).hexdigest()[:32]
 
 
 def _tag(tag_id):
@@ -66,6 +71,7 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
     parked_events = parked_events
 
     wechat = WeChatApi()
+    answer_stamps = caches.Stamps()  # tells the gateways when an account's answers change
     content = RpcProxy("content")
 
     def _in_steps(self, step, what):
@@ -95,20 +101,17 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
 
     @rpc
     def receive(self, dedupe_key, fields, deadline, account="main"):
-        """A citizen's message or event from the callback of Official Account `account` (its code). Returns the
-        passive reply text if it is ready before `deadline` (epoch seconds); past it, the gateway has already
-        answered WeChat, so the reply goes out as a customer-service message instead."""
+        """A citizen's message or event from the callback of Official Account `account` (its code), when the gateway
+        could not answer it itself (libs/wechat/answers.py: ASK, or its table was not current). Returns the passive
+        reply if it is ready before `deadline` (epoch seconds); past it, the gateway has already answered WeChat, so
+        the reply goes out as a customer-service message instead."""
         openid = fields["FromUserName"]
-        account_id = self.wechat.provider.accounts.by_code.get(account)
-        if account_id is None:
-            raise errors.NotFound("wechat_account_not_found", "公众号不存在")
+        account_id = self._account_of(account)
         client = self.wechat.of(account_id)
         command = None
         with self.unit_of_work() as uow:
-            version = domain.record_inbound(uow, dedupe_key, fields, account_id)
-            if version is None:
+            if not self._record(uow, dedupe_key, fields, account_id):
                 return {"reply": None, "duplicate": True}
-            caches.observe(account_id, version)  # a change saved on another replica is answered with at once
             event = (fields.get("Event") or "").lower()
             scene = (fields.get("EventKey") or "").removeprefix("qrscene_")
             if event in ("subscribe", "scan") and assistant.is_binding_scene(scene):
@@ -116,19 +119,13 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
                 domain.log_outbound(uow.session, openid, "passive", reply, dedupe_key, "sent", account_id=account_id)
                 return {"reply": reply}
             command = assistant.command_of(self.db, openid, fields, account_id)
-            if (fields.get("Event") or "").lower() == "masssendjobfinish":
+            if event == "masssendjobfinish":
                 mass.job_finished(uow.session, fields, account_id)
                 return {"reply": None}
-            if (fields.get("Event") or "").lower() == "publishjobfinish":
+            if event == "publishjobfinish":
                 articles.publish_finished(uow.session, fields, account_id)
                 return {"reply": None}
-            if (fields.get("Event") or "").lower() == "location":
-                city = self.config["CITY"]
-                followers.keep_location(uow.session, openid, fields, city["REGIONS"], float(city["RADIUS_KM"]))
-            # a blacklisted follower's messages are kept, but the account says nothing back
-            blacklisted = followers.blacklist_cache.holds(self.db, openid, account_id)
-            reply = None if blacklisted or command else self._compose_reply(fields, account_id)
-            reply = domain.for_account(reply, account)
+            reply = None if command else self._compose_reply(fields, account_id, account)
             passive = reply is not None and time.time() <= deadline
             if passive:
                 # the common case: inbound, follower, event and the passive reply in one transaction
@@ -158,39 +155,82 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
                 domain.send_custom_text(uow.session, uow.checkpoint, client, openid, text, dedupe_key)
         return {"reply": None, "sent_async": True}
 
-    def _compose_reply(self, fields, account_id):
+    def _account_of(self, code):
+        account_id = self.wechat.provider.accounts.by_code.get(code)
+        if account_id is None:
+            raise errors.NotFound("wechat_account_not_found", "公众号不存在")
+        return account_id
+
+    def _record(self, uow, dedupe_key, fields, account_id):
+        """Store a message once and keep the follower up to date; False for a repeat."""
+        version = domain.record_inbound(uow, dedupe_key, fields, account_id)
+        if version is None:
+            return False
+        caches.observe(account_id, version)  # a change saved on another replica is answered with at once
+        if (fields.get("Event") or "").lower() == "location":
+            city = self.config["CITY"]
+            followers.keep_location(
+                uow.session, fields["FromUserName"], fields, city["REGIONS"], float(city["RADIUS_KM"])
+            )
+        return True
+
+    def _compose_reply(self, fields, account_id, code):
         base = self._base()
-        msg_type = fields.get("MsgType")
-        event = (fields.get("Event") or "").lower()
-        if msg_type == "event":
-            if event == "subscribe":
-                name = self.wechat.provider.accounts.by_id[account_id].name
-                return replies.configured(self.db, "follow", account_id) or domain.WELCOME.format(base=base, name=name)
-            if event != "click":
-                return None
-            key = (fields.get("EventKey") or "").strip()
-            # a key that names no action is answered as if its text had been sent (回复设置's rules)
-            answer = menus.click_reply(self.db, key, fields["FromUserName"], base)
-            answer = answer if answer is not None else replies.keyword_reply(self.db, key, account_id)
-            if answer is not None:
-                return answer
-        if msg_type == "text":
-            content = (fields.get("Content") or "").strip()
-            if CASE_NUMBER.fullmatch(content):
-                return domain.case_status_text(self.db, content, fields["FromUserName"], base)
-            question = inquiry_question(content)
-            if question is not None:
-                # cases files it from the wechat_message_received event; its number follows as a notification
-                return domain.INQUIRY_TAKEN if question else domain.INQUIRY_TOO_SHORT
-            # the operators' keyword rules come after what the account itself must understand
-            answer = replies.keyword_reply(self.db, content, account_id)
-            if answer is not None:
-                return answer
-            # no rule: the catalogue's best service, if one matches well enough
-            answer = catalogue.best_card(self.db, content, base)
-            if answer is not None:
-                return answer
-        return replies.configured(self.db, "default", account_id) or domain.HELP.format(base=base)
+        source = replies.Answers(self.db, account_id, self.wechat.provider.accounts.by_id[account_id].name)
+        reply = answers.compose(fields, source, base, code)
+        if reply != answers.ASK:
+            return reply
+        # what only messaging's own data answers: a click on an action (我的办件 …), a case number's status
+        openid = fields["FromUserName"]
+        if fields.get("MsgType") == "event":
+            reply = menus.click_reply(self.db, (fields.get("EventKey") or "").strip(), openid, base)
+        else:
+            reply = domain.case_status_text(self.db, (fields.get("Content") or "").strip(), openid, base)
+        return answers.for_account(reply, code)
+
+    # -- messages the gateway answered itself ----------------------------------------------------------------------
+    @rpc
+    def answer_table(self, account="main", known_cards=None):
+        """What account `account` answers with by itself (answers.Table on the wire), for the gateways' callbacks;
+        its version also goes to their stamp in Redis (a stamp lost to a Redis blip is put back here)."""
+        account_id = self._account_of(account)
+        name = self.wechat.provider.accounts.by_id[account_id].name
+        table = replies.table(self.db, account_id, name, known_cards)
+        self.db.rollback()
+        caches.raise_stamp(account, table["version"])
+        return table
+
+    @batches(ANSWERED_EXCHANGE, ANSWERED_QUEUE)
+    def record_answered(self, bodies):
+        """The messages the gateways answered themselves, several in one transaction; a message that fails alone is
+        parked (ops can replay it), the rest are kept."""
+        try:
+            with self.unit_of_work() as uow:
+                for body in bodies:
+                    self._record_answered(uow, body)
+            return
+        except Exception:  # noqa: BLE001 - the batch is tried again one message at a time
+            log.warning("a batch of %d answered messages failed; recording them one by one", len(bodies), exc_info=True)
+        for body in bodies:
+            try:
+                with self.unit_of_work() as uow:
+                    self._record_answered(uow, body)
+            except Exception as exc:  # noqa: BLE001 - parked with its reason, not lost
+                payload = {"event_id": _answered_id(body), "data": body}
+                self._park("record_answered", "gateway", "wechat_message_answered", payload, repr(exc), attempts=1)
+
+    def _record_answered(self, uow, body):
+        message = AnsweredMessage.model_validate(body)
+        account_id = self._account_of(message.account)
+        if self._record(uow, message.key, message.fields, account_id) and message.reply is not None:
+            text = replies.as_text(message.reply)
+            openid = message.fields["FromUserName"]
+            domain.log_outbound(uow.session, openid, "passive", text, message.key, "sent", account_id=account_id)
+
+    def _replay_answered(self, uow, delivery):
+        self._record_answered(uow, delivery.data.model_dump())
+
+    record_answered.replays = (AnsweredMessage, _replay_answered)  # ops replay what it parked (libs/service.py)
 
     # -- 回复设置 (operators) ------------------------------------------------------------------------------------
     @rpc

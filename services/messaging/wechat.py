@@ -150,8 +150,13 @@ class WeChatApi(DependencyProvider):
         self.http = requests.Session()
         point_at(self.http, self.config.get("API_BASE"))
         self.accounts = AccountDirectory(self.engine, configured(self.container.config))
+        self.clients = {}
 
     def client(self, account_id):
+        """The account's client, made once per process: building one per worker cost more than many calls."""
+        made = self.clients.get(account_id)
+        if made is not None:
+            return made
         account = self.accounts.by_id.get(account_id)
         if account is None:
             raise NotFound("wechat_account_not_found", "公众号不存在")
@@ -159,6 +164,7 @@ class WeChatApi(DependencyProvider):
             account.wechat_config(self.config), self.storage, client_cls=SharedTokenClient, http=self.http
         )
         made.account_id, made.provider = account_id, self
+        self.clients[account_id] = made
         return made
 
     def stop(self):

@@ -16,8 +16,9 @@ from sqlalchemy.dialects.postgresql import insert
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
+from libs.logs import request_id_var
 from libs.unit_of_work import UnitOfWork
-from libs.wechat import callback
+from libs.wechat import answers, callback
 from libs.wechat.accounts import MAIN
 from libs.wechat.callback import CallbackRejected
 from services.gateway.core.rpc import db
@@ -66,15 +67,16 @@ def verify(code):
 
 
 # one round trip to Redis: a signature seen with another message is a replay (-1); else the first to set the key
-# handles the message (1), a retry finds it set (0)
+# handles the message (1), a retry finds it set (0). It also reads the account's answers stamp (edge.py).
 CLAIM_SCRIPT = """
+local stamp = redis.call('GET', KEYS[3])
 local used = redis.call('GET', KEYS[2])
-if used and used ~= ARGV[1] then return -1 end
+if used and used ~= ARGV[1] then return {-1, stamp} end
 if redis.call('SET', KEYS[1], '1', 'NX', 'EX', ARGV[2]) then
   redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-  return 1
+  return {1, stamp}
 end
-return 0
+return {0, stamp}
 """
 
 
@@ -83,24 +85,26 @@ def _keys(key, signature):
     return cache, [f"{cache.prefix}:cb:key:{key}", f"{cache.prefix}:cb:sig:{signature}"]
 
 
-def claim(key, signature):
-    """First gateway replica to claim the key handles the message; the others answer `success`. A signature already
-    used for a different message is a replayed URL with a swapped body: refused.
+def claim(key, signature, code=MAIN):
+    """(won, stamp): the first gateway replica to claim the key handles the message; the others answer `success`.
+    A signature already used for a different message is a replayed URL with a swapped body: refused. `stamp` is
+    the version of the account's answers messaging last announced (None if unknown).
 
     Claimed in Redis (the page cache's, shared by every replica): no PostgreSQL round trip on the callback's hot
-    path. While Redis is unreachable, claimed in PostgreSQL instead (slower, same guarantees)."""
+    path. While Redis is unreachable, claimed in PostgreSQL instead (slower, same guarantees; no stamp)."""
     cache, keys = _keys(key, signature or "-")
+    keys.append(answers.stamp_key(cache.prefix, code))
     try:
         script = current_app.extensions.get("callback_claim")
         if script is None:
             script = current_app.extensions["callback_claim"] = cache.redis.register_script(CLAIM_SCRIPT)
-        won = script(keys=keys, args=[key, int(KEY_TTL.total_seconds())])
+        won, stamp = script(keys=keys, args=[key, int(KEY_TTL.total_seconds())])
     except redis.RedisError as exc:
         log.warning("Redis unavailable for callback dedupe, using PostgreSQL: %s", exc)
-        return _claim_in_db(key, signature)
+        return _claim_in_db(key, signature), None
     if won == -1:
         raise CallbackRejected(403, "signature replayed with another message")
-    return won == 1
+    return won == 1, int(stamp) if stamp is not None else None
 
 
 def _claim_in_db(key, signature):
@@ -136,6 +140,18 @@ def release(key, signature):
         session.execute(delete(CallbackKey).where(CallbackKey.key == key))
 
 
+def _ask_messaging(key, fields, received, code):
+    """messaging's reply (None: nothing to say, or too late for a passive reply: it sends one itself)."""
+    deadline = received + float(current_app.config["WZW"]["GATEWAY"]["CALLBACK_DEADLINE_SECONDS"])
+    try:
+        with current_app.extensions["rpc_callback"].proxy() as proxy:
+            return proxy.messaging.receive(key, fields, deadline, code).get("reply")
+    except RpcTimeout:
+        # messaging still finishes; past the deadline it answers by customer-service message
+        log.warning("messaging missed the callback deadline for %s", key)
+        return None
+
+
 @bp.post("/wechat", defaults={"code": MAIN})
 @bp.post("/wechat/<code>")
 def receive(code):
@@ -154,24 +170,24 @@ def receive(code):
         )
     fields = callback.check_fields(callback.parse_xml(body))
     key = callback.dedupe_key(fields, None if code == MAIN else code)
-    if not claim(key, request.args.get("signature")):
+    won, stamp = claim(key, request.args.get("signature"), code)
+    if not won:
         log.info("retry of %s answered without processing", key)
         return _plain("success")
-    deadline = received + float(gw["CALLBACK_DEADLINE_SECONDS"])
+    edge = current_app.extensions["wechat_edge"]
+    decided, reply = edge.reply(code, stamp, fields) if edge is not None else (False, None)
     try:
-        with current_app.extensions["rpc_callback"].proxy() as proxy:
-            result = proxy.messaging.receive(key, fields, deadline, code)
-    except RpcTimeout:
-        # messaging still finishes; past the deadline it answers by customer-service message
-        log.warning("messaging missed the callback deadline for %s", key)
-        return _plain("success")
+        if decided:  # answered here; messaging records it from the queue
+            edge.hand_over(key, code, fields, reply, request_id_var.get())
+        else:
+            reply = _ask_messaging(key, fields, received, code)
     except Exception:
         # let WeChat's retry have another go rather than lose the message
         release(key, request.args.get("signature"))
         raise
-    reply = result.get("reply")
+    answered_by = "gateway" if decided else "messaging"  # a header WeChat ignores: tests and logs tell the paths apart
     if not reply:
-        return _plain("success")
+        return _answered(_plain("success"), answered_by)
     if isinstance(reply, dict) and "image" in reply:  # a keyword rule answering with an image from 素材管理
         xml = ImageReply(source=fields["ToUserName"], target=fields["FromUserName"], media_id=reply["image"])
     elif isinstance(reply, dict):  # an operator's keyword rule answering with an article card
@@ -182,4 +198,9 @@ def receive(code):
     if safe_mode:
         crypto = WeChatCrypto(account.token, account.aes_key, account.app_id)
         xml = crypto.encrypt_message(xml, callback.nonce(), str(int(time.time())))
-    return Response(xml, mimetype="application/xml")
+    return _answered(Response(xml, mimetype="application/xml"), answered_by)
+
+
+def _answered(resp, by):
+    resp.headers["X-Answered-By"] = by
+    return resp
