@@ -117,6 +117,7 @@ def table(session, account_id, name, known_cards=None):
     The version is read first: contents read after it are as new or newer, so a table is never newer than it says.
     The catalogue's cards come only when the gateway does not hold this copy already (`known_cards`)."""
     version = session.scalar(select(Account.version).where(Account.id == account_id))
+    caches.observe(account_id, version)  # this replica's caches, if older, are not handed out
     rules, texts = cache.get(session, account_id)
     blacklist = session.scalars(
         select(Follower.openid).where(Follower.account_id == account_id, Follower.blacklisted.is_(True))

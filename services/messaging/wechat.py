@@ -113,9 +113,24 @@ class SharedTokenClient(WeChatClient):
     (40001/42001). Only a stored token other than the rejected one is reused; otherwise a new one is fetched.
     """
 
-    _used_token = None
     account_id = None
     provider = None
+
+    @property
+    def _used_token(self):
+        """The token this worker's call used: one client serves every worker of the process (green threads), and
+        what one worker saw rejected says nothing of the token another worker is about to use."""
+        return getattr(self._calls(), "token", None)
+
+    @_used_token.setter
+    def _used_token(self, token):
+        self._calls().token = token
+
+    def _calls(self):
+        local = self.__dict__.get("_local_calls")
+        if local is None:
+            local = self.__dict__["_local_calls"] = threading.local()
+        return local
 
     def of(self, account_id):
         """The client of another Official Account (the same one when it is this one's)."""

@@ -34,6 +34,7 @@ class Reply:
     status: int
     text: str  # the raw body the gateway answered
     fields: dict | None = None  # the passive reply, decrypted and parsed, if there was one
+    headers: dict = field(default_factory=dict)  # the HTTP response's (WeChat reads none of them)
 
     @property
     def content(self):
@@ -149,7 +150,7 @@ class Citizen:
             headers={"Content-Type": "text/xml"},
             timeout=timeout,
         )
-        return Reply(resp.status_code, resp.text, self._read_reply(resp))
+        return Reply(resp.status_code, resp.text, self._read_reply(resp), dict(resp.headers))
 
     def _read_reply(self, resp):
         if resp.status_code != 200 or not resp.text.strip().startswith("<xml"):

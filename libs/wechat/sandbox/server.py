@@ -19,6 +19,7 @@ from flask import Flask, g, jsonify, redirect, render_template, request
 from markupsafe import Markup
 from werkzeug.local import LocalProxy
 
+from libs.clock import today
 from libs.config import load_config
 from libs.wechat.accounts import MAIN, TEMPLATE_KINDS, configured
 from libs.wechat.sandbox.citizen import Citizen
@@ -567,7 +568,7 @@ def create_app(config=None):
             end = date.fromisoformat(str(body.get("end_date")))
         except ValueError:
             return None
-        yesterday = date.today() - timedelta(days=1)
+        yesterday = today() - timedelta(days=1)  # WeChat's days are Beijing's, whatever this machine's zone
         if begin > end or end > yesterday or (end - begin).days >= span:
             return None
         return [begin + timedelta(days=i) for i in range((end - begin).days + 1)]

@@ -24,6 +24,7 @@ from libs.wechat.callback import CallbackRejected
 from services.gateway.core.rpc import db
 from services.gateway.models import CallbackKey
 from services.gateway.staff.accounts import GATEWAY
+from services.gateway.wechat.edge import NO_STAMP
 
 log = logging.getLogger(__name__)
 bp = Blueprint("wechat", __name__)
@@ -88,7 +89,7 @@ def _keys(key, signature):
 def claim(key, signature, code=MAIN):
     """(won, stamp): the first gateway replica to claim the key handles the message; the others answer `success`.
     A signature already used for a different message is a replayed URL with a swapped body: refused. `stamp` is
-    the version of the account's answers messaging last announced (None if unknown).
+    the version of the account's answers messaging last announced (NO_STAMP if none; None while Redis is away).
 
     Claimed in Redis (the page cache's, shared by every replica): no PostgreSQL round trip on the callback's hot
     path. While Redis is unreachable, claimed in PostgreSQL instead (slower, same guarantees; no stamp)."""
@@ -104,7 +105,7 @@ def claim(key, signature, code=MAIN):
         return _claim_in_db(key, signature), None
     if won == -1:
         raise CallbackRejected(403, "signature replayed with another message")
-    return won == 1, int(stamp) if stamp is not None else None
+    return won == 1, int(stamp) if stamp is not None else NO_STAMP
 
 
 def _claim_in_db(key, signature):

@@ -28,6 +28,7 @@ from services.messaging.schemas import ANSWERED_EXCHANGE, ANSWERED_QUEUE
 log = logging.getLogger(__name__)
 MAX_AGE_SECONDS = 30.0  # a stamp lost to a Redis blip is mended by the next fetch (messaging raises it again)
 FETCH_TIMEOUT = 10.0
+NO_STAMP = -1  # Redis answered, but holds no stamp for the account (never fetched, or Redis lost its keys)
 
 
 class Edge:
@@ -51,9 +52,11 @@ class Edge:
         return (False, None) if reply == answers.ASK else (True, reply)
 
     def _current(self, code, stamp):
+        if stamp is None:  # Redis is away: nothing says whether a table is current, and fetching would not tell
+            return None
         entry = self.tables.get(code)
-        if entry is None or stamp is None or entry[0].version < stamp:
-            self.fetch_soon(code)
+        if entry is None or stamp == NO_STAMP or entry[0].version < stamp:
+            self.fetch_soon(code)  # messaging stamps the version it hands over: the next callbacks can use it
             return None
         if time.monotonic() - entry[1] > MAX_AGE_SECONDS:
             self.fetch_soon(code)

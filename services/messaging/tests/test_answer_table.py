@@ -125,14 +125,14 @@ def test_the_table_answers_every_message_as_messaging_does(setup_answers, servic
         assert stamps() == table.version > 0
 
 
-def test_every_change_raises_the_stamp_and_a_stamp_never_goes_down(messaging, stamps, service_config):
+def test_every_change_raises_the_stamp_and_a_stamp_never_goes_down(setup_answers, stamps, service_config):
     with rpc_proxy("messaging", service_config, OPERATOR) as operator, rpc_proxy("messaging", service_config) as proxy:
         first = proxy.answer_table("main")
         assert stamps() == first["version"]
         operator.save_reply_settings({"follow_reply": "", "default_reply": "改了"})
         assert stamps() == first["version"] + 1  # written when the change committed, before the RPC answered
         second = proxy.answer_table("main", first["cards_fingerprint"])
-        assert second["version"] == first["version"] + 1 and second["texts"]["default"] == "改了"
+        assert second["version"] == first["version"] + 1 and second["texts"].get("default") == "改了"
         assert second["cards"] is None  # the catalogue copy has not changed: the gateway keeps its index
         caches.raise_stamp("main", first["version"])  # a table read before the change, stamped late
         assert stamps() == second["version"]
