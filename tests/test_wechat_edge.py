@@ -18,21 +18,23 @@ def operator(system):
         api.delete(f"{system.gateway}/api/v1/wechat/replies/rules/{rule['id']}").raise_for_status()
 
 
-def answered_at_edge(citizen, content):
-    """Sends `content` until the gateway answers it itself (its first table is fetched in the background)."""
+def answered_at_edge(citizen, content, kind=None):
+    """Sends `content` until the gateway answers it itself (its first table is fetched in the background), with a
+    reply of `kind` if given (messaging takes its catalogue copy from content within seconds of starting)."""
 
     def attempt():
         reply = citizen.send_text(content)
         assert reply.status == 200
-        return reply if reply.headers.get("X-Answered-By") == "gateway" else None
+        edge = reply.headers.get("X-Answered-By") == "gateway"
+        return reply if edge and kind in (None, (reply.fields or {}).get("MsgType")) else None
 
     return wait_for(attempt, timeout=15, interval=0.2, message="an answer from the gateway's own table")
 
 
 def test_the_gateway_answers_and_messaging_records_what_it_answered(system):
     citizen = system.citizen(f"o_edge_{uuid.uuid4().hex[:8]}")
-    reply = answered_at_edge(citizen, "社保卡丢了怎么办")
-    assert reply.fields["MsgType"] == "news" and "社保卡" in reply.articles[0]["Title"]  # the catalogue's card
+    reply = answered_at_edge(citizen, "社保卡丢了怎么办", kind="news")
+    assert "社保卡" in reply.articles[0]["Title"]  # the catalogue's card
     sent = system.count("messaging.inbound_messages", "openid = :o", o=citizen.openid)
     wait_for(
         lambda: (
