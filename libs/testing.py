@@ -246,6 +246,14 @@ class System:
     def count(self, table, where="true", **params):
         return self.sql(f"SELECT count(*) FROM {table} WHERE {where}", **params)[0][0]
 
+    def recorded(self, openid, count=1):
+        """Waits until messaging has stored `count` messages from `openid` (one the gateway answered itself is
+        recorded from a queue just after), then checks that no more arrive: a retry must not be stored twice."""
+        where = "openid = :o"
+        wait_for(lambda: self.count("messaging.inbound_messages", where, o=openid) >= count, timeout=10, interval=0.05)
+        time.sleep(0.3)
+        return self.count("messaging.inbound_messages", where, o=openid) == count
+
     def bookable_service(self, rule):
         """A new window with one bookable service type under `rule` (a booking rule's fields), made through the API as
         an administrator would; returns the service type (its own window: places no other test takes)."""

@@ -28,6 +28,9 @@ from services.messaging.schemas import ANSWERED_EXCHANGE, ANSWERED_QUEUE
 log = logging.getLogger(__name__)
 MAX_AGE_SECONDS = 30.0  # a stamp lost to a Redis blip is mended by the next fetch (messaging raises it again)
 FETCH_TIMEOUT = 10.0
+# a follow and an unfollow decide whether the citizen follows the account: they are recorded by messaging as they
+# come, never from a queue that two replicas may take in either order
+ORDERED_EVENTS = ("subscribe", "unsubscribe")
 NO_STAMP = -1  # Redis answered, but holds no stamp for the account (never fetched, or Redis lost its keys)
 
 
@@ -45,6 +48,8 @@ class Edge:
     # -- deciding ------------------------------------------------------------------------------------------------
     def reply(self, code, stamp, fields):
         """(True, reply) when this process can answer the message itself, else (False, None): ask messaging."""
+        if (fields.get("Event") or "").lower() in ORDERED_EVENTS:
+            return False, None
         table = self._current(code, stamp)
         if table is None:
             return False, None

@@ -181,3 +181,5 @@ def test_what_the_gateway_answered_is_recorded_once_and_a_broken_message_is_park
             text("SELECT error, source FROM messaging.parked_events WHERE handler = 'record_answered'")
         ).first()
     assert "wechat_account_not_found" in parked.error and parked.source == "gateway"
+    with engine.begin() as conn:  # the database outlives the test: other tests count parked events
+        conn.execute(text("DELETE FROM messaging.parked_events WHERE handler = 'record_answered'"))
