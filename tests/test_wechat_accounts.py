@@ -123,7 +123,7 @@ def test_a_departments_follower_hears_by_its_own_template_after_the_window(syste
     citizen = system.citizen(account="hbj")
     requests.post(f"{system.sandbox}/sandbox/phone/{citizen.openid}/send?account=hbj", json={"event": "subscribe"})
     citizen.send_text("河道里有死鱼")
-    assert system.recorded(citizen.openid)
+    assert system.recorded(citizen.openid, 2)  # the follow and the message
     with system.engine.begin() as conn:  # three days on: WeChat's 48 h for customer-service messages are over
         conn.execute(
             text(
