@@ -53,3 +53,14 @@ def file_case(rpc):
         return rpc.call_as(actor, "cases", "create_case", data, uuid.uuid4().hex)
 
     return file
+
+
+@pytest.fixture
+def replies_operator(system):
+    """An operator's API session for 回复设置; every rule and custom text is removed afterwards (the system outlives
+    each module: none may answer other tests' citizens)."""
+    api = system.staff_session("yunying")
+    yield api
+    for rule in api.get(f"{system.gateway}/api/v1/wechat/replies").json()["rules"]:
+        api.delete(f"{system.gateway}/api/v1/wechat/replies/rules/{rule['id']}").raise_for_status()
+    api.put(f"{system.gateway}/api/v1/wechat/replies/settings", json={}).raise_for_status()

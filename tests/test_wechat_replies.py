@@ -8,17 +8,7 @@ import pytest
 import requests
 
 
-@pytest.fixture
-def operator(system):
-    api = system.staff_session("yunying")
-    yield api
-    # the system outlives this module: leave no rule or custom text to answer other tests' citizens
-    for rule in api.get(f"{system.gateway}/api/v1/wechat/replies").json()["rules"]:
-        api.delete(f"{system.gateway}/api/v1/wechat/replies/rules/{rule['id']}").raise_for_status()
-    api.put(f"{system.gateway}/api/v1/wechat/replies/settings", json={}).raise_for_status()
-
-
-def test_a_keyword_rule_and_an_article_card_answer_citizens_through_wechat(system, operator):
+def test_a_keyword_rule_and_an_article_card_answer_citizens_through_wechat(system, replies_operator):
     base = f"{system.gateway}/api/v1/wechat/replies"
     word = f"公积金{uuid.uuid4().hex[:4]}"
     text_rule = {
@@ -28,7 +18,7 @@ def test_a_keyword_rule_and_an_article_card_answer_citizens_through_wechat(syste
         "reply_kind": "text",
         "text": "公积金提取请带身份证",
     }
-    created = operator.post(f"{base}/rules", json=text_rule)
+    created = replies_operator.post(f"{base}/rules", json=text_rule)
     assert created.status_code == 201, created.text
     citizen = system.citizen(safe_mode=True)
     reply = citizen.send_text(f"{word}怎么提取")
@@ -36,7 +26,7 @@ def test_a_keyword_rule_and_an_article_card_answer_citizens_through_wechat(syste
 
     card = {"title": "公积金提取指南", "description": "四步办完", "url": f"{system.gateway}/h5/", "image": ""}
     card["url"] = "https://gov.example/gjj"
-    changed = operator.put(
+    changed = replies_operator.put(
         f"{base}/rules/{created.json()['id']}",
         json=text_rule | {"reply_kind": "news", "text": "", "article": card},
     )
@@ -51,8 +41,10 @@ def test_a_keyword_rule_and_an_article_card_answer_citizens_through_wechat(syste
     )
 
 
-def test_the_follow_reply_is_the_operators_once_set(system, operator):
-    saved = operator.put(f"{system.gateway}/api/v1/wechat/replies/settings", json={"follow_reply": "欢迎关注！"})
+def test_the_follow_reply_is_the_operators_once_set(system, replies_operator):
+    saved = replies_operator.put(
+        f"{system.gateway}/api/v1/wechat/replies/settings", json={"follow_reply": "欢迎关注！"}
+    )
     assert saved.status_code == 200 and saved.json()["follow_reply"] == "欢迎关注！"
     assert system.citizen().subscribe().content == "欢迎关注！"
 
@@ -66,8 +58,8 @@ def test_the_follow_reply_is_the_operators_once_set(system, operator):
         (b'{"name": "x", "keywords": ["k"], "reply_kind": "news"}', 400, "invalid_fields"),
     ],
 )
-def test_bad_rules_get_a_code_and_a_reason(system, operator, body, status, code):
-    resp = operator.post(
+def test_bad_rules_get_a_code_and_a_reason(system, replies_operator, body, status, code):
+    resp = replies_operator.post(
         f"{system.gateway}/api/v1/wechat/replies/rules", data=body, headers={"Content-Type": "application/json"}
     )
     assert resp.status_code == status and resp.json()["error"]["code"] == code, resp.text
@@ -83,7 +75,7 @@ def test_only_operators_and_administrators_reach_the_replies(system):
     assert page.status_code == 403
 
 
-def test_the_admin_page_shows_errors_in_place_then_saves(system, operator):
+def test_the_admin_page_shows_errors_in_place_then_saves(system, replies_operator):
     browser = system.staff_browser("yunying")
     page = browser.get(f"{system.gateway}/admin/wechat/replies")
     assert page.status_code == 200 and "关键词回复" in page.text

@@ -162,6 +162,7 @@ def test_what_the_gateway_answered_is_recorded_once_and_a_broken_message_is_park
     ]
     bodies.append(dict(bodies[0]))  # WeChat's retry slipped past the dedupe claim: recorded once
     bodies.append({"key": "edge:broken", "account": "nosuch", "fields": fields_of("text", "x", openid), "reply": None})
+    bodies.append('"not an object"')  # only our gateways publish here, but a wrong shape must not stop the queue
     publish(service_config, bodies)
 
     def count(sql):
@@ -170,7 +171,7 @@ def test_what_the_gateway_answered_is_recorded_once_and_a_broken_message_is_park
 
     wait_for(lambda: count("SELECT count(*) FROM messaging.inbound_messages WHERE openid = :o") == 12, timeout=15)
     wait_for(
-        lambda: count("SELECT count(*) FROM messaging.parked_events WHERE handler = 'record_answered'") >= 1,
+        lambda: count("SELECT count(*) FROM messaging.parked_events WHERE handler = 'record_answered'") == 2,
         timeout=15,
     )
     passive = "SELECT count(*) FROM messaging.outbound_messages WHERE openid = :o AND channel = 'passive'"
@@ -178,8 +179,52 @@ def test_what_the_gateway_answered_is_recorded_once_and_a_broken_message_is_park
     assert count("SELECT last_content FROM messaging.followers WHERE openid = :o") == "第11条"
     with engine.connect() as conn:
         parked = conn.execute(
-            text("SELECT error, source FROM messaging.parked_events WHERE handler = 'record_answered'")
+            text(
+                "SELECT error, source FROM messaging.parked_events WHERE handler = 'record_answered'"
+                " AND error LIKE '%wechat_account_not_found%'"
+            )
         ).first()
     assert "wechat_account_not_found" in parked.error and parked.source == "gateway"
     with engine.begin() as conn:  # the database outlives the test: other tests count parked events
         conn.execute(text("DELETE FROM messaging.parked_events WHERE handler = 'record_answered'"))
+
+
+ADMIN = Actor(kind="staff", id="1", name="管理员", roles=("admin",))
+
+
+def test_an_answered_message_that_could_not_be_recorded_is_replayed_by_ops(messaging, service_config, engine):
+    openid = f"o_edge_{uuid.uuid4().hex[:8]}"
+    body = {"key": f"edge:{openid}", "account": "main", "fields": fields_of("text", "停电了", openid), "reply": "收到"}
+
+    def parked():
+        with engine.connect() as conn:
+            return conn.execute(
+                text("SELECT event_id FROM messaging.parked_events WHERE handler = 'record_answered'")
+            ).scalar()
+
+    with engine.begin() as conn:  # the table is gone: the batch fails, and so does the message alone
+        conn.execute(text("ALTER TABLE messaging.inbound_messages RENAME TO inbound_messages_broken"))
+    try:
+        publish(service_config, [body])
+        event_id = wait_for(parked, timeout=15, message="the message parked")
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE messaging.inbound_messages_broken RENAME TO inbound_messages"))
+    with rpc_proxy("messaging", service_config, ADMIN) as ops:
+        assert ops.replay_parked_event(event_id, "record_answered") == {
+            "replayed": True,
+            "already_handled": False,
+            "error": None,
+        }
+        again = ops.replay_parked_event(event_id, "record_answered")
+        assert again["already_handled"] is True  # nothing recorded twice
+    with engine.begin() as conn:
+        stored = conn.execute(
+            text("SELECT count(*) FROM messaging.inbound_messages WHERE openid = :o"), {"o": openid}
+        ).scalar()
+        logged = conn.execute(
+            text("SELECT content FROM messaging.outbound_messages WHERE openid = :o AND channel = 'passive'"),
+            {"o": openid},
+        ).all()
+        conn.execute(text("DELETE FROM messaging.parked_events WHERE handler = 'record_answered'"))
+    assert stored == 1 and logged == [("收到",)]
