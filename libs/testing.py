@@ -194,7 +194,7 @@ class System:
             "deploy/gunicorn.conf.py",
             "services.gateway.app:create_app()",
         ]
-        self.start(name, argv, GATEWAY_BIND=f"127.0.0.1:{port}", GATEWAY_WORKERS=1, **env)
+        self.start(name, argv, **({"GATEWAY_BIND": f"127.0.0.1:{port}", "GATEWAY_WORKERS": 1} | env))
 
     def log(self, name):
         return (self.logdir / f"{name}.log").read_text(errors="replace")
