@@ -34,6 +34,7 @@ PERMISSIONS = {
     "wechat.mass_approve": "审核他人提交的群发消息和图文发布（不能审核自己的）",
     "wechat.materials": "管理素材（图片、语音、视频）和图文，预览并提交图文发布审核",
     "wechat.stats": "查看公众号的数据统计",
+    "survey.manage": "创建、发布和关闭微投票，查看实时结果",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -65,6 +66,7 @@ ROLES = {
             "wechat.mass_approve",
             "wechat.materials",
             "wechat.stats",
+            "survey.manage",  # 微投票 are run with the account that announces them
         },
         "all",
     ),

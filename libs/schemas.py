@@ -210,6 +210,10 @@ MESSAGES = {
     "article_missing": "请选择要群发的图文",
     "cover_missing": "请选择封面图片（在“素材管理”中上传图片）",
     "source_url_bytes": "{label}不能超过1024字节",
+    "vote_max_choices": "最多可选的项数不能超过选项数",
+    "vote_labels": "选项不能重复",
+    "vote_closes": "截止时间应晚于现在",
+    "image_url": "{label}必须以 https:// 开头",
 }
 
 

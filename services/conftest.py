@@ -10,6 +10,7 @@ import eventlet
 
 eventlet.monkey_patch()  # before anything else imports socket or threading: nameko needs it
 
+import os  # noqa: E402
 import secrets  # noqa: E402
 
 import pytest  # noqa: E402
@@ -21,6 +22,8 @@ from libs.testing import PG_BASE, fresh_database  # noqa: E402
 from libs.wechat.accounts import sandbox_accounts  # noqa: E402
 
 TEST_CONFIG = "deploy/config/wzw.yaml"
+# the config reads as production here (WZW_ENV unset), which refuses to take votes without a voter key of its own
+os.environ.setdefault("SURVEYS_VOTER_KEY", secrets.token_hex(32))
 
 
 def pytest_configure(config):

@@ -699,3 +699,38 @@ def test_a_departments_own_account_on_the_phone_and_in_the_admin(system, phone, 
         admin.select_option("#f-account", "hbj")
     admin.wait_for_selector("tr:has-text('河边有人倾倒垃圾')")
     shot(admin, "admin-wechat-account-switch")
+
+
+def test_a_citizen_votes_on_the_phone_with_several_choices(system, phone):
+    """微投票 at 390×844: a vote of at most 2 choices, a third box disabled once two are ticked, results after."""
+    from datetime import UTC, datetime, timedelta
+
+    api = system.staff_session("yunying")
+    data = {
+        "title": "最想增设的便民设施",
+        "description": "请选出您最希望在社区增设的便民设施，最多选2项。",
+        "options": [{"label": "智能快递柜"}, {"label": "电动车充电桩"}, {"label": "社区食堂"}, {"label": "口袋公园"}],
+        "max_choices": 2,
+        "results": "after_vote",
+        "closes_at": (datetime.now(UTC) + timedelta(days=5)).isoformat(),
+    }
+    vote = api.post(f"{system.gateway}/api/v1/votes", json=data).json()
+    api.post(f"{system.gateway}/api/v1/votes/{vote['id']}/publish").raise_for_status()
+    sign_in_as_citizen(system, phone)
+    phone.goto(f"{system.gateway}/h5/votes")
+    phone.click(f"[data-vote='{vote['id']}']")
+    phone.wait_for_selector("#vote-form")
+    assert "投票后可见" in phone.inner_text("#results-later")
+    boxes = phone.locator("input[name=option_id]")
+    for chosen in (vote["options"][0], vote["options"][2]):
+        phone.click(f"label[for=option-{chosen['id']}]")
+    assert boxes.nth(1).is_disabled() and boxes.nth(3).is_disabled()  # two ticked: the rest wait
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "h5-vote-form")
+    phone.click("#submit")
+    phone.wait_for_selector("#notice")
+    assert "投票成功" in phone.inner_text("#notice")
+    results = phone.inner_text("#results")
+    assert results.count("我的选择") == 2 and "50.0%" not in results and "100.0%" in results
+    assert "共1人参与" in phone.inner_text("#results-title")
+    shot(phone, "h5-vote-results")

@@ -1,9 +1,61 @@
-"""surveys: 微调研 and 微投票 (their own issue); for now the service, its schema and its health RPC."""
+"""surveys: 微投票 (votes.py) today; 微调研 (surveys with questions and logic) comes next in the same service."""
+
+from nameko.rpc import rpc
 
 from libs.service import ServiceBase
+from services.surveys import votes
 from services.surveys.models import audit_log
 
 
 class SurveysService(ServiceBase):
     name = "surveys"
     audit_log = audit_log
+
+    def _key(self):
+        return votes.voter_key(self.config)
+
+    def _citizen_id(self):
+        return self.actor.id if self.actor.kind == "citizen" else None
+
+    # -- staff: 微投票 ---------------------------------------------------------------------------------------------
+    @rpc
+    def create_vote(self, data):
+        with self.unit_of_work() as uow:
+            return votes.create(uow, data)
+
+    @rpc
+    def edit_vote(self, vote_id, data):
+        with self.unit_of_work() as uow:
+            return votes.edit(uow, vote_id, data)
+
+    @rpc
+    def publish_vote(self, vote_id):
+        with self.unit_of_work() as uow:
+            return votes.publish(uow, vote_id)
+
+    @rpc
+    def close_vote(self, vote_id):
+        with self.unit_of_work() as uow:
+            return votes.close(uow, vote_id)
+
+    @rpc
+    def list_votes(self):
+        return votes.staff_list(self.db, self.actor)
+
+    @rpc
+    def get_vote(self, vote_id):
+        return votes.staff_get(self.db, self.actor, vote_id)
+
+    # -- citizens ---------------------------------------------------------------------------------------------------
+    @rpc
+    def public_votes(self):
+        return votes.public_list(self.db)
+
+    @rpc
+    def public_vote(self, vote_id):
+        return votes.public_get(self.db, vote_id, self._key(), self._citizen_id())
+
+    @rpc
+    def cast_vote(self, vote_id, data):
+        with self.unit_of_work() as uow:
+            return votes.cast(uow, vote_id, data, self._key())

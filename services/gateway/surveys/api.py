@@ -1,0 +1,75 @@
+"""/api/v1 for 微投票: the organiser's votes (staff with survey.manage) and the public list;
+citizens vote on the H5 page (surveys/h5.py), in their WeChat session. Each route documents itself (core/openapi.py)."""
+
+from flask import Blueprint, jsonify
+
+from services.gateway.core import openapi
+from services.gateway.core.auth import staff_api
+from services.gateway.core.web import json_body
+from services.gateway.surveys import client
+from services.surveys import schemas
+
+bp = Blueprint("surveys_api", __name__, url_prefix="/api/v1")
+STAFF = {"errors": (400, 401, 403, 404, 409)}
+
+
+@openapi.route(bp, "/votes", "GET", summary="Every vote, newest first, live counts", response=[schemas.StaffVoteView])
+@staff_api
+def list_votes():
+    return jsonify(client.staff_votes())
+
+
+@openapi.route(
+    bp, "/votes", "POST", summary="A new vote (a draft)", body=schemas.VoteIn, response=schemas.StaffVoteView, **STAFF
+)
+@staff_api
+def create_vote():
+    return jsonify(client.create(json_body())), 201
+
+
+@openapi.route(bp, "/votes/<id:vote_id>", "GET", summary="One vote with live counts", response=schemas.StaffVoteView)
+@staff_api
+def get_vote(vote_id):
+    return jsonify(client.staff_vote(vote_id))
+
+
+@openapi.route(
+    bp,
+    "/votes/<id:vote_id>",
+    "PUT",
+    summary="Change a draft (a published vote keeps its options and rules)",
+    body=schemas.VoteIn,
+    response=schemas.StaffVoteView,
+    **STAFF,
+)
+@staff_api
+def edit_vote(vote_id):
+    return jsonify(client.edit(vote_id, json_body()))
+
+
+@openapi.route(
+    bp, "/votes/<id:vote_id>/publish", "POST", summary="Open a draft", response=schemas.StaffVoteView, **STAFF
+)
+@staff_api
+def publish_vote(vote_id):
+    return jsonify(client.publish(vote_id))
+
+
+@openapi.route(
+    bp, "/votes/<id:vote_id>/close", "POST", summary="Close a vote now", response=schemas.StaffVoteView, **STAFF
+)
+@staff_api
+def close_vote(vote_id):
+    return jsonify(client.close(vote_id))
+
+
+@openapi.route(
+    bp,
+    "/public/votes",
+    "GET",
+    summary="Published and closed votes (微投票), newest first",
+    response=[schemas.VoteSummary],
+    auth=False,
+)
+def public_votes():
+    return jsonify(client.public_votes())

@@ -1,0 +1,278 @@
+"""微投票: staff write a vote (draft → published → closed); citizens vote once, or once a day, within the choices
+allowed; results show live, after voting, or after closing, as the organiser chose.
+
+A ballot's primary key (vote, voter, period) is what makes "one vote per citizen per period" hold under any number
+of parallel casts: the first insert wins, every other one finds the key taken. The option and vote counters move in
+the ballot's transaction, so results are read without scanning ballots.
+"""
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+
+from libs.clock import today
+from libs.errors import Conflict, Forbidden, NotFound, ValidationError
+from libs.schemas import is_id, validate
+from services.surveys import schemas
+from services.surveys.models import Ballot, Vote, VoteOption
+
+DEVELOPMENT_KEY = "development-only-voter-key-not-for-production"
+
+
+def voter_key(config):
+    """The key of the voter hash (config SURVEYS.VOTER_KEY); only development and tests may go without one."""
+    key = str((config.get("SURVEYS") or {}).get("VOTER_KEY") or "").strip()
+    if key:
+        if len(key) < 32:
+            raise RuntimeError("SURVEYS_VOTER_KEY is too short: set 32+ random characters")
+        return key
+    if config.get("ENV") in ("development", "test"):
+        return DEVELOPMENT_KEY
+    raise RuntimeError("SURVEYS_VOTER_KEY is not set: refusing to take votes")
+
+
+def voter(key, openid):
+    return hmac.new(key.encode(), f"vote:{openid}".encode(), hashlib.sha256).hexdigest()
+
+
+def _period(vote):
+    return "once" if vote.period == "once" else today().isoformat()
+
+
+def _is_open(vote, now=None):
+    return vote.status == "published" and (now or datetime.now(UTC)) < vote.closes_at
+
+
+def _vote(session, vote_id, lock=False):
+    if not is_id(vote_id):
+        raise NotFound("vote_not_found", "投票不存在")
+    query = select(Vote).where(Vote.id == vote_id)
+    vote = session.scalar(query.with_for_update() if lock else query)
+    if vote is None:
+        raise NotFound("vote_not_found", "投票不存在")
+    return vote
+
+
+def _options(vote):
+    return [
+        {"id": o.id, "label": o.label, "image_url": o.image_url, "position": o.position}
+        for o in sorted(vote.options, key=lambda o: o.position)
+    ]
+
+
+def _results(vote):
+    total = vote.ballots_count
+    rows = []
+    for o in sorted(vote.options, key=lambda o: o.position):
+        share = round(o.votes_count * 100 / total, 1) if total else 0.0
+        rows.append({"option_id": o.id, "label": o.label, "votes": o.votes_count, "percent": share})
+    return {"ballots": total, "options": rows}
+
+
+def staff_view(vote):
+    return {
+        "id": vote.id,
+        "title": vote.title,
+        "description": vote.description,
+        "max_choices": vote.max_choices,
+        "period": vote.period,
+        "period_label": schemas.PERIOD_LABELS[vote.period],
+        "results_visibility": vote.results,
+        "results_label": schemas.RESULTS_LABELS[vote.results],
+        "status": vote.status,
+        "status_label": schemas.STATUS_LABELS[vote.status],
+        "open": _is_open(vote),
+        "closes_at": vote.closes_at.isoformat(),
+        "published_at": vote.published_at.isoformat() if vote.published_at else None,
+        "created_at": vote.created_at.isoformat(),
+        "options": [o | {"image_url": o["image_url"]} for o in _options(vote)],
+        "results": _results(vote),  # staff see the count as it goes, whatever citizens are shown
+    }
+
+
+def citizen_view(session, vote, key, openid):
+    """What a citizen sees: the vote, whether they may vote now, and the results if the organiser lets them."""
+    mine = None
+    if openid:
+        mine = session.scalar(
+            select(Ballot.option_ids).where(
+                Ballot.vote_id == vote.id, Ballot.voter == voter(key, openid), Ballot.period_key == _period(vote)
+            )
+        )
+    is_open = _is_open(vote)
+    voted = mine is not None
+    shown = vote.results == "live" or (vote.results == "after_vote" and voted) or not is_open
+    return {
+        "id": vote.id,
+        "title": vote.title,
+        "description": vote.description,
+        "max_choices": vote.max_choices,
+        "period": vote.period,
+        "period_label": schemas.PERIOD_LABELS[vote.period],
+        "results_label": schemas.RESULTS_LABELS[vote.results],
+        "open": is_open,
+        "closes_at": vote.closes_at.isoformat(),
+        "options": _options(vote),
+        "voted": voted,
+        "my_choices": list(mine or []),
+        "results": _results(vote) if shown else None,
+    }
+
+
+# -- staff --------------------------------------------------------------------------------------------------------
+def _apply(vote, clean):
+    vote.title, vote.description = clean.title, clean.description
+    vote.max_choices, vote.period, vote.results, vote.closes_at = (
+        clean.max_choices,
+        clean.period,
+        clean.results,
+        clean.closes_at,
+    )
+    vote.options = [
+        VoteOption(position=i, label=o.label, image_url=o.image_url, votes_count=0) for i, o in enumerate(clean.options)
+    ]
+
+
+def create(uow, data):
+    uow.require("survey.manage")
+    clean = validate(schemas.VoteIn, data)
+    now = datetime.now(UTC)
+    vote = Vote(status="draft", created_by=uow.actor.id, created_at=now, updated_at=now, ballots_count=0)
+    _apply(vote, clean)
+    uow.session.add(vote)
+    uow.session.flush()
+    uow.audit("vote.created", "vote", vote.id, detail={"title": vote.title})
+    return staff_view(vote)
+
+
+def edit(uow, vote_id, data):
+    """Only a draft changes: once citizens vote, changing options or rules would corrupt the ballots cast."""
+    uow.require("survey.manage")
+    vote = _vote(uow.session, vote_id, lock=True)
+    if vote.status != "draft":
+        raise Conflict("vote_not_draft", "投票已发布，不能再修改选项和规则")
+    clean = validate(schemas.VoteIn, data)
+    _apply(vote, clean)
+    vote.updated_at = datetime.now(UTC)
+    uow.session.flush()
+    uow.audit("vote.edited", "vote", vote.id, detail={"title": vote.title})
+    return staff_view(vote)
+
+
+def publish(uow, vote_id):
+    uow.require("survey.manage")
+    vote = _vote(uow.session, vote_id, lock=True)
+    if vote.status == "published":
+        return staff_view(vote)  # a second click
+    if vote.status != "draft":
+        raise Conflict("vote_closed", "投票已截止，不能再发布")
+    now = datetime.now(UTC)
+    if vote.closes_at <= now:
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"closes_at": "截止时间应晚于现在"}})
+    vote.status, vote.published_at, vote.updated_at = "published", now, now
+    uow.audit("vote.published", "vote", vote.id)
+    return staff_view(vote)
+
+
+def close(uow, vote_id):
+    uow.require("survey.manage")
+    vote = _vote(uow.session, vote_id, lock=True)
+    if vote.status == "closed":
+        return staff_view(vote)
+    if vote.status != "published":
+        raise Conflict("vote_not_published", "投票尚未发布")
+    now = datetime.now(UTC)
+    vote.status, vote.updated_at = "closed", now
+    vote.closes_at = min(vote.closes_at, now)
+    uow.audit("vote.closed", "vote", vote.id, detail={"ballots": vote.ballots_count})
+    return staff_view(vote)
+
+
+def staff_list(session, actor):
+    from libs.auth import require
+
+    require(actor, "survey.manage")
+    votes = session.scalars(select(Vote).order_by(Vote.id.desc()).limit(200)).all()
+    return [staff_view(v) for v in votes]
+
+
+def staff_get(session, actor, vote_id):
+    from libs.auth import require
+
+    require(actor, "survey.manage")
+    return staff_view(_vote(session, vote_id))
+
+
+# -- citizens -----------------------------------------------------------------------------------------------------
+def public_list(session):
+    """Published and closed votes, newest first (drafts are the organiser's)."""
+    votes = session.scalars(
+        select(Vote).where(Vote.status != "draft").order_by(Vote.published_at.desc()).limit(50)
+    ).all()
+    now = datetime.now(UTC)
+    return [
+        {
+            "id": v.id,
+            "title": v.title,
+            "open": _is_open(v, now),
+            "closes_at": v.closes_at.isoformat(),
+            "ballots": v.ballots_count,
+        }
+        for v in votes
+    ]
+
+
+def public_get(session, vote_id, key, openid):
+    vote = _vote(session, vote_id)
+    if vote.status == "draft":
+        raise NotFound("vote_not_found", "投票不存在")
+    return citizen_view(session, vote, key, openid)
+
+
+def cast(uow, vote_id, data, key):
+    actor = uow.actor
+    if actor.kind != "citizen":
+        raise Forbidden("citizens_only", "只有市民本人可以投票")
+    session = uow.session
+    vote = _vote(session, vote_id)
+    if vote.status == "draft":
+        raise NotFound("vote_not_found", "投票不存在")
+    if not _is_open(vote):
+        raise Conflict("vote_closed", "投票已截止")
+    clean = validate(schemas.BallotIn, data)
+    chosen = list(dict.fromkeys(clean.option_ids))
+    known = {o.id for o in vote.options}
+    if len(chosen) != len(clean.option_ids) or not set(chosen) <= known:
+        raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": "选项不存在或有重复"}})
+    if len(chosen) > vote.max_choices:
+        message = "只能选择1项" if vote.max_choices == 1 else f"最多只能选择{vote.max_choices}项"
+        raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": message}})
+    period = _period(vote)
+    taken = session.execute(
+        insert(Ballot)
+        .values(
+            vote_id=vote.id,
+            voter=voter(key, actor.id),
+            period_key=period,
+            option_ids=chosen,
+            cast_at=datetime.now(UTC),
+        )
+        .on_conflict_do_nothing()
+        .returning(Ballot.vote_id)
+    ).first()
+    if taken is None:
+        message = "您今天已经投过票了，欢迎明天再来" if vote.period == "daily" else "您已经投过票了，每人只能投一次"
+        raise Conflict("already_voted", message)
+    session.execute(update(VoteOption).where(VoteOption.id.in_(chosen)).values(votes_count=VoteOption.votes_count + 1))
+    session.execute(update(Vote).where(Vote.id == vote.id).values(ballots_count=Vote.ballots_count + 1))
+    session.expire(vote)
+    return citizen_view(session, _vote(session, vote.id), key, actor.id)
+
+
+def totals(session):
+    """How many votes are open now: the admin's dashboard count."""
+    now = datetime.now(UTC)
+    return session.scalar(select(func.count()).where(Vote.status == "published", Vote.closes_at > now))
