@@ -285,8 +285,8 @@ class System:
         return http
 
 
-def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo")):
-    """Demo data: content's and the gateway's straight into their schemas before anything starts; cases' through the
+def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo", "services.surveys.demo")):
+    """Demo data: content's, the gateway's and surveys' straight into their schemas before anything starts; cases' through the
     running services afterwards (LIVE_DEMO), as make up's banner does."""
     env = sys_.env()
     for module in modules:

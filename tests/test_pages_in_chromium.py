@@ -734,3 +734,39 @@ def test_a_citizen_votes_on_the_phone_with_several_choices(system, phone):
     assert results.count("我的选择") == 2 and "50.0%" not in results and "100.0%" in results
     assert "共1人参与" in phone.inner_text("#results-title")
     shot(phone, "h5-vote-results")
+
+
+def test_an_operator_writes_publishes_and_closes_a_vote_in_the_admin(system, browser):
+    """/admin/votes at laptop size: a refused form keeps what was typed, a draft is published, the count shows."""
+    operator = staff_login(browser, system, "yunying")
+    operator.click("header a:has-text('微投票')")
+    operator.wait_for_selector("#vote-form")
+    title = f"公园开放时间调整意见{uuid.uuid4().hex[:4]}"
+    operator.fill("#f-title", title)
+    operator.fill("#f-options", "延长至22点\n")  # one option only: refused
+    operator.fill("#f-max", "1")
+    operator.fill("#f-closes", "2099-01-01T18:00")
+    operator.click("#vote-form button[type=submit]")
+    assert "至少" in operator.inner_text("[data-field=options]")
+    assert operator.input_value("#f-title") == title  # what was typed is kept
+    operator.fill("#f-options", "延长至22点\n维持现状\n")
+    operator.click("#vote-form button[type=submit]")
+    assert "已保存为草稿" in operator.inner_text("#notice")
+    row = operator.locator("tr", has_text=title)
+    row.locator("button:has-text('发布')").click()
+    assert "已发布" in operator.inner_text("#notice")
+    vote_id = int(operator.locator("tr", has_text=title).get_attribute("data-vote"))
+    # a citizen votes; the organiser's count follows
+    citizen = requests.Session()
+    citizen.cookies.set("sandbox_openid", f"o_vote_{uuid.uuid4().hex[:8]}", domain="127.0.0.1")
+    page = citizen.get(f"{system.gateway}/h5/votes/{vote_id}")
+    token = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    option = re.search(r'name="option_id" value="(\d+)"', page.text).group(1)
+    citizen.post(f"{system.gateway}/h5/votes/{vote_id}", data={"csrf": token, "option_id": option}).raise_for_status()
+    operator.reload()
+    assert operator.locator(f"tr[data-vote='{vote_id}'] .ballots").inner_text() == "1"
+    shot(operator, "admin-votes")
+    operator.once("dialog", lambda d: d.accept())
+    operator.locator(f"tr[data-vote='{vote_id}'] button:has-text('截止')").click()
+    assert "投票已截止" in operator.inner_text("#notice")
+    assert "已截止" in operator.inner_text(f"tr[data-vote='{vote_id}']")

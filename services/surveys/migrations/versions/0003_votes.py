@@ -43,7 +43,7 @@ def upgrade():
         sa.Column("votes_count", sa.Integer, nullable=False, server_default="0"),
         schema=S,
     )
-    op.create_index("ix_vote_options_vote_id", "vote_options", ["vote_id"], schema=S)
+    op.create_index("ix_surveys_vote_options_vote_id", "vote_options", ["vote_id"], schema=S)
     op.create_table(
         "ballots",
         sa.Column("vote_id", sa.Integer, sa.ForeignKey(f"{S}.votes.id", ondelete="CASCADE"), primary_key=True),

@@ -1,0 +1,56 @@
+"""/admin/votes: the organiser's 微投票 — write one (options one per line), publish it, close it, and follow the
+count as it goes. Forms post, then redirect back with what happened (core/notices.py)."""
+
+import functools
+
+from flask import Blueprint, render_template, request, url_for
+
+from services.gateway.core import notices
+from services.gateway.core.auth import staff_page
+from services.gateway.surveys import client
+
+bp = Blueprint("surveys_admin", __name__, url_prefix="/admin/votes")
+FIELDS = ("title", "description", "options", "max_choices", "period", "results", "closes_at")
+
+
+@bp.get("")
+@staff_page
+def votes():
+    notice = notices.shown()
+    return render_template(
+        "admin/votes.html",
+        votes=client.staff_votes(),
+        form=notice.get("form") or {"max_choices": "1", "period": "once", "results": "after_vote"},
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+    )
+
+
+def _data(form):
+    """The form as the service takes it: one option per line; the time as the browser's datetime-local gives it
+    (Beijing time, which the service assumes when no zone is given)."""
+    lines = [line.strip() for line in form["options"].splitlines() if line.strip()]
+    data = {k: form[k] for k in ("title", "description", "period", "results", "closes_at")}
+    return data | {"options": [{"label": line} for line in lines], "max_choices": form["max_choices"] or 1}
+
+
+@bp.post("")
+@staff_page
+def create():
+    form = {k: request.form.get(k, "") for k in FIELDS}
+    back = lambda _r: url_for(".votes")  # noqa: E731
+    return notices.after_post(lambda: client.create(_data(form)), back, form, "已保存为草稿，确认无误后点“发布”。")
+
+
+@bp.post("/<id:vote_id>/publish")
+@staff_page
+def publish(vote_id):
+    back = lambda _r: url_for(".votes")  # noqa: E731
+    return notices.after_post(functools.partial(client.publish, vote_id), back, {}, "已发布，市民可在微官网投票。")
+
+
+@bp.post("/<id:vote_id>/close")
+@staff_page
+def close(vote_id):
+    back = lambda _r: url_for(".votes")  # noqa: E731
+    return notices.after_post(functools.partial(client.close, vote_id), back, {}, "投票已截止，结果对市民公开。")
