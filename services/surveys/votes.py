@@ -10,8 +10,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy import func, select, text
 
 from libs.clock import today
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -232,44 +231,74 @@ def public_get(session, vote_id, key, openid):
     return citizen_view(session, vote, key, openid)
 
 
+# A vote's options and rules never change once it is published (edit() refuses): each process keeps them after the
+# first read, so a ballot is one statement. Whether the vote is still open is checked in that statement itself.
+RULES = {}
+MAX_RULES = 1000
+
+CAST = text(
+    """
+    WITH open_vote AS (
+        SELECT id FROM surveys.votes WHERE id = :vote AND status = 'published' AND closes_at > now()
+    ), ballot AS (
+        INSERT INTO surveys.ballots (vote_id, voter, period_key, option_ids, cast_at)
+        SELECT id, :voter, :period, CAST(:options AS integer[]), now() FROM open_vote
+        ON CONFLICT DO NOTHING
+        RETURNING vote_id
+    ), chosen AS (
+        UPDATE surveys.vote_options SET votes_count = votes_count + 1
+        WHERE id = ANY(CAST(:options AS integer[])) AND vote_id IN (SELECT vote_id FROM ballot)
+        RETURNING id
+    ), counted AS (
+        UPDATE surveys.votes SET ballots_count = ballots_count + 1 WHERE id IN (SELECT vote_id FROM ballot)
+        RETURNING id
+    )
+    SELECT (SELECT count(*) FROM open_vote), (SELECT count(*) FROM counted)
+    """
+)
+
+
+def _rules(session, vote_id):
+    """(option ids, max choices, period) of a vote citizens can see; NotFound for none or a draft."""
+    rules = RULES.get(vote_id)
+    if rules is None:
+        vote = _vote(session, vote_id)
+        if vote.status == "draft":
+            raise NotFound("vote_not_found", "投票不存在")
+        rules = (frozenset(o.id for o in vote.options), vote.max_choices, vote.period)
+        if len(RULES) >= MAX_RULES:
+            RULES.clear()
+        RULES[vote_id] = rules
+    return rules
+
+
 def cast(uow, vote_id, data, key):
+    """One ballot: in one statement, the vote checked open, the ballot taken unless this citizen's period already
+    has one (the key), and the counters moved; the counters' row locks are held only for that and the commit."""
     actor = uow.actor
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以投票")
     session = uow.session
-    vote = _vote(session, vote_id)
-    if vote.status == "draft":
+    if not is_id(vote_id):
         raise NotFound("vote_not_found", "投票不存在")
-    if not _is_open(vote):
-        raise Conflict("vote_closed", "投票已截止")
+    known, max_choices, period = _rules(session, vote_id)
     clean = validate(schemas.BallotIn, data)
     chosen = list(dict.fromkeys(clean.option_ids))
-    known = {o.id for o in vote.options}
     if len(chosen) != len(clean.option_ids) or not set(chosen) <= known:
         raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": "选项不存在或有重复"}})
-    if len(chosen) > vote.max_choices:
-        message = "只能选择1项" if vote.max_choices == 1 else f"最多只能选择{vote.max_choices}项"
+    if len(chosen) > max_choices:
+        message = "只能选择1项" if max_choices == 1 else f"最多只能选择{max_choices}项"
         raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": message}})
-    period = _period(vote)
-    taken = session.execute(
-        insert(Ballot)
-        .values(
-            vote_id=vote.id,
-            voter=voter(key, actor.id),
-            period_key=period,
-            option_ids=chosen,
-            cast_at=datetime.now(UTC),
-        )
-        .on_conflict_do_nothing()
-        .returning(Ballot.vote_id)
-    ).first()
-    if taken is None:
-        message = "您今天已经投过票了，欢迎明天再来" if vote.period == "daily" else "您已经投过票了，每人只能投一次"
+    period_key = "once" if period == "once" else today().isoformat()
+    is_open, counted = session.execute(
+        CAST, {"vote": vote_id, "voter": voter(key, actor.id), "period": period_key, "options": chosen}
+    ).one()
+    if not is_open:
+        raise Conflict("vote_closed", "投票已截止")
+    if not counted:
+        message = "您今天已经投过票了，欢迎明天再来" if period == "daily" else "您已经投过票了，每人只能投一次"
         raise Conflict("already_voted", message)
-    session.execute(update(VoteOption).where(VoteOption.id.in_(chosen)).values(votes_count=VoteOption.votes_count + 1))
-    session.execute(update(Vote).where(Vote.id == vote.id).values(ballots_count=Vote.ballots_count + 1))
-    session.expire(vote)
-    return citizen_view(session, _vote(session, vote.id), key, actor.id)
+    return {"vote_id": vote_id, "voted": True, "my_choices": chosen}
 
 
 def totals(session):
