@@ -286,8 +286,8 @@ class System:
 
 
 def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo", "services.surveys.demo")):
-    """Demo data: content's, the gateway's and surveys' straight into their schemas before anything starts; cases' through the
-    running services afterwards (LIVE_DEMO), as make up's banner does."""
+    """Demo data: content's, the gateway's and surveys' straight into their schemas before anything starts; cases'
+    through the running services afterwards (LIVE_DEMO), as make up's banner does."""
     env = sys_.env()
     for module in modules:
         subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)
