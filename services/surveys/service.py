@@ -1,5 +1,6 @@
 """surveys: 微投票 (votes.py) today; 微调研 (surveys with questions and logic) comes next in the same service."""
 
+from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
 from libs.service import ServiceBase
@@ -7,12 +8,24 @@ from services.surveys import votes
 from services.surveys.models import audit_log
 
 
+class VoterKey(DependencyProvider):
+    """The key of voters' hashes, resolved when the service starts: without one in production it does not start
+    (rather than failing each citizen's ballot)."""
+
+    def setup(self):
+        self.key = votes.voter_key(self.container.config)
+
+    def get_dependency(self, worker_ctx):
+        return self.key
+
+
 class SurveysService(ServiceBase):
     name = "surveys"
     audit_log = audit_log
+    voter_key = VoterKey()
 
     def _key(self):
-        return votes.voter_key(self.config)
+        return self.voter_key
 
     def _citizen_id(self):
         return self.actor.id if self.actor.kind == "citizen" else None

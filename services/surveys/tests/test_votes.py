@@ -9,8 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from libs.auth import Actor
+from libs.config import load_config
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
-from services.conftest import rpc_proxy
+from services.conftest import TEST_CONFIG, rpc_proxy
 from services.surveys import votes
 from services.surveys.models import Ballot, audit_log
 from services.surveys.service import SurveysService
@@ -37,7 +38,8 @@ def a_vote(**changes):
 
 @pytest.fixture
 def as_(worker):
-    return lambda actor: worker(SurveysService, actor)
+    key = votes.voter_key(load_config(TEST_CONFIG))  # the one the running service resolves at start
+    return lambda actor: worker(SurveysService, actor, voter_key=key)
 
 
 @pytest.fixture
@@ -197,6 +199,12 @@ def test_fifty_parallel_casts_by_one_citizen_count_once(container_factory, servi
     assert outcomes.count("counted") == 1 and outcomes.count("refused") == 49
     results = as_(voter).public_vote(vote["id"])["results"]
     assert results["ballots"] == 1 and [o["votes"] for o in results["options"]] == [0, 1, 0]
+
+
+def test_without_a_voter_key_in_production_the_service_does_not_start(container_factory, service_config):
+    config = service_config | {"ENV": "production", "SURVEYS": {"VOTER_KEY": ""}}
+    with pytest.raises(RuntimeError, match="SURVEYS_VOTER_KEY"):
+        container_factory(SurveysService, config).start()
 
 
 def test_the_voter_key_is_required_in_production():
