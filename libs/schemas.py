@@ -212,7 +212,7 @@ MESSAGES = {
     "source_url_bytes": "{label}不能超过1024字节",
     "vote_max_choices": "最多可选的项数不能超过选项数",
     "vote_labels": "选项不能重复",
-    "vote_closes": "截止时间应晚于现在",
+    "vote_closes_range": "{label}应在两年之内",
     "image_url": "{label}必须以 https:// 开头",
 }
 

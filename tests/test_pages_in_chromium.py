@@ -745,7 +745,9 @@ def test_an_operator_writes_publishes_and_closes_a_vote_in_the_admin(system, bro
     operator.fill("#f-title", title)
     operator.fill("#f-options", "延长至22点\n")  # one option only: refused
     operator.fill("#f-max", "1")
-    operator.fill("#f-closes", "2099-01-01T18:00")
+    from datetime import date, timedelta
+
+    operator.fill("#f-closes", f"{date.today() + timedelta(days=30)}T18:00")
     operator.click("#vote-form button[type=submit]")
     assert "至少" in operator.inner_text("[data-field=options]")
     assert operator.input_value("#f-title") == title  # what was typed is kept

@@ -116,3 +116,21 @@ def test_the_organisers_api_checks_who_and_what(system):
     late = h5(system)
     page = late.get(f"{system.gateway}/h5/votes/{vote['id']}")
     assert "已截止" in page.text and 'id="vote-form"' not in page.text and 'id="results"' in page.text
+
+
+def test_a_citizen_cannot_vote_again_through_a_departments_account(system):
+    """WeChat gives a person an openid per Official Account: the vote pages sign them in through the city's, so a
+    department's account is not one more ballot."""
+    vote = published_vote(system)
+    person = requests.Session()
+    person.cookies.set("sandbox_person", f"p_{uuid.uuid4().hex[:8]}", domain="127.0.0.1")
+    url = f"{system.gateway}/h5/votes/{vote['id']}"
+    first = person.get(url)
+    option = str(vote["options"][0]["id"])
+    assert person.post(url, data={"csrf": csrf_of(first), "option_id": option}).status_code == 200  # voted, shown
+    # the same person, now through 市生态环境局's account (another openid at WeChat)
+    person.get(f"{system.gateway}/h5/complaints/new?wx=hbj").raise_for_status()
+    again = person.get(f"{url}?wx=hbj")
+    assert "wx=main" in again.url and "我的选择" in again.text and 'id="vote-form"' not in again.text
+    staff = system.staff_session("yunying").get(f"{system.gateway}/api/v1/votes/{vote['id']}").json()
+    assert staff["results"]["ballots"] == 1

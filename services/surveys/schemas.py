@@ -1,6 +1,6 @@
 """What crosses the bus for 微投票: a vote as staff write it, a ballot, and the views of both."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -9,6 +9,8 @@ from libs.clock import LOCAL_TZ
 from libs.schemas import Choice, Input, Text, View
 
 MAX_OPTIONS = 30
+MAX_OPEN = timedelta(days=730)  # a vote closes within two years
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
 PERIOD_LABELS = {"once": "每人一次", "daily": "每人每天一次"}
 RESULTS_LABELS = {"live": "随时可见", "after_vote": "投票后可见", "after_close": "截止后公布"}
 STATUS_LABELS = {"draft": "草稿", "published": "进行中", "closed": "已截止"}
@@ -41,7 +43,13 @@ class VoteIn(Input):
         # a time without a zone is Beijing's, as the admin's form shows it
         if value.tzinfo is None:
             value = value.replace(tzinfo=LOCAL_TZ)
-        return value.astimezone(UTC)
+        try:
+            value = value.astimezone(UTC)
+        except OverflowError:  # the year 1 or 9999 in some zone: not a time anyone votes until
+            raise PydanticCustomError("vote_closes_range", "out of range") from None
+        if not EARLIEST < value < datetime.now(UTC) + MAX_OPEN:
+            raise PydanticCustomError("vote_closes_range", "out of range")
+        return value
 
     @model_validator(mode="after")
     def _consistent(self):

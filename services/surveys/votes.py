@@ -10,7 +10,7 @@ import hashlib
 import hmac
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from libs.clock import today
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
@@ -33,8 +33,9 @@ def voter_key(config):
     raise RuntimeError("SURVEYS_VOTER_KEY is not set: refusing to take votes")
 
 
-def voter(key, openid):
-    return hmac.new(key.encode(), f"vote:{openid}".encode(), hashlib.sha256).hexdigest()
+def voter(key, vote_id, openid):
+    """A pseudonym per vote: even with the database, one citizen's ballots in different votes cannot be linked."""
+    return hmac.new(key.encode(), f"vote:{vote_id}:{openid}".encode(), hashlib.sha256).hexdigest()
 
 
 def _period(vote):
@@ -87,7 +88,7 @@ def staff_view(vote):
         "closes_at": vote.closes_at.isoformat(),
         "published_at": vote.published_at.isoformat() if vote.published_at else None,
         "created_at": vote.created_at.isoformat(),
-        "options": [o | {"image_url": o["image_url"]} for o in _options(vote)],
+        "options": _options(vote),
         "results": _results(vote),  # staff see the count as it goes, whatever citizens are shown
     }
 
@@ -98,7 +99,9 @@ def citizen_view(session, vote, key, openid):
     if openid:
         mine = session.scalar(
             select(Ballot.option_ids).where(
-                Ballot.vote_id == vote.id, Ballot.voter == voter(key, openid), Ballot.period_key == _period(vote)
+                Ballot.vote_id == vote.id,
+                Ballot.voter == voter(key, vote.id, openid),
+                Ballot.period_key == _period(vote),
             )
         )
     is_open = _is_open(vote)
@@ -239,7 +242,9 @@ MAX_RULES = 1000
 CAST = text(
     """
     WITH open_vote AS (
+        -- locked: a close committed while this waits is seen (the row is checked again), so it is refused
         SELECT id FROM surveys.votes WHERE id = :vote AND status = 'published' AND closes_at > now()
+        FOR NO KEY UPDATE
     ), ballot AS (
         INSERT INTO surveys.ballots (vote_id, voter, period_key, option_ids, cast_at)
         SELECT id, :voter, :period, CAST(:options AS integer[]), now() FROM open_vote
@@ -253,7 +258,7 @@ CAST = text(
         UPDATE surveys.votes SET ballots_count = ballots_count + 1 WHERE id IN (SELECT vote_id FROM ballot)
         RETURNING id
     )
-    SELECT (SELECT count(*) FROM open_vote), (SELECT count(*) FROM counted)
+    SELECT (SELECT count(*) FROM open_vote), (SELECT count(*) FROM counted), (SELECT count(*) FROM chosen)
     """
 )
 
@@ -290,18 +295,14 @@ def cast(uow, vote_id, data, key):
         message = "只能选择1项" if max_choices == 1 else f"最多只能选择{max_choices}项"
         raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": message}})
     period_key = "once" if period == "once" else today().isoformat()
-    is_open, counted = session.execute(
-        CAST, {"vote": vote_id, "voter": voter(key, actor.id), "period": period_key, "options": chosen}
+    is_open, counted, options_counted = session.execute(
+        CAST, {"vote": vote_id, "voter": voter(key, vote_id, actor.id), "period": period_key, "options": chosen}
     ).one()
     if not is_open:
         raise Conflict("vote_closed", "投票已截止")
     if not counted:
         message = "您今天已经投过票了，欢迎明天再来" if period == "daily" else "您已经投过票了，每人只能投一次"
         raise Conflict("already_voted", message)
+    if options_counted != len(chosen):  # the rules checked above say it cannot happen: nothing is kept if it does
+        raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": "选项不存在或有重复"}})
     return {"vote_id": vote_id, "voted": True, "my_choices": chosen}
-
-
-def totals(session):
-    """How many votes are open now: the admin's dashboard count."""
-    now = datetime.now(UTC)
-    return session.scalar(select(func.count()).where(Vote.status == "published", Vote.closes_at > now))

@@ -1,16 +1,35 @@
 """/h5 for 微投票: the list of votes, one vote with its options (a radio or checkboxes, one form, no script
 needed), the citizen's ballot, and the results when the organiser lets them show."""
 
-from flask import Blueprint, redirect, render_template, request, url_for
+import functools
+
+from flask import Blueprint, redirect, render_template, request, session, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, ValidationError
 from libs.logs import request_id_var
+from libs.schemas import MAX_INT
+from libs.wechat.accounts import MAIN
 from services.gateway.core.auth import citizen_csrf_token, citizen_page
 from services.gateway.surveys import client
 
 bp = Blueprint("surveys_h5", __name__, url_prefix="/h5/votes")
 MAX_CHOSEN = 30
+
+
+def city_account(view):
+    """Votes are the city's: a citizen votes as the city's account knows them. WeChat gives a person another openid
+    under each Official Account, so one signed in through a department's account is signed in again through the
+    city's (silently, snsapi_base) before any vote is shown or cast; else each account would be one more ballot."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        asked = request.args.get("wx")
+        if (asked or session.get("wx_account", MAIN)) != MAIN:
+            return redirect(url_for(request.endpoint, **(request.view_args or {}), wx=MAIN), code=303)
+        return view(*args, **kwargs)
+
+    return wrapper
 
 
 def _page(vote, error=None, notice=None, status=200):
@@ -23,26 +42,30 @@ def _not_found(exc):
 
 
 @bp.get("")
+@city_account
 @citizen_page
 def votes():
     return render_template("h5/votes.html", votes=client.public_votes())
 
 
 @bp.get("/<id:vote_id>")
+@city_account
 @citizen_page
 def vote(vote_id):
     try:
         shown = client.public_vote(vote_id)
     except NotFound as exc:
         return _not_found(exc)
-    return _page(shown, notice="投票成功，感谢您的参与！" if request.args.get("voted") == "1" else None)
+    thanked = request.args.get("voted") == "1" and shown["voted"]
+    return _page(shown, notice="投票成功，感谢您的参与！" if thanked else None)
 
 
 @bp.post("/<id:vote_id>")
+@city_account
 @citizen_page
 def cast(vote_id):
     chosen = request.form.getlist("option_id")[: MAX_CHOSEN + 1]
-    ids = [int(c) for c in chosen if c.isascii() and c.isdigit() and len(c) <= 9]
+    ids = [int(c) for c in chosen if c.isascii() and c.isdigit() and len(c) <= 10 and int(c) <= MAX_INT]
     if not ids or len(ids) != len(chosen):
         error = "请选择投票选项" if not chosen else "选项不存在，请刷新页面后重试"
         try:
@@ -58,6 +81,8 @@ def cast(vote_id):
         reason = (exc.details.get("fields") or {}).get("option_ids") or exc.message
         return _page(client.public_vote(vote_id), error=reason, status=exc.http_status)
     except (RpcTimeout, UnknownService, DeadlineExceeded):
-        message = f"系统繁忙，投票暂未成功，请稍后重试。错误编号：{request_id_var.get()}"
-        return _page(client.public_vote(vote_id), error=message, status=503)
+        # the ballot may have been taken all the same: the citizen looks again rather than voting blind
+        message = f"系统繁忙，投票可能未成功，请稍后刷新页面查看。错误编号：{request_id_var.get()}"
+        back = url_for("surveys_h5.vote", vote_id=vote_id)
+        return render_template("h5/not_found.html", title="系统繁忙", message=message, back=back), 503
     return redirect(url_for("surveys_h5.vote", vote_id=vote_id, voted=1), code=303)

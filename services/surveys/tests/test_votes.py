@@ -13,7 +13,7 @@ from libs.config import load_config
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
 from services.conftest import TEST_CONFIG, rpc_proxy
 from services.surveys import votes
-from services.surveys.models import Ballot, audit_log
+from services.surveys.models import Ballot, Vote, audit_log
 from services.surveys.service import SurveysService
 
 ORGANISER = Actor(kind="staff", id="21", name="运营", roles=("operator",))
@@ -143,6 +143,11 @@ def test_the_organisers_rules(as_, db_session):
         (a_vote(closes_at="明天"), "closes_at"),
         (a_vote(options=[{"label": "甲", "image_url": "javascript:alert(1)"}, {"label": "乙"}]), "options.0.image_url"),
         (a_vote(options=[{"label": f"项{i}"} for i in range(31)]), "options"),
+        # the calendar's edges: refused, never a 500 (nor a stored time no page can show)
+        (a_vote(closes_at="0001-01-01T00:00"), "closes_at"),
+        (a_vote(closes_at="9999-12-31T23:59:59-01:00"), "closes_at"),
+        (a_vote(closes_at="9999-12-31T20:00:00Z"), "closes_at"),
+        (a_vote(closes_at=later(days=800)), "closes_at"),
     ]
     for data, field in cases:
         with pytest.raises(ValidationError) as refused:
@@ -164,6 +169,22 @@ def test_the_organisers_rules(as_, db_session):
         select(audit_log.c.action).where(audit_log.c.target_id == str(vote["id"])).order_by(audit_log.c.id)
     ).all()
     assert actions == ["vote.created", "vote.edited", "vote.published"]
+
+
+def test_options_of_another_vote_and_a_vote_past_its_time_are_refused(as_, published, citizen, db_session):
+    first, second = published(), published()
+    me = as_(citizen)
+    with pytest.raises(ValidationError):
+        me.cast_vote(first["id"], {"option_ids": [second["options"][0]["id"]]})
+    db_session.execute(
+        Vote.__table__.update().where(Vote.id == first["id"]).values(closes_at=datetime.now(UTC) - timedelta(seconds=1))
+    )
+    db_session.commit()
+    with pytest.raises(Conflict) as late:
+        me.cast_vote(first["id"], {"option_ids": [first["options"][0]["id"]]})
+    assert late.value.code == "vote_closed"
+    assert as_(ORGANISER).get_vote(first["id"])["results"]["ballots"] == 0
+    assert as_(ORGANISER).get_vote(second["id"])["results"]["ballots"] == 0
 
 
 def test_a_daily_vote_takes_one_ballot_per_day(as_, published, citizen, db_session):
@@ -199,6 +220,15 @@ def test_fifty_parallel_casts_by_one_citizen_count_once(container_factory, servi
     assert outcomes.count("counted") == 1 and outcomes.count("refused") == 49
     results = as_(voter).public_vote(vote["id"])["results"]
     assert results["ballots"] == 1 and [o["votes"] for o in results["options"]] == [0, 1, 0]
+
+    # and thirty different citizens at once: every ballot counted, each on the option it chose
+    def another(i):
+        with rpc_proxy("surveys", service_config, Actor.citizen(f"o_vote_many_{i}_{uuid.uuid4().hex[:6]}")) as proxy:
+            return proxy.cast_vote(vote["id"], {"option_ids": [vote["options"][i % 3]["id"]]})["voted"]
+
+    assert all(eventlet.GreenPool(30).imap(another, range(30)))
+    results = as_(voter).public_vote(vote["id"])["results"]
+    assert results["ballots"] == 31 and [o["votes"] for o in results["options"]] == [10, 11, 10]
 
 
 def test_without_a_voter_key_in_production_the_service_does_not_start(container_factory, service_config):
