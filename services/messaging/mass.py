@@ -13,7 +13,7 @@ import math
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import and_, delete, func, literal, select, text
+from sqlalchemy import and_, delete, func, literal, literal_column, select, text
 from wechatpy.exceptions import WeChatClientException
 
 from libs.clock import local_minute
@@ -336,6 +336,11 @@ def _decidable(uow, row):
         raise Forbidden("mass_own_article", "群发的图文由您编写，请由另一位工作人员审核")
 
 
+def _batch_sizes(session, send_id):
+    query = select(MassRecipient.batch_no, func.count()).where(MassRecipient.send_id == send_id)
+    return dict(session.execute(query.group_by(MassRecipient.batch_no)).tuples().all())
+
+
 def approve(uow, send_id, account_id=MAIN_ACCOUNT):
     """Fix who receives it (under the account's lock: the monthly limit holds across sends approved at once), make
     its batches, and leave the sending to the timer."""
@@ -349,7 +354,14 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
         Follower.blacklisted.is_(False),
         Follower.openid.not_in(_full(account_id, month)),
     ]
-    chosen = select(literal(row.id), Follower.openid, literal(account_id), literal(month), literal(0)).where(*where)
+    # numbered into batches as they are written, spread evenly (every batch ≤ MASS_BATCH and ≥ 2 openids, as WeChat
+    # asks), by the count taken just before: renumbering afterwards wrote all 100,000 rows twice, which took the
+    # approval past the gateway's RPC timeout while it went on committing
+    expected = session.scalar(select(func.count()).select_from(Follower).where(*where)) or 0
+    planned = max(1, math.ceil(expected / MASS_BATCH))
+    position = (func.row_number().over(order_by=Follower.openid) - 1).self_group()
+    batch_no = position.op("%")(literal_column(str(planned)))  # written out: a parameter would divide in numeric
+    chosen = select(literal(row.id), Follower.openid, literal(account_id), literal(month), batch_no).where(*where)
     columns = ["send_id", "openid", "account_id", "month", "batch_no"]
     # who receives it is what this statement finds (followers may change while the page showed the estimate)
     session.execute(MassRecipient.__table__.insert().from_select(columns, chosen))
@@ -357,7 +369,9 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
     if reached < 2:
         raise Conflict("mass_too_few", "可发送的粉丝不足2位（微信群发至少2位），请调整发送对象")
     batches = math.ceil(reached / MASS_BATCH)
-    if batches > 1:  # spread evenly: every batch ≤ 10,000 and ≥ 2 openids, as WeChat asks
+    sizes = _batch_sizes(session, row.id)
+    if batches != planned or max(sizes.values()) > MASS_BATCH or min(sizes.values()) < 2:
+        # followers came or went between the count and the insert: number them again, as they are now
         session.execute(
             text(
                 "UPDATE messaging.mass_recipients r SET batch_no = n.rn % :b FROM ("
@@ -368,15 +382,7 @@ def approve(uow, send_id, account_id=MAIN_ACCOUNT):
             {"b": batches, "s": row.id},
         )
     now = datetime.now(UTC)
-    counts = dict(
-        session.execute(
-            select(MassRecipient.batch_no, func.count())
-            .where(MassRecipient.send_id == row.id)
-            .group_by(MassRecipient.batch_no)
-        )
-        .tuples()
-        .all()
-    )
+    counts = _batch_sizes(session, row.id)
     for number, count in sorted(counts.items()):
         session.add(
             MassBatch(
