@@ -134,3 +134,30 @@ def test_a_citizen_cannot_vote_again_through_a_departments_account(system):
     assert "wx=main" in again.url and "我的选择" in again.text and 'id="vote-form"' not in again.text
     staff = system.staff_session("yunying").get(f"{system.gateway}/api/v1/votes/{vote['id']}").json()
     assert staff["results"]["ballots"] == 1
+
+
+def test_the_results_download_as_csv_and_xlsx_with_formulas_kept_as_text(system):
+    import io
+
+    from openpyxl import load_workbook
+
+    vote = published_vote(system, options=[{"label": '=HYPERLINK("http://x")'}, {"label": "西溪社区"}])
+    citizen = h5(system)
+    url = f"{system.gateway}/h5/votes/{vote['id']}"
+    token = csrf_of(citizen.get(url))
+    citizen.post(url, data={"csrf": token, "option_id": str(vote["options"][1]["id"])}).raise_for_status()
+    api = system.staff_session("yunying")
+    base = f"{system.gateway}/api/v1/votes/{vote['id']}/results"
+    as_csv = api.get(base, params={"format": "csv"})
+    assert as_csv.status_code == 200 and "attachment" in as_csv.headers["Content-Disposition"]
+    text = as_csv.content.decode("utf-8-sig")
+    assert "西溪社区,1,100.0%" in text and "'=HYPERLINK" in text and "参与人数：1" in text
+    as_xlsx = api.get(base, params={"format": "xlsx"})
+    sheet = load_workbook(io.BytesIO(as_xlsx.content)).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert ["西溪社区", 1, 1.0] in rows and rows[3][0].startswith("'=")
+    assert api.get(base, params={"format": "pdf"}).status_code == 400
+    assert system.staff_session("huanbao").get(base, params={"format": "csv"}).status_code == 403
+    assert api.get(f"{system.gateway}/api/v1/votes/424242/results", params={"format": "csv"}).status_code == 404
+    admin_page = system.staff_browser("yunying").get(f"{system.gateway}/admin/votes/{vote['id']}/results.xlsx")
+    assert admin_page.status_code == 200 and admin_page.content[:2] == b"PK"

@@ -21,6 +21,7 @@ from libs.auth import can, require
 from libs.clock import LOCAL_TZ
 from libs.errors import ValidationError
 from libs.schemas import validate
+from libs.spreadsheets import safe_text
 from services.cases import schemas
 from services.cases.models import Case
 
@@ -107,9 +108,7 @@ def stats(session, actor, start, end):
     return {"start": clean.start.isoformat(), "end": clean.end.isoformat(), "departments": out}
 
 
-def _text(value):
-    """Text a spreadsheet must not take for a formula (=, +, -, @ first): kept as text with a leading quote."""
-    return f"'{value}" if isinstance(value, str) and value[:1] in ("=", "+", "-", "@") else value
+_text = safe_text
 
 
 def _cell(key, value):

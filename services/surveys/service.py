@@ -1,10 +1,14 @@
 """surveys: 微投票 (votes.py) today; 微调研 (surveys with questions and logic) comes next in the same service."""
 
+import base64
+
 from nameko.extensions import DependencyProvider
 from nameko.rpc import rpc
 
+from libs import errors
 from libs.service import ServiceBase
-from services.surveys import votes
+from libs.spreadsheets import XLSX
+from services.surveys import exports, votes
 from services.surveys.models import audit_log
 
 
@@ -58,6 +62,17 @@ class SurveysService(ServiceBase):
     @rpc
     def get_vote(self, vote_id):
         return votes.staff_get(self.db, self.actor, vote_id)
+
+    @rpc
+    def vote_results_file(self, vote_id, fmt):
+        """A vote's results as a download: {"filename", "content_type", "data" (base64)}; fmt is csv or xlsx."""
+        if fmt not in ("csv", "xlsx"):
+            raise errors.ValidationError("invalid_format", "格式只能是 csv 或 xlsx")
+        view = votes.staff_get(self.db, self.actor, vote_id)
+        data = exports.as_csv(view) if fmt == "csv" else exports.as_xlsx(view)
+        kinds = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+        name = f"vote-{view['id']}-results.{fmt}"
+        return {"filename": name, "content_type": kinds[fmt], "data": base64.b64encode(data).decode()}
 
     # -- citizens ---------------------------------------------------------------------------------------------------
     @rpc

@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request, url_for
 
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
+from services.gateway.core.web import file_response
 from services.gateway.surveys import client
 
 bp = Blueprint("surveys_admin", __name__, url_prefix="/admin/votes")
@@ -54,3 +55,9 @@ def publish(vote_id):
 def close(vote_id):
     back = lambda _r: url_for(".votes")  # noqa: E731
     return notices.after_post(functools.partial(client.close, vote_id), back, {}, "投票已截止，结果对市民公开。")
+
+
+@bp.get("/<id:vote_id>/results.<any(csv, xlsx):fmt>")
+@staff_page
+def results(vote_id, fmt):
+    return file_response(client.results_file(vote_id, fmt))

@@ -5,7 +5,7 @@ from flask import Blueprint, jsonify
 
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
-from services.gateway.core.web import json_body
+from services.gateway.core.web import clean_query, file_response, json_body
 from services.gateway.surveys import client
 from services.surveys import schemas
 
@@ -31,6 +31,18 @@ def create_vote():
 @staff_api
 def get_vote(vote_id):
     return jsonify(client.staff_vote(vote_id))
+
+
+@openapi.route(
+    bp,
+    "/votes/<id:vote_id>/results",
+    "GET",
+    summary="A vote's results to download: ?format=csv or xlsx (one row per option: votes, share of participants)",
+    errors=(400, 401, 403, 404),
+)
+@staff_api
+def vote_results(vote_id):
+    return file_response(client.results_file(vote_id, clean_query("format", 4)))
 
 
 @openapi.route(

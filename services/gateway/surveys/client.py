@@ -38,3 +38,7 @@ def public_vote(vote_id):
 
 def cast(vote_id, data):
     return call("surveys", "cast_vote", vote_id, data)
+
+
+def results_file(vote_id, fmt):
+    return call("surveys", "vote_results_file", vote_id, fmt)
