@@ -9,7 +9,6 @@ A period is a range of local (Beijing) dates; a case counts in the period it was
 - overdue: still open past the deadline, or closed after it
 """
 
-import csv
 import io
 from datetime import date, datetime, time, timedelta
 
@@ -21,7 +20,7 @@ from libs.auth import can, require
 from libs.clock import LOCAL_TZ
 from libs.errors import ValidationError
 from libs.schemas import validate
-from libs.spreadsheets import safe_text
+from libs.spreadsheets import csv_bytes, safe_text
 from services.cases import schemas
 from services.cases.models import Case
 
@@ -108,25 +107,17 @@ def stats(session, actor, start, end):
     return {"start": clean.start.isoformat(), "end": clean.end.isoformat(), "departments": out}
 
 
-_text = safe_text
-
-
 def _cell(key, value):
     if value is None:
         return "—"
     if key.endswith("_rate"):
         return f"{value * 100:.1f}%"
-    return _text(value)
+    return safe_text(value)
 
 
 def as_csv(report):
-    out = io.StringIO()
-    out.write("\ufeff")  # a BOM: Excel opens UTF-8 Chinese correctly only with it
-    writer = csv.writer(out)
-    writer.writerow([label for _, label in COLUMNS])
-    for row in report["departments"]:
-        writer.writerow([_cell(k, row[k]) for k, _ in COLUMNS])
-    return out.getvalue().encode("utf-8")
+    rows = [[_cell(k, row[k]) for k, _ in COLUMNS] for row in report["departments"]]
+    return csv_bytes([[label for _, label in COLUMNS], *rows])
 
 
 def as_xlsx(report):
@@ -138,7 +129,7 @@ def as_xlsx(report):
     for cell in sheet[2]:
         cell.font = Font(bold=True)
     for row in report["departments"]:
-        sheet.append([_text(row[k]) for k, _ in COLUMNS])
+        sheet.append([safe_text(row[k]) for k, _ in COLUMNS])
         for cell, (key, _) in zip(sheet[sheet.max_row], COLUMNS, strict=False):
             if key.endswith("_rate") and cell.value is not None:
                 cell.number_format = "0.0%"

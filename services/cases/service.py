@@ -17,12 +17,12 @@ from libs.auth import Actor
 from libs.clock import today as local_today
 from libs.errors import NotFound
 from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, rpc
+from libs.spreadsheets import XLSX
 from services.cases import appointments, domain, duplicates, events, open311, reports, schemas, workflow
 from services.cases.departments import KnownDepartments
 from services.cases.models import audit_log, outbox, parked_events, processed_events
 
 log = logging.getLogger(__name__)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 departments = KnownDepartments()  # per process; see departments.py
 
 

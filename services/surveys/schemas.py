@@ -85,36 +85,31 @@ class VoteResults(View):
     options: list[OptionResult]
 
 
-class StaffVoteView(View):
+class VoteView(View):
+    """What staff and citizens both see of a vote."""
+
     id: int
     title: str
     description: str
     max_choices: int
     period: str
     period_label: str
-    results_visibility: str
     results_label: str
-    status: str
-    status_label: str
     open: bool
     closes_at: str
+    options: list[VoteOptionView]
+
+
+class StaffVoteView(VoteView):
+    results_visibility: str
+    status: str
+    status_label: str
     published_at: str | None
     created_at: str
-    options: list[VoteOptionView]
     results: VoteResults
 
 
-class CitizenVoteView(View):
-    id: int
-    title: str
-    description: str
-    max_choices: int
-    period: str
-    period_label: str
-    results_label: str
-    open: bool
-    closes_at: str
-    options: list[VoteOptionView]
+class CitizenVoteView(VoteView):
     voted: bool
     my_choices: list[int]
     results: VoteResults | None

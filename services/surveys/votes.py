@@ -72,7 +72,8 @@ def _results(vote):
     return {"ballots": total, "options": rows}
 
 
-def staff_view(vote):
+def _common(vote):
+    """What staff and citizens both see of a vote."""
     return {
         "id": vote.id,
         "title": vote.title,
@@ -80,15 +81,20 @@ def staff_view(vote):
         "max_choices": vote.max_choices,
         "period": vote.period,
         "period_label": schemas.PERIOD_LABELS[vote.period],
-        "results_visibility": vote.results,
         "results_label": schemas.RESULTS_LABELS[vote.results],
-        "status": vote.status,
-        "status_label": schemas.STATUS_LABELS[vote.status],
         "open": _is_open(vote),
         "closes_at": vote.closes_at.isoformat(),
+        "options": _options(vote),
+    }
+
+
+def staff_view(vote):
+    return _common(vote) | {
+        "results_visibility": vote.results,
+        "status": vote.status,
+        "status_label": schemas.STATUS_LABELS[vote.status],
         "published_at": vote.published_at.isoformat() if vote.published_at else None,
         "created_at": vote.created_at.isoformat(),
-        "options": _options(vote),
         "results": _results(vote),  # staff see the count as it goes, whatever citizens are shown
     }
 
@@ -104,20 +110,9 @@ def citizen_view(session, vote, key, openid):
                 Ballot.period_key == _period(vote),
             )
         )
-    is_open = _is_open(vote)
-    voted = mine is not None
-    shown = vote.results == "live" or (vote.results == "after_vote" and voted) or not is_open
-    return {
-        "id": vote.id,
-        "title": vote.title,
-        "description": vote.description,
-        "max_choices": vote.max_choices,
-        "period": vote.period,
-        "period_label": schemas.PERIOD_LABELS[vote.period],
-        "results_label": schemas.RESULTS_LABELS[vote.results],
-        "open": is_open,
-        "closes_at": vote.closes_at.isoformat(),
-        "options": _options(vote),
+    view, voted = _common(vote), mine is not None
+    shown = vote.results == "live" or (vote.results == "after_vote" and voted) or not view["open"]
+    return view | {
         "voted": voted,
         "my_choices": list(mine or []),
         "results": _results(vote) if shown else None,
