@@ -214,6 +214,14 @@ MESSAGES = {
     "vote_labels": "选项不能重复",
     "vote_closes_range": "{label}应在两年之内",
     "image_url": "{label}必须以 https:// 开头",
+    "question_options": "单选、多选和排序题需要至少2个选项，其他题型不能有选项",
+    "question_choices": "最少、最多选择的项数应在1到选项数之间，且最少不大于最多",
+    "question_length": "最少字数不能大于最多字数",
+    "question_range": "最小值不能大于最大值",
+    "question_keys": "题目代码不能重复",
+    "show_if_question": "显示条件只能关联在本题之前的单选题或多选题",
+    "show_if_options": "显示条件中的选项不存在",
+    "too_many_questions": "一份调研最多100道题",
 }
 
 

@@ -1,6 +1,19 @@
 from datetime import datetime
 
-from sqlalchemy import ARRAY, CheckConstraint, DateTime, ForeignKey, Identity, Integer, SmallInteger, String, Text
+from sqlalchemy import (
+    ARRAY,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Integer,
+    SmallInteger,
+    String,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from libs.audit import audit_table
@@ -65,3 +78,48 @@ class Ballot(Base):
     period_key: Mapped[str] = mapped_column(String(10), primary_key=True)  # "once", or the Beijing date
     option_ids: Mapped[list[int]] = mapped_column(ARRAY(Integer))
     cast_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Survey(Base):
+    """微调研: sections of questions (kept as the document staff built, frozen once published), a window, a cap."""
+
+    __tablename__ = "surveys"
+    __table_args__ = (CheckConstraint("status IN ('draft', 'published', 'closed')", name="survey_status"),)
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    title: Mapped[str] = mapped_column(String(60))
+    description: Mapped[str] = mapped_column(Text, default="")
+    sections: Mapped[list] = mapped_column(JSONB)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(12), default="draft")
+    opens_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closes_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    max_responses: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    results_public: Mapped[bool] = mapped_column(Boolean, default=False)
+    responses_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_by: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class SurveyResponse(Base):
+    """One citizen's answers. In an anonymous survey nothing here leads back to them: no openid, and the day only."""
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.surveys.id", ondelete="CASCADE"), index=True)
+    answers: Mapped[dict] = mapped_column(JSONB)
+    submitted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    openid: Mapped[str | None] = mapped_column(String(64), nullable=True)  # named surveys only
+
+
+class SurveyRespondent(Base):
+    """Who has answered, as a keyed hash per survey and nothing else (no time, no response id): enough to refuse a
+    second response, not to find the first one."""
+
+    __tablename__ = "survey_respondents"
+
+    survey_id: Mapped[int] = mapped_column(ForeignKey("surveys.surveys.id", ondelete="CASCADE"), primary_key=True)
+    respondent: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -1,4 +1,5 @@
-"""surveys: 微投票 (votes.py) today; 微调研 (surveys with questions and logic) comes next in the same service."""
+"""surveys: 微投票 (votes.py) and 微调研 (surveys.py: sections of questions with show-if logic, one response per
+citizen). Staff calls need survey.manage; citizens vote and answer on the H5 pages, as themselves."""
 
 import base64
 
@@ -8,7 +9,7 @@ from nameko.rpc import rpc
 from libs import errors
 from libs.service import ServiceBase
 from libs.spreadsheets import XLSX
-from services.surveys import exports, votes
+from services.surveys import exports, surveys, votes
 from services.surveys.models import audit_log
 
 
@@ -30,6 +31,11 @@ class SurveysService(ServiceBase):
 
     def _key(self):
         return self.voter_key
+
+    @staticmethod
+    def _download(name, fmt, data):
+        kinds = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
+        return {"filename": f"{name}.{fmt}", "content_type": kinds[fmt], "data": base64.b64encode(data).decode()}
 
     def _citizen_id(self):
         return self.actor.id if self.actor.kind == "citizen" else None
@@ -70,9 +76,50 @@ class SurveysService(ServiceBase):
             raise errors.ValidationError("invalid_format", "格式只能是 csv 或 xlsx")
         view = votes.staff_get(self.db, self.actor, vote_id)
         data = exports.as_csv(view) if fmt == "csv" else exports.as_xlsx(view)
-        kinds = {"csv": "text/csv; charset=utf-8", "xlsx": XLSX}
-        name = f"vote-{view['id']}-results.{fmt}"
-        return {"filename": name, "content_type": kinds[fmt], "data": base64.b64encode(data).decode()}
+        return self._download(f"vote-{view['id']}-results", fmt, data)
+
+    # -- staff: 微调研 ---------------------------------------------------------------------------------------------
+    @rpc
+    def create_survey(self, data):
+        with self.unit_of_work() as uow:
+            return surveys.create(uow, data)
+
+    @rpc
+    def edit_survey(self, survey_id, data):
+        with self.unit_of_work() as uow:
+            return surveys.edit(uow, survey_id, data)
+
+    @rpc
+    def publish_survey(self, survey_id):
+        with self.unit_of_work() as uow:
+            return surveys.publish(uow, survey_id)
+
+    @rpc
+    def close_survey(self, survey_id):
+        with self.unit_of_work() as uow:
+            return surveys.close(uow, survey_id)
+
+    @rpc
+    def list_surveys(self):
+        return surveys.staff_list(self.db, self.actor)
+
+    @rpc
+    def get_survey(self, survey_id):
+        return surveys.staff_get(self.db, self.actor, survey_id)
+
+    @rpc
+    def survey_responses_file(self, survey_id, fmt):
+        """Every response as a download (audited): {"filename", "content_type", "data" (base64)}; csv or xlsx."""
+        if fmt not in ("csv", "xlsx"):
+            raise errors.ValidationError("invalid_format", "格式只能是 csv 或 xlsx")
+        with self.unit_of_work() as uow:
+            survey = surveys.export_audited(uow, survey_id)
+            rows = surveys.response_rows(uow.session, survey)
+            if fmt == "csv":
+                data = exports.survey_csv(survey, rows)
+            else:
+                data = exports.survey_xlsx(survey, rows, surveys.results(uow.session, survey, with_texts=False))
+        return self._download(f"survey-{survey_id}-responses", fmt, data)
 
     # -- citizens ---------------------------------------------------------------------------------------------------
     @rpc
@@ -87,3 +134,16 @@ class SurveysService(ServiceBase):
     def cast_vote(self, vote_id, data):
         with self.unit_of_work() as uow:
             return votes.cast(uow, vote_id, data, self._key())
+
+    @rpc
+    def public_surveys(self):
+        return surveys.public_list(self.db)
+
+    @rpc
+    def public_survey(self, survey_id):
+        return surveys.public_get(self.db, survey_id, self._key(), self._citizen_id())
+
+    @rpc
+    def respond_survey(self, survey_id, answers):
+        with self.unit_of_work() as uow:
+            return surveys.respond(uow, survey_id, answers, self._key())

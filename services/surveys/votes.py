@@ -14,7 +14,7 @@ from sqlalchemy import select, text
 
 from libs.clock import today
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
-from libs.schemas import is_id, validate
+from libs.schemas import MAX_INT, is_id, validate
 from services.surveys import schemas
 from services.surveys.models import Ballot, Vote, VoteOption
 
@@ -47,7 +47,7 @@ def _is_open(vote, now=None):
 
 
 def _vote(session, vote_id, lock=False):
-    if not is_id(vote_id):
+    if not is_id(vote_id, MAX_INT):
         raise NotFound("vote_not_found", "投票不存在")
     query = select(Vote).where(Vote.id == vote_id)
     vote = session.scalar(query.with_for_update() if lock else query)
@@ -279,7 +279,7 @@ def cast(uow, vote_id, data, key):
     if actor.kind != "citizen":
         raise Forbidden("citizens_only", "只有市民本人可以投票")
     session = uow.session
-    if not is_id(vote_id):
+    if not is_id(vote_id, MAX_INT):
         raise NotFound("vote_not_found", "投票不存在")
     known, max_choices, period = _rules(session, vote_id)
     clean = validate(schemas.BallotIn, data)

@@ -166,7 +166,9 @@ def test_the_organisers_rules(as_, db_session):
         organiser.edit_vote(vote["id"], a_vote(options=[{"label": "新选项"}, {"label": "另一项"}]))
     assert frozen.value.code == "vote_not_draft"
     actions = db_session.scalars(
-        select(audit_log.c.action).where(audit_log.c.target_id == str(vote["id"])).order_by(audit_log.c.id)
+        select(audit_log.c.action)
+        .where(audit_log.c.target_type == "vote", audit_log.c.target_id == str(vote["id"]))
+        .order_by(audit_log.c.id)
     ).all()
     assert actions == ["vote.created", "vote.edited", "vote.published"]
 
