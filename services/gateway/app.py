@@ -121,9 +121,8 @@ def create_app(config=None):
     from services.gateway.open311 import views as open311
     from services.gateway.ops import views as ops
     from services.gateway.staff import views as staff
-    from services.gateway.surveys import admin as surveys_admin
     from services.gateway.surveys import api as surveys_api
-    from services.gateway.surveys import h5 as surveys_h5
+    from services.gateway.surveys import surveys_admin, surveys_h5, votes_admin, votes_h5
     from services.gateway.wechat import callback
 
     for module in (
@@ -142,6 +141,8 @@ def create_app(config=None):
         wechat_admin,
         wechat_api,
         messaging_h5,
+        votes_h5,
+        votes_admin,
         surveys_h5,
         surveys_admin,
         surveys_api,

@@ -248,11 +248,12 @@ class SurveyIn(Input):
 
 
 class AmendIn(Input):
-    """What may change once answers are being collected: nothing that changes what a question asked."""
+    """What may change once answers are being collected: nothing that changes what a question asked. A field left
+    out keeps its value."""
 
-    title: Text("标题", 60)
-    description: Text("说明", 2000, min_len=0) = ""
-    closes_at: datetime = Field(title="截止时间")
+    title: Text("标题", 60) = None
+    description: Text("说明", 2000, min_len=0) = None
+    closes_at: datetime = Field(None, title="截止时间")
     max_responses: int | None = Field(None, ge=1, le=1_000_000, title="答卷上限")
     results_public: bool = False
 

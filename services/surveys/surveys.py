@@ -136,15 +136,17 @@ def edit(uow, survey_id, data):
             )
         if "anonymous" in data and data["anonymous"] != survey.anonymous:
             raise Conflict("survey_questions_locked", "调研已发布，不能再更改匿名或实名方式")
+        given = {k: getattr(clean, k) for k in clean.model_fields_set}
         fields = {}
-        if clean.max_responses is not None and clean.max_responses < survey.responses_count:
+        cap = given.get("max_responses")
+        if cap is not None and cap < survey.responses_count:
             fields["max_responses"] = f"已收到{survey.responses_count}份答卷，上限不能低于这个数"
-        if clean.closes_at <= datetime.now(UTC):
+        if given.get("closes_at") and given["closes_at"] <= datetime.now(UTC):
             fields["closes_at"] = "截止时间应晚于现在（要立即结束，请点“结束”）"
         if fields:
             raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields})
-        survey.title, survey.description, survey.closes_at = clean.title, clean.description, clean.closes_at
-        survey.max_responses, survey.results_public = clean.max_responses, clean.results_public
+        for name, value in given.items():  # null means "no cap" for max_responses; other fields cannot be null
+            setattr(survey, name, value)
         action = "survey.amended"
     survey.updated_at = datetime.now(UTC)
     uow.session.flush()

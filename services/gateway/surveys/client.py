@@ -1,5 +1,5 @@
-"""The gateway's one door to the surveys service (微投票). Each call carries the request's actor (core/rpc.py);
-surveys validates the input and checks permissions."""
+"""The gateway's one door to the surveys service (微投票 and 微调研). Each call carries the request's actor
+(core/rpc.py); surveys validates the input and checks permissions."""
 
 from services.gateway.core.rpc import call
 
@@ -42,3 +42,49 @@ def cast(vote_id, data):
 
 def results_file(vote_id, fmt):
     return call("surveys", "vote_results_file", vote_id, fmt)
+
+
+# -- 微调研 ------------------------------------------------------------------------------------------------------
+def staff_surveys():
+    return call("surveys", "list_surveys")
+
+
+def staff_survey(survey_id):
+    return call("surveys", "get_survey", survey_id)
+
+
+def create_survey(data):
+    return call("surveys", "create_survey", data)
+
+
+def edit_survey(survey_id, data):
+    return call("surveys", "edit_survey", survey_id, data)
+
+
+def publish_survey(survey_id):
+    return call("surveys", "publish_survey", survey_id)
+
+
+def close_survey(survey_id):
+    return call("surveys", "close_survey", survey_id)
+
+
+def responses_file(survey_id, fmt):
+    return call("surveys", "survey_responses_file", survey_id, fmt)
+
+
+def public_surveys():
+    return call("surveys", "public_surveys")
+
+
+def public_survey(survey_id):
+    return call("surveys", "public_survey", survey_id)
+
+
+def respond(survey_id, answers):
+    return call("surveys", "respond_survey", survey_id, answers)
+
+
+# -- announcing a vote or survey: a mass-send draft in messaging, which an operator submits and another approves --
+def draft_announcement(title, text):
+    return call("messaging", "save_mass_send", None, {"title": title[:60], "content": text, "target": {"kind": "all"}})

@@ -8,9 +8,9 @@ from flask import Blueprint, render_template, request, url_for
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.core.web import file_response
-from services.gateway.surveys import client
+from services.gateway.surveys import announce, client
 
-bp = Blueprint("surveys_admin", __name__, url_prefix="/admin/votes")
+bp = Blueprint("votes_admin", __name__, url_prefix="/admin/votes")
 FIELDS = ("title", "description", "options", "max_choices", "period", "results", "closes_at")
 
 
@@ -46,8 +46,16 @@ def create():
 @bp.post("/<id:vote_id>/publish")
 @staff_page
 def publish(vote_id):
+    wanted = request.form.get("announce") == "1"
+
+    def act():
+        shown = client.publish(vote_id)
+        path = url_for("votes_h5.vote", vote_id=vote_id)
+        told = announce.draft("微投票", shown["title"], shown["description"], path) if wanted else ""
+        return f"已发布，市民可在微官网投票。{told}"
+
     back = lambda _r: url_for(".votes")  # noqa: E731
-    return notices.after_post(functools.partial(client.publish, vote_id), back, {}, "已发布，市民可在微官网投票。")
+    return notices.after_post(act, back, {}, lambda said: said)
 
 
 @bp.post("/<id:vote_id>/close")

@@ -13,7 +13,7 @@ from libs.wechat.accounts import MAIN
 from services.gateway.core.auth import citizen_csrf_token, citizen_page
 from services.gateway.surveys import client
 
-bp = Blueprint("surveys_h5", __name__, url_prefix="/h5/votes")
+bp = Blueprint("votes_h5", __name__, url_prefix="/h5/votes")
 MAX_CHOSEN = 30
 
 
@@ -37,7 +37,7 @@ def _page(vote, error=None, notice=None, status=200):
 
 
 def _not_found(exc):
-    back = url_for("surveys_h5.votes")
+    back = url_for("votes_h5.votes")
     return render_template("h5/not_found.html", title="未找到投票", message=exc.message, back=back), 404
 
 
@@ -83,6 +83,6 @@ def cast(vote_id):
     except (RpcTimeout, UnknownService, DeadlineExceeded):
         # the ballot may have been taken all the same: the citizen looks again rather than voting blind
         message = f"系统繁忙，投票可能未成功，请稍后刷新页面查看。错误编号：{request_id_var.get()}"
-        back = url_for("surveys_h5.vote", vote_id=vote_id)
+        back = url_for("votes_h5.vote", vote_id=vote_id)
         return render_template("h5/not_found.html", title="系统繁忙", message=message, back=back), 503
-    return redirect(url_for("surveys_h5.vote", vote_id=vote_id, voted=1), code=303)
+    return redirect(url_for("votes_h5.vote", vote_id=vote_id, voted=1), code=303)
