@@ -305,6 +305,9 @@ def test_a_published_survey_keeps_what_its_answers_were_given_to(as_, published,
         survey["id"], a_survey(title="满意度调查（延期）", closes_at=later(days=14), max_responses=50)
     )
     assert amended["title"] == "满意度调查（延期）" and amended["max_responses"] == 50 and amended["responses"] == 2
+    partial = organiser.edit_survey(survey["id"], {"title": "只改标题"})  # what is left out keeps its value
+    assert partial["title"] == "只改标题" and partial["results_public"] and partial["closes_at"] == amended["closes_at"]
+    assert partial["max_responses"] == 50
     actions = db_session.scalars(
         select(audit_log.c.action).where(
             audit_log.c.target_id == str(survey["id"]), audit_log.c.target_type == "survey"
