@@ -772,3 +772,94 @@ def test_an_operator_writes_publishes_and_closes_a_vote_in_the_admin(system, bro
     operator.locator(f"tr[data-vote='{vote_id}'] button:has-text('截止')").click()
     assert "投票已截止" in operator.inner_text("#notice")
     assert "已截止" in operator.inner_text(f"tr[data-vote='{vote_id}']")
+
+
+def test_a_citizen_answers_a_survey_with_logic_on_the_phone(system, phone):
+    """微调研 at 390×844: a question appears only after 不满意 is chosen (and goes away again with its answer), a
+    missing answer is shown under its question with the rest kept, and the public results are drawn as charts."""
+    from tests.test_surveys import published_survey
+
+    survey = published_survey(system, title=f"办事体验调查{uuid.uuid4().hex[:4]}")
+    sign_in_as_citizen(system, phone)
+    phone.goto(f"{system.gateway}/h5")
+    phone.click("#surveys-entry")
+    phone.click(f"[data-survey='{survey['id']}']")
+    phone.wait_for_selector("#survey-form")
+    assert phone.is_hidden("#question-q2")
+    phone.click("label[for=q_q1-3]")  # 不满意: the follow-up question appears
+    assert phone.is_visible("#question-q2")
+    phone.fill("#q_q2", "取号后等了一个多小时")
+    phone.click("label[for=q_q1-1]")  # 满意 after all: hidden again, its answer not sent
+    assert phone.is_hidden("#question-q2") and phone.is_disabled("#q_q2")
+    phone.click("label[for=q_q1-3]")
+    assert phone.is_visible("#question-q2") and phone.input_value("#q_q2") == "取号后等了一个多小时"
+    phone.click("label[for=q_q3-4]")
+    phone.select_option("#q_q4_1", "2")
+    phone.select_option("#q_q4_2", "1")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "h5-survey-form")
+    phone.click("#submit")  # the number question left empty
+    phone.wait_for_selector("[data-error=q5]")
+    assert "此题为必答题" in phone.inner_text("[data-error=q5]")
+    assert phone.is_visible("#question-q2") and phone.input_value("#q_q2") == "取号后等了一个多小时"
+    assert phone.is_checked("#q_q3-4") and phone.input_value("#q_q4_2") == "1"
+    shot(phone, "h5-survey-error")
+    phone.fill("#q_q5", "70")
+    phone.click("#submit")
+    phone.wait_for_selector("#notice")
+    assert "提交成功" in phone.inner_text("#notice") and phone.is_visible("#responded")
+    phone.wait_for_selector("#results [data-result=q1] canvas")  # ECharts drew the chart
+    assert "文字回答不公开" in phone.inner_text("[data-result=q2]")
+    assert "取号后" not in phone.inner_text("#results")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "h5-survey-results")
+
+
+def test_an_operator_builds_publishes_and_reads_a_survey_in_the_admin(system, browser):
+    """/admin/surveys at laptop size: the builder with a show-if question, a refusal shown beside its field with
+    everything kept, publishing with a mass-send draft, and the results as charts once a citizen answered."""
+    from datetime import date, timedelta
+
+    operator = staff_login(browser, system, "yunying")
+    operator.click("header a:has-text('微调研')")
+    operator.click("#new-survey")
+    operator.wait_for_selector(".question")
+    title = f"社区食堂需求调查{uuid.uuid4().hex[:4]}"
+    operator.fill("#f-title", title)
+    operator.fill("#f-closes", f"{date.today() + timedelta(days=20)}T18:00")
+    first = operator.locator(".question").nth(0)
+    first.locator(".q-title").fill("您会在社区食堂用餐吗")
+    first.locator(".q-options").fill("会\n不会")
+    first.locator(".q-options").blur()
+    operator.click(".add-question")
+    second = operator.locator(".question").nth(1)
+    second.locator("select[data-path=type]").select_option("text")
+    second.locator(".q-show-if").select_option("q1")
+    operator.locator(".question").nth(1).locator(".showif label", has_text="不会").click()
+    operator.click("#save")  # the second question has no title yet: refused, shown beside it
+    operator.wait_for_selector("[data-error='sections.0.questions.1.title']")
+    assert operator.input_value("#f-title") == title
+    second = operator.locator(".question").nth(1)
+    assert second.locator(".q-show-if").input_value() == "q1" and second.locator(".showif input").nth(1).is_checked()
+    second.locator(".q-title").fill("为什么不会")
+    shot(operator, "admin-survey-builder")
+    operator.click("#save")
+    operator.wait_for_selector("#notice")
+    assert "已保存为草稿" in operator.inner_text("#notice") and operator.inner_text("#state") == "草稿"
+    survey_id = int(operator.url.split("/admin/surveys/")[1].split("?")[0])
+    operator.check("#announce")
+    operator.click("#publish")
+    operator.wait_for_selector("#notice")
+    assert "已发布" in operator.inner_text("#notice") and "已创建群发草稿" in operator.inner_text("#notice")
+    # a citizen who will not eat there says why; the organiser's page counts and charts it
+    citizen = requests.Session()
+    citizen.cookies.set("sandbox_openid", f"o_srv_{uuid.uuid4().hex[:8]}", domain="127.0.0.1")
+    url = f"{system.gateway}/h5/surveys/{survey_id}"
+    token = re.search(r'name="csrf" value="([^"]+)"', citizen.get(url).text).group(1)
+    sent = citizen.post(url, data={"csrf": token, "q_q1": "2", "q_q2": "<b>家里做饭</b>"}, allow_redirects=False)
+    assert sent.status_code == 303
+    operator.reload()
+    operator.wait_for_selector("[data-result=q1] canvas")
+    assert operator.inner_text("#responses").startswith("1 份")
+    assert operator.inner_text("[data-result=q2] .texts") == "<b>家里做饭</b>"  # a citizen's text, as text
+    shot(operator, "admin-survey-results")
