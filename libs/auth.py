@@ -34,7 +34,9 @@ PERMISSIONS = {
     "wechat.mass_approve": "审核他人提交的群发消息和图文发布（不能审核自己的）",
     "wechat.materials": "管理素材（图片、语音、视频）和图文，预览并提交图文发布审核",
     "wechat.stats": "查看公众号的数据统计",
-    "survey.manage": "创建、发布和关闭微投票，查看实时结果",
+    "survey.manage": "创建、发布和关闭微投票、微调研，查看实时结果，下载答卷",
+    "rating.moderate": "审核领导点评、处理举报，复核疑似刷分的评价，维护印象标签和敏感词",
+    "rating.respond": "以本部门名义公开回复市民对本部门领导的点评（每条一次）",
 }
 
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
@@ -48,7 +50,15 @@ ROLES = {
     "supervisor": ({"case.read", "case.supervise", "case.extend"}, "all"),
     # 部门负责人: the department's overdue cases escalate to them; they decide its extensions
     "head": (
-        {"case.read", "case.reply", "case.read_contact", "case.supervise", "case.extend", "appointment.manage"},
+        {
+            "case.read",
+            "case.reply",
+            "case.read_contact",
+            "case.supervise",
+            "case.extend",
+            "appointment.manage",
+            "rating.respond",  # the office of the officials citizens comment on
+        },
         "own",
     ),
     "handler": ({"case.read", "case.reply", "case.read_contact", "appointment.manage"}, "own"),
@@ -66,7 +76,8 @@ ROLES = {
             "wechat.mass_approve",
             "wechat.materials",
             "wechat.stats",
-            "survey.manage",  # 微投票 are run with the account that announces them
+            "survey.manage",  # 微投票 and 微调研 are run with the account that announces them
+            "rating.moderate",  # what citizens publish on the account's pages is theirs to moderate
         },
         "all",
     ),

@@ -19,6 +19,13 @@ def departments(session):
     return [schemas.department_view(d) for d in rows]
 
 
+def officials(session):
+    rows = session.scalars(select(Department).order_by(Department.sort_order, Department.id))
+    return [
+        {"id": d.id, "name": d.name, "leaders": [{"name": x.name, "title": x.title} for x in d.leaders]} for d in rows
+    ]
+
+
 def _department(session, department_id):
     d = session.get(Department, department_id) if _id(department_id) else None
     if d is None:

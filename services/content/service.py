@@ -36,6 +36,12 @@ class ContentService(PublishesEvents, ServiceBase):
         return catalogue.department(self.db, department_id)
 
     @rpc
+    def list_officials(self):
+        """Every department with its leaders (name, title), in the catalogue's order: what ratings lets citizens
+        rate and comment on."""
+        return catalogue.officials(self.db)
+
+    @rpc
     def department_detail(self, department_id):
         """A department's page: its profile, leaders and the services it is responsible for."""
         return catalogue.department_detail(self.db, department_id)
