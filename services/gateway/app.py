@@ -120,6 +120,9 @@ def create_app(config=None):
     from services.gateway.messaging import h5 as messaging_h5
     from services.gateway.open311 import views as open311
     from services.gateway.ops import views as ops
+    from services.gateway.ratings import admin as ratings_admin
+    from services.gateway.ratings import api as ratings_api
+    from services.gateway.ratings import h5 as ratings_h5
     from services.gateway.staff import views as staff
     from services.gateway.surveys import api as surveys_api
     from services.gateway.surveys import surveys_admin, surveys_h5, votes_admin, votes_h5
@@ -146,6 +149,9 @@ def create_app(config=None):
         surveys_h5,
         surveys_admin,
         surveys_api,
+        ratings_h5,
+        ratings_admin,
+        ratings_api,
         staff,
         ops,
         open311,

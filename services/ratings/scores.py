@@ -86,7 +86,7 @@ def scorecard(session, department_id, prior_weight):
     cases = copies.latest_case_stats(session, dept.id)
     commented = comments.counts(session, dept.id)
     return entry | {
-        "stars": [{"stars": s, "count": stars.get(s, 0)} for s in range(5, 0, -1)],
+        "stars": [{"stars": s, "label": f"{s}星", "count": stars.get(s, 0)} for s in range(5, 0, -1)],
         "trend": trend,
         "tags": cloud,
         "cases": None

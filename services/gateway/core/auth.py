@@ -9,7 +9,7 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, request, session, url_for
 
-from libs.auth import ROLE_LABELS, Actor, may_operate
+from libs.auth import ROLE_LABELS, Actor, holds, may_operate
 from libs.errors import Conflict, Unauthenticated, ValidationError
 from libs.wechat.accounts import MAIN
 from services.gateway.core.rpc import call, db
@@ -137,6 +137,8 @@ def staff_context():
         "csrf": csrf_token,
         "role_labels": ROLE_LABELS,
         "wechat_accounts": operable_accounts(actor) if actor else [],
+        # whether the navigation shows a module: any of the actor's roles carries the permission
+        "holds": lambda permission: actor is not None and holds(actor, permission),
     }
 
 
@@ -202,3 +204,18 @@ def oauth_callback():
     session["openid"] = call("messaging", "oauth_openid", code, account)
     session["wx_account"] = account
     return redirect(local_path(pending.get("next", ""), "/h5/", url_for("cases_h5.my_cases")))
+
+
+def city_account(view):
+    """Votes, surveys and ratings are the city's: a citizen takes part as the city's account knows them. WeChat
+    gives a person another openid under each Official Account, so one signed in through a department's account is
+    signed in again through the city's (silently, snsapi_base) first; else each account would be one more voice."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        asked = request.args.get("wx")
+        if (asked or session.get("wx_account", MAIN)) != MAIN:
+            return redirect(url_for(request.endpoint, **(request.view_args or {}), wx=MAIN), code=303)
+        return view(*args, **kwargs)
+
+    return wrapper

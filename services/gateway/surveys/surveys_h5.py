@@ -9,9 +9,8 @@ from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, ValidationError
 from libs.logs import request_id_var
-from services.gateway.core.auth import citizen_csrf_token, citizen_page
+from services.gateway.core.auth import citizen_csrf_token, citizen_page, city_account
 from services.gateway.surveys import client
-from services.gateway.surveys.votes_h5 import city_account
 from services.surveys.schemas import MAX_TEXT
 
 bp = Blueprint("surveys_h5", __name__, url_prefix="/h5/surveys")

@@ -1,35 +1,17 @@
 """/h5 for 微投票: the list of votes, one vote with its options (a radio or checkboxes, one form, no script
 needed), the citizen's ballot, and the results when the organiser lets them show."""
 
-import functools
-
-from flask import Blueprint, redirect, render_template, request, session, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from nameko.exceptions import RpcTimeout, UnknownService
 
 from libs.errors import Conflict, DeadlineExceeded, NotFound, ValidationError
 from libs.logs import request_id_var
 from libs.schemas import MAX_INT
-from libs.wechat.accounts import MAIN
-from services.gateway.core.auth import citizen_csrf_token, citizen_page
+from services.gateway.core.auth import citizen_csrf_token, citizen_page, city_account
 from services.gateway.surveys import client
 
 bp = Blueprint("votes_h5", __name__, url_prefix="/h5/votes")
 MAX_CHOSEN = 30
-
-
-def city_account(view):
-    """Votes are the city's: a citizen votes as the city's account knows them. WeChat gives a person another openid
-    under each Official Account, so one signed in through a department's account is signed in again through the
-    city's (silently, snsapi_base) before any vote is shown or cast; else each account would be one more ballot."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        asked = request.args.get("wx")
-        if (asked or session.get("wx_account", MAIN)) != MAIN:
-            return redirect(url_for(request.endpoint, **(request.view_args or {}), wx=MAIN), code=303)
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 def _page(vote, error=None, notice=None, status=200):

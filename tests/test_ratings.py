@@ -1,0 +1,112 @@
+"""市民印象 and 领导点评 through the gateway and the real ratings service (with content's departments copied in): a
+citizen rates on the H5 page, comments on a leader; a moderator approves in the admin; citizens report; the leader's
+department head answers once; strangers and other roles are refused."""
+
+import re
+import uuid
+
+import requests
+
+from libs.testing import wait_for
+from tests.test_votes import csrf_of, h5
+
+ENVIRONMENT = 2  # 市生态环境局 in content's demo data; its head is hbjz
+LEADER = "张卫东"
+
+
+def departments_copied(system):
+    """ratings takes content's departments when it starts (and every 10 minutes)."""
+
+    def ready():
+        board = requests.get(f"{system.gateway}/api/v1/ratings/board").json()
+        return any(d["department_id"] == ENVIRONMENT for d in board["departments"])
+
+    wait_for(ready, timeout=40, message="ratings' copy of content's departments")
+
+
+def test_a_citizen_rates_a_department_on_the_page(system):
+    departments_copied(system)
+    citizen = h5(system, f"o_rate_{uuid.uuid4().hex[:8]}")
+    url = f"{system.gateway}/h5/ratings/{ENVIRONMENT}"
+    page = citizen.get(url)
+    assert page.status_code == 200 and "市生态环境局" in page.text and LEADER in page.text
+    token = csrf_of(page)
+    tags = {
+        label: value for value, label in re.findall(r'name="tag_id" value="(\d+)"[^>]*><label[^>]*>([^<]+)<', page.text)
+    }
+    assert "办事高效" in tags
+    for form, field, reason in [
+        ({}, "stars", "请选择星级"),
+        ({"stars": "9"}, "stars", "不能大于5"),
+        ({"stars": "4", "tag_id": "99999"}, "tag_ids", "印象标签不存在"),
+        ({"stars": "4", "comment": "你们都是傻逼"}, "comment", "不文明用语"),
+    ]:
+        resp = citizen.post(url, data={"csrf": token} | form)
+        assert resp.status_code == 400, (form, resp.status_code)
+        said = re.search(rf'data-error="{field}">([^<]+)<', resp.text)
+        assert said and reason in said.group(1), (form, said and said.group(1))
+    sent = citizen.post(url, data={"csrf": token, "stars": "4", "tag_id": tags["办事高效"], "comment": "窗口办事快"})
+    assert sent.status_code == 200 and "评价成功" in sent.text and "您本月已评价（4星，办事高效）" in sent.text
+    card = requests.get(f"{system.gateway}/api/v1/ratings/departments/{ENVIRONMENT}").json()
+    assert card["ratings"] >= 1 and any(c["comment"] == "窗口办事快" for c in card["comments"])
+    mine = citizen.get(f"{system.gateway}/h5/ratings/mine")
+    rating_id = re.search(r'data-rating="(\d+)"', mine.text).group(1)
+    withdrawn = citizen.post(f"{system.gateway}/h5/ratings/mine/{rating_id}/withdraw", data={"csrf": csrf_of(mine)})
+    assert withdrawn.status_code == 200 and "评价已撤回" in withdrawn.text and 'data-rating="' not in withdrawn.text
+    assert citizen.post(url, data={"csrf": "forged", "stars": "5"}).status_code == 400
+    assert requests.post(url, data={"stars": "5"}, allow_redirects=False).status_code == 302  # off to OAuth
+    assert citizen.get(f"{system.gateway}/h5/ratings/424242").status_code == 404
+
+
+def test_a_leader_comment_goes_through_moderation_reports_and_one_response(system):
+    departments_copied(system)
+    author = h5(system, f"o_rate_{uuid.uuid4().hex[:8]}")
+    url = f"{system.gateway}/h5/ratings/{ENVIRONMENT}/officials/{LEADER}"
+    page = author.get(url)
+    assert page.status_code == 200 and 'id="comment-form"' in page.text
+    body = f"张局长带队整治河道，效果明显，点赞{uuid.uuid4().hex[:4]}"
+    too_short = author.post(url, data={"csrf": csrf_of(page), "body": "好"})
+    assert too_short.status_code == 400 and "至少需要5个字" in too_short.text
+    sent = author.post(url, data={"csrf": csrf_of(page), "body": body})
+    assert sent.status_code == 200 and "审核通过后会公开显示" in sent.text and body not in sent.text
+    assert "待审核" in author.get(f"{system.gateway}/h5/ratings/mine").text
+    # the moderator approves it in the admin
+    moderator = system.staff_session("yunying")
+    queue = moderator.get(f"{system.gateway}/admin/ratings")
+    comment_id = re.search(rf'data-comment="(\d+)">\s*<p><b>{LEADER}</b>', queue.text).group(1)
+    approved = moderator.post(
+        f"{system.gateway}/admin/ratings/comments/{comment_id}",
+        data={"csrf": csrf_of(queue), "decision": "approve", "shown_body": body},
+    )
+    assert approved.status_code == 200 and "已公开" in approved.text
+    assert body in h5(system).get(url).text
+    # three citizens report it: hidden from the page until looked at again
+    for i in range(3):
+        reporter = h5(system, f"o_rep_{uuid.uuid4().hex[:8]}")
+        shown = reporter.get(url)
+        done = reporter.post(
+            f"{system.gateway}/h5/ratings/comments/{comment_id}/report",
+            data={"csrf": csrf_of(shown), "department_id": str(ENVIRONMENT), "official_name": LEADER, "reason": "不实"},
+        )
+        assert done.status_code == 200 and ("举报已收到" in done.text), i
+    assert body not in h5(system).get(url).text
+    api = system.staff_session("yunying")
+    restored = api.post(
+        f"{system.gateway}/api/v1/ratings/comments/{comment_id}/moderation", json={"decision": "approve"}
+    )
+    assert restored.status_code == 200 and restored.json()["status"] == "published"
+    # the department's head answers, once; a head of another department or a handler may not
+    assert system.staff_session("huanbao").get(f"{system.gateway}/admin/ratings").status_code == 403
+    assert system.staff_session("huanbao").get(f"{system.gateway}/api/v1/ratings/moderation").status_code == 403
+    assert requests.get(f"{system.gateway}/api/v1/ratings/moderation").status_code == 401
+    head = system.staff_session("hbjz")
+    office = head.get(f"{system.gateway}/admin/ratings/office")
+    assert office.status_code == 200 and body in office.text
+    answer = "感谢您的肯定，我们将持续推进河道整治。"
+    responded = head.post(
+        f"{system.gateway}/admin/ratings/office/{comment_id}", data={"csrf": csrf_of(office), "body": answer}
+    )
+    assert responded.status_code == 200 and "回复已公开" in responded.text
+    again = head.post(f"{system.gateway}/api/v1/ratings/comments/{comment_id}/response", json={"body": "再次感谢您"})
+    assert again.status_code == 409
+    assert answer in h5(system).get(url).text
