@@ -863,3 +863,47 @@ def test_an_operator_builds_publishes_and_reads_a_survey_in_the_admin(system, br
     assert operator.inner_text("#responses").startswith("1 份")
     assert operator.inner_text("[data-result=q2] .texts") == "<b>家里做饭</b>"  # a citizen's text, as text
     shot(operator, "admin-survey-results")
+
+
+def test_a_citizen_rates_a_department_and_comments_on_its_leader_on_the_phone(system, phone, browser):
+    """市民印象 at 390×844: stars and tags picked by tapping (a sixth tag waits), the scorecard's charts and tag cloud;
+    a comment on a leader waits for the moderator, who approves it at laptop size."""
+    from tests.test_ratings import ENVIRONMENT, LEADER, departments_copied
+
+    departments_copied(system)
+    sign_in_as_citizen(system, phone)
+    phone.goto(f"{system.gateway}/h5")
+    phone.click("#ratings-entry")
+    phone.click(f"[data-department='{ENVIRONMENT}']")
+    phone.wait_for_selector("#rate-form")
+    phone.click("label[for=stars-5]")
+    for label in ("办事高效", "态度热情", "指引清楚", "一次办好", "等候太久"):
+        phone.click(f".tags label:has-text('{label}')")
+    assert phone.is_disabled(".tags input[id^=tag-]:not(:checked)")  # five chosen: the rest wait
+    phone.fill("#comment", "材料一次讲清楚，窗口人员很耐心。")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    shot(phone, "h5-rating-form")
+    phone.click("#submit")
+    phone.wait_for_selector("#notice")
+    assert "评价成功" in phone.inner_text("#notice") and "5星" in phone.inner_text("#rated")
+    phone.wait_for_selector("#score ~ div .chart canvas")
+    assert "办事高效" in phone.inner_text("#tag-cloud")
+    shot(phone, "h5-rating-scorecard")
+    phone.click(f"[data-official='{LEADER}']")
+    phone.wait_for_selector("#comment-form")
+    text = f"张局长接待群众很耐心，问题当场协调解决{uuid.uuid4().hex[:4]}"
+    phone.fill("#body", text)
+    phone.click("#submit")
+    phone.wait_for_selector("#notice")
+    assert "审核通过后会公开显示" in phone.inner_text("#notice") and text not in phone.inner_text("#comments")
+    shot(phone, "h5-rating-official")
+
+    moderator = staff_login(browser, system, "yunying")
+    moderator.click("header a:has-text('评价')")
+    card = moderator.locator(".card[data-comment]", has_text=text)
+    card.wait_for()
+    shot(moderator, "admin-ratings-queue")
+    card.locator("button:has-text('通过并公开')").click()
+    assert "已公开" in moderator.inner_text("#notice")
+    phone.reload()
+    assert text in phone.inner_text("#comments")
