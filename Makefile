@@ -26,6 +26,7 @@ demo: migrate
 	$(BIN)/python -m services.content.demo
 	$(BIN)/python -m services.gateway.demo
 	$(BIN)/python -m services.surveys.demo
+	$(BIN)/python -m services.ratings.demo
 
 # development: the gateway generates its own session secret into var/ (kept out of git) on first start
 up: export WZW_ENV=development

@@ -285,9 +285,11 @@ class System:
         return http
 
 
-def load_demo(sys_, modules=("services.content.demo", "services.gateway.demo", "services.surveys.demo")):
-    """Demo data: content's, the gateway's and surveys' straight into their schemas before anything starts; cases'
-    through the running services afterwards (LIVE_DEMO), as make up's banner does."""
+def load_demo(
+    sys_, modules=("services.content.demo", "services.gateway.demo", "services.surveys.demo", "services.ratings.demo")
+):
+    """Demo data: content's, the gateway's, surveys' and ratings' straight into their schemas before anything
+    starts; cases' through the running services afterwards (LIVE_DEMO), as make up's banner does."""
     env = sys_.env()
     for module in modules:
         subprocess.run([sys.executable, "-m", module], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -110,3 +110,21 @@ def test_a_leader_comment_goes_through_moderation_reports_and_one_response(syste
     again = head.post(f"{system.gateway}/api/v1/ratings/comments/{comment_id}/response", json={"body": "再次感谢您"})
     assert again.status_code == 409
     assert answer in h5(system).get(url).text
+
+
+def test_a_new_follower_is_known_to_ratings_through_messagings_event(system):
+    """follower_subscribed crosses from messaging to ratings: the rating of someone who followed just now is marked
+    as a new follower's (what burst detection counts)."""
+    departments_copied(system)
+    citizen = system.citizen(f"o_newfan_{uuid.uuid4().hex[:8]}")
+    citizen.subscribe()
+    wait_for(
+        lambda: system.sql("SELECT 1 FROM ratings.followers WHERE openid = :o", o=citizen.openid),
+        timeout=15,
+        message="ratings' copy of the follow",
+    )
+    page = h5(system, citizen.openid)
+    url = f"{system.gateway}/h5/ratings/{ENVIRONMENT}"
+    page.post(url, data={"csrf": csrf_of(page.get(url)), "stars": "3"}).raise_for_status()
+    (marked,) = system.sql("SELECT from_new_follower FROM ratings.ratings WHERE openid = :o", o=citizen.openid)
+    assert marked == (True,)
