@@ -128,3 +128,27 @@ def test_a_new_follower_is_known_to_ratings_through_messagings_event(system):
     page.post(url, data={"csrf": csrf_of(page.get(url)), "stars": "3"}).raise_for_status()
     (marked,) = system.sql("SELECT from_new_follower FROM ratings.ratings WHERE openid = :o", o=citizen.openid)
     assert marked == (True,)
+
+
+def test_a_refused_moderation_is_shown_on_its_card_and_an_administrator_picks_the_office(system):
+    departments_copied(system)
+    author = h5(system, f"o_rate_{uuid.uuid4().hex[:8]}")
+    url = f"{system.gateway}/h5/ratings/{ENVIRONMENT}/officials/{LEADER}"
+    body = f"希望张局长多来社区看看{uuid.uuid4().hex[:4]}"
+    author.post(url, data={"csrf": csrf_of(author.get(url)), "body": body}).raise_for_status()
+    moderator = system.staff_session("yunying")
+    queue = moderator.get(f"{system.gateway}/admin/ratings")
+    before = queue.text.split(body)[0]
+    comment_id = re.findall(r'data-comment="(\d+)"', before)[-1]  # the card holding this body
+    refused = moderator.post(
+        f"{system.gateway}/admin/ratings/comments/{comment_id}",
+        data={"csrf": csrf_of(queue), "decision": "reject", "reason": ""},
+    )
+    card = refused.text.split(f'id="comment-{comment_id}"')[1].split('class="card"')[0]
+    assert 'data-field="reason"' in card and "请填写不通过的理由" in card
+    # the administrator answers for whichever department they pick
+    admin = system.staff_session("admin")
+    picker = admin.get(f"{system.gateway}/admin/ratings/office")
+    assert picker.status_code == 200 and 'id="pick-department"' in picker.text
+    chosen = admin.get(f"{system.gateway}/admin/ratings/office?department_id={ENVIRONMENT}")
+    assert chosen.status_code == 200 and "张局长" in chosen.text

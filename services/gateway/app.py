@@ -65,6 +65,10 @@ def create_app(config=None):
     app.extensions["rpc_callback"] = RpcPool(
         config, size=int(gw["RPC_POOL_SIZE"]), timeout=float(gw["CALLBACK_DEADLINE_SECONDS"]) + 0.8, expire=False
     )
+    # downloads staff ask for (every response of a survey, a year of case figures) are built whole by the service:
+    # they get a few proxies of their own with a longer wait, so a large file is neither cut off at RPC_TIMEOUT
+    # nor holds the pool every page uses
+    app.extensions["rpc_downloads"] = RpcPool(config, size=4, timeout=float(gw.get("DOWNLOAD_TIMEOUT", 60)))
     app.extensions["page_cache"] = cache.PageCache(config)
     # the callback's own answers (wechat/edge.py); its table fetches run in the background, so they may take long
     edge = str(gw.get("CALLBACK_EDGE", True)).lower() not in ("false", "0", "no", "")

@@ -120,6 +120,23 @@ def search(session, data, account_id=MAIN_ACCOUNT):
     }
 
 
+def follow_times(session, after, limit, account_id=MAIN_ACCOUNT):
+    """[openid, followed at (ISO)] of current followers after `after` in openid order: a page of what other services
+    copy (ratings tells new followers from old ones)."""
+    rows = session.execute(
+        select(Follower.openid, Follower.subscribed_at)
+        .where(
+            Follower.account_id == account_id,
+            Follower.subscribed,
+            Follower.subscribed_at.is_not(None),
+            Follower.openid > after,
+        )
+        .order_by(Follower.openid)
+        .limit(limit)
+    )
+    return [[openid, at.isoformat()] for openid, at in rows]
+
+
 def _escape_like(text):
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 

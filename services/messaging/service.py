@@ -334,6 +334,15 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return followers.search(self.db, query or {}, self.account_id)
 
     @rpc
+    def follow_times(self, after="", limit=5000):
+        """Current followers' follow times, a page at a time (for services' copies; system or wechat.followers)."""
+        if self.actor.kind != "system":
+            require(self.actor, "wechat.followers")
+        if not isinstance(after, str) or len(after) > 64 or not isinstance(limit, int) or not 1 <= limit <= 10000:
+            raise errors.ValidationError("invalid_page", "分页参数不正确")
+        return followers.follow_times(self.db, after, limit, self.account_id)
+
+    @rpc
     def follower_tags(self):
         require(self.actor, "wechat.followers")
         return followers.tags(self.db, self.account_id)

@@ -202,7 +202,8 @@ def moderate(uow, comment_id, data):
     comment.moderated_by, comment.moderated_at = uow.actor.id, now
     if clean.decision == "approve":
         comment.status, comment.reason = "published", ""
-        comment.shown_body = clean.shown_body if clean.shown_body != comment.body else ""
+        if "shown_body" in clean.model_fields_set:  # left out: a masking decided before stays
+            comment.shown_body = clean.shown_body if clean.shown_body != comment.body else ""
         comment.reports_count = 0  # restored: those who reported it cannot report it again; others can
     else:
         comment.status, comment.reason = "rejected", clean.reason

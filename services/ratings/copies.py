@@ -9,7 +9,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from libs.errors import NotFound
 from libs.schemas import MAX_INT, is_id
-from services.ratings.models import Department, DepartmentCaseStats, Follower
+from services.ratings.models import Department, DepartmentCaseStats, Follower, FollowerBackfill
 
 
 def _row(detail, position):
@@ -67,6 +67,27 @@ def departments(session):
 def followed(session, openid, at):
     stmt = insert(Follower).values(openid=openid, followed_at=at)
     session.execute(stmt.on_conflict_do_update(index_elements=[Follower.openid], set_={"followed_at": at}))
+
+
+BACKFILL_PAGE = 5000
+
+
+def backfill_state(session):
+    """The one row saying how far the copy of messaging's follow times has come (followers from before ratings)."""
+    state = session.get(FollowerBackfill, 1, with_for_update=True)
+    if state is None:
+        session.execute(insert(FollowerBackfill).values(id=1, after="", done=False).on_conflict_do_nothing())
+        state = session.get(FollowerBackfill, 1, with_for_update=True)
+    return state
+
+
+def keep_follow_times(session, state, page):
+    """A page of [openid, followed at] from messaging; a follow this service saw as an event is newer and stays."""
+    if page:
+        rows = [{"openid": openid, "followed_at": datetime.fromisoformat(at)} for openid, at in page]
+        session.execute(insert(Follower).values(rows).on_conflict_do_nothing())
+        state.after = page[-1][0]
+    state.done = len(page) < BACKFILL_PAGE
 
 
 def keep_case_stats(session, figures):

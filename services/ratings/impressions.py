@@ -16,7 +16,7 @@ from libs.clock import LOCAL_TZ
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from libs.schemas import MAX_INT, is_id, validate
 from services.ratings import copies, schemas, words
-from services.ratings.models import Follower, ImpressionTag, Rating
+from services.ratings.models import CitizenAction, Follower, ImpressionTag, Rating
 
 MAX_PER_HOUR = 10
 NEW_FOLLOWER_DAYS = 7
@@ -66,28 +66,52 @@ def rate(uow, data, burst_size):
     if refused:
         raise _fields({"comment": f"留言含有不文明用语（{'、'.join(refused)}），请修改后再提交"})
     lock_citizen(session, openid)
-    now = datetime.now(UTC)
-    recent = session.scalar(
-        select(func.count()).where(Rating.openid == openid, Rating.updated_at > now - timedelta(hours=1))
-    )
-    if recent >= MAX_PER_HOUR:
-        raise RateLimited("too_many_ratings", "您评价得太频繁了，请一小时后再试")
+    now = _within_limit(session, openid)
     month = month_of(now)
     rating = session.scalar(
         select(Rating).where(Rating.department_id == dept.id, Rating.openid == openid, Rating.month == month)
     )
     if rating is None:
-        rating = Rating(department_id=dept.id, openid=openid, month=month, created_at=now)
+        rating = Rating(department_id=dept.id, openid=openid, month=month, created_at=now, status="counted")
+        rating.reviewed, rating.comment, rating.comment_status = False, "", "none"
         session.add(rating)
+    rating.comment_status = _comment_status(rating, clean.comment, held)
     rating.stars, rating.tag_ids, rating.comment = clean.stars, chosen, clean.comment
-    rating.comment_status = ("held" if held else "visible") if clean.comment else "none"
-    rating.updated_at = now
+    rating.updated_at, rating.withdrawn = now, False
     rating.from_new_follower = _is_new_follower(session, openid, now)
-    rating.status = "discarded" if rating.status == "discarded" else "counted"  # re-rating does not undo a discard
+    # a moderator's flag or discard stays whatever the citizen sends again (or withdraws and sends again)
+    session.add(CitizenAction(openid=openid, action="rate", at=now))
     session.flush()
-    if rating.from_new_follower and _is_burst(session, dept.id, now, burst_size):
-        rating.status = "flagged"
+    if rating.from_new_follower and _is_burst(session, dept.id, now, burst_size) and not rating.reviewed:
+        rating.status = "flagged" if rating.status == "counted" else rating.status
     return _mine(rating, dept.name, {t["id"]: t["label"] for t in tags(session, active_only=False)})
+
+
+def _within_limit(session, openid):
+    """Now, if this citizen has written fewer than MAX_PER_HOUR ratings (or withdrawals) in the last hour."""
+    now = datetime.now(UTC)
+    session.execute(
+        delete(CitizenAction).where(CitizenAction.openid == openid, CitizenAction.at < now - timedelta(days=1))
+    )
+    recent = session.scalar(
+        select(func.count()).where(CitizenAction.openid == openid, CitizenAction.at > now - timedelta(hours=1))
+    )
+    if recent >= MAX_PER_HOUR:
+        raise RateLimited("too_many_ratings", "您评价得太频繁了，请一小时后再试")
+    return now
+
+
+def _comment_status(rating, comment, held):
+    """A comment with a hold word waits; one a moderator hid stays hidden, and goes back to them if it changed."""
+    if not comment:
+        return "none"
+    if held:
+        return "held"
+    if rating.comment_status == "hidden":
+        return "hidden" if comment == rating.comment else "held"
+    if rating.comment_status == "held" and comment == rating.comment:
+        return "held"
+    return "visible"
 
 
 def _is_new_follower(session, openid, now):
@@ -104,6 +128,7 @@ def _is_burst(session, department_id, now, burst_size):
         Rating.from_new_follower,
         Rating.updated_at > now - BURST_WINDOW,
         Rating.status != "discarded",
+        Rating.reviewed.is_(False),  # a moderator counted these: they do not make a burst again
     )
     if session.scalar(select(func.count()).where(*recent)) < burst_size:
         return False
@@ -131,7 +156,8 @@ def mine(session, actor):
     openid = _citizen(actor)
     names = {d.id: d.name for d in copies.departments(session)}
     labels = {t["id"]: t["label"] for t in tags(session, active_only=False)}
-    rows = session.scalars(select(Rating).where(Rating.openid == openid).order_by(Rating.updated_at.desc()).limit(100))
+    mine_ = select(Rating).where(Rating.openid == openid, Rating.withdrawn.is_(False))
+    rows = session.scalars(mine_.order_by(Rating.updated_at.desc()).limit(100))
     return [_mine(r, names.get(r.department_id, "（已撤销的部门）"), labels) for r in rows]
 
 
@@ -139,16 +165,28 @@ def withdraw(uow, rating_id):
     openid = _citizen(uow.actor)
     if not is_id(rating_id, MAX_INT):
         raise NotFound("rating_not_found", "评价不存在")
-    gone = uow.session.execute(delete(Rating).where(Rating.id == rating_id, Rating.openid == openid))
+    lock_citizen(uow.session, openid)
+    now = _within_limit(uow.session, openid)
+    gone = uow.session.execute(
+        update(Rating)
+        .where(Rating.id == rating_id, Rating.openid == openid, Rating.withdrawn.is_(False))
+        .values(withdrawn=True, updated_at=now)
+    )
     if not gone.rowcount:  # another citizen's rating is as good as none
         raise NotFound("rating_not_found", "评价不存在")
+    uow.session.add(CitizenAction(openid=openid, action="withdraw", at=now))
     return {"withdrawn": rating_id}
 
 
 def public_comments(session, department_id, limit=20):
     rows = session.scalars(
         select(Rating)
-        .where(Rating.department_id == department_id, Rating.comment_status == "visible", Rating.status == "counted")
+        .where(
+            Rating.department_id == department_id,
+            Rating.comment_status == "visible",
+            Rating.status == "counted",
+            Rating.withdrawn.is_(False),
+        )
         .order_by(Rating.updated_at.desc())
         .limit(limit)
     )
@@ -173,8 +211,13 @@ def review_queue(session, actor):
     def row(r):
         return _mine(r, names.get(r.department_id, "?"), labels) | {"status": r.status}
 
-    flagged = session.scalars(select(Rating).where(Rating.status == "flagged").order_by(Rating.updated_at).limit(200))
-    held = session.scalars(select(Rating).where(Rating.comment_status == "held").order_by(Rating.updated_at).limit(200))
+    present = Rating.withdrawn.is_(False)
+    flagged = session.scalars(
+        select(Rating).where(Rating.status == "flagged", present).order_by(Rating.updated_at).limit(200)
+    )
+    held = session.scalars(
+        select(Rating).where(Rating.comment_status == "held", present).order_by(Rating.updated_at).limit(200)
+    )
     return {"flagged": [row(r) for r in flagged], "held": [row(r) for r in held]}
 
 
@@ -188,7 +231,10 @@ def review(uow, rating_ids, decision):
         raise ValidationError("invalid_fields", "请选择要处理的评价", {"fields": {"rating_ids": "请选择要处理的评价"}})
     status = "counted" if decision == "count" else "discarded"
     done = uow.session.execute(
-        update(Rating).where(Rating.id.in_(ids), Rating.status == "flagged").values(status=status).returning(Rating.id)
+        update(Rating)
+        .where(Rating.id.in_(ids), Rating.status == "flagged")
+        .values(status=status, reviewed=True)
+        .returning(Rating.id)
     ).scalars()
     done = sorted(done)
     if not done:

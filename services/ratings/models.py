@@ -7,12 +7,14 @@ from datetime import datetime
 
 from sqlalchemy import (
     ARRAY,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
     Identity,
+    Index,
     Integer,
     SmallInteger,
     String,
@@ -68,8 +70,24 @@ class Rating(Base):
     comment_status: Mapped[str] = mapped_column(String(8), default="none")
     status: Mapped[str] = mapped_column(String(10), default="counted")
     from_new_follower: Mapped[bool] = mapped_column(Boolean, default=False)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False)  # a moderator decided it: no burst flags it again
+    # withdrawn by the citizen: out of every score and list, but kept, so withdrawing and rating again undoes no
+    # moderator's decision
+    withdrawn: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CitizenAction(Base):
+    """Each rating a citizen writes or withdraws, for the hourly limit (a replaced rating is still one more write)."""
+
+    __tablename__ = "citizen_actions"
+    __table_args__ = (Index("ix_ratings_citizen_actions_openid_at", "openid", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    openid: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class OfficialComment(Base):
@@ -144,6 +162,16 @@ class Follower(Base):
 
     openid: Mapped[str] = mapped_column(String(64), primary_key=True)
     followed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class FollowerBackfill(Base):
+    """How far the copy of follow times taken from messaging has come (followers from before ratings ran): one row."""
+
+    __tablename__ = "follower_backfill"
+
+    id: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    after: Mapped[str] = mapped_column(String(64), default="")  # the last openid taken
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class DepartmentCaseStats(Base):

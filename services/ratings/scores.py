@@ -13,7 +13,7 @@ from services.ratings.models import ImpressionTag, Rating
 MONTHS = 12
 TAGS = text(
     "SELECT t, count(*) FROM ratings.ratings r CROSS JOIN LATERAL unnest(r.tag_ids) t"
-    " WHERE r.department_id = :d AND r.status = 'counted' AND r.month >= :since GROUP BY t"
+    " WHERE r.department_id = :d AND r.status = 'counted' AND NOT r.withdrawn AND r.month >= :since GROUP BY t"
 )
 
 
@@ -26,7 +26,7 @@ def _since(now=None):
 
 
 def _counted(since):
-    return (Rating.status == "counted", Rating.month >= since)
+    return (Rating.status == "counted", Rating.withdrawn.is_(False), Rating.month >= since)
 
 
 def board(session, prior_weight):

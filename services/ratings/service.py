@@ -30,6 +30,7 @@ class RatingsService(ConsumesEvents, ServiceBase):
     parked_events = parked_events
 
     content = RpcProxy("content")
+    messaging = RpcProxy("messaging")
 
     def _setting(self, key, default):
         return int((self.config.get("RATINGS") or {}).get(key) or default)
@@ -209,6 +210,30 @@ class RatingsService(ConsumesEvents, ServiceBase):
             log.exception("the departments were not kept; trying again in 15 s")
             return
         RatingsService._refreshed_at = now
+
+    @timer(interval=30, eager=True)
+    def backfill_followers(self):
+        """Follow times of those who followed before ratings ran, from messaging, a page at a time until all are
+        copied (afterwards follower_subscribed keeps the copy): without them every rater would count as new."""
+        for _ in range(20):
+            state = copies.backfill_state(self.db)
+            if state.done:
+                self.db.commit()
+                return
+            try:
+                with eventlet.Timeout(CONTENT_TIMEOUT, RpcTimeout):
+                    page = self.messaging.follow_times(state.after, copies.BACKFILL_PAGE)
+            except (UnknownService, RpcTimeout) as exc:
+                self.db.rollback()
+                log.warning("messaging did not answer for follow times (%s); trying again in 30 s", type(exc).__name__)
+                return
+            try:
+                copies.keep_follow_times(self.db, state, page)
+                self.db.commit()
+            except Exception:
+                self.db.rollback()
+                log.exception("follow times were not kept; trying again in 30 s")
+                return
 
     @handles("content", "content_changed", events.ContentChangedNotice)
     def handle_content_changed(self, uow, delivery):

@@ -172,17 +172,18 @@ def check(sections, answers):
             problems[str(key)[:20]] = "题目不存在，请刷新页面后重试"
     given = {k: v for k, v in answers.items() if k in by_key and not _empty(v)}
     clean = {}
-    visible = set()
+    picked = {}  # the options ticked in each shown choice question, valid answer or not: what the page showed by
     for q in questions(sections):
         key, rule = q["key"], q.get("show_if")
         if rule:
-            before = clean.get(rule["question"]) if rule["question"] in visible else None
-            picked = set(before) if isinstance(before, list) else {before}
-            if not picked & set(rule["options"]):
+            if not picked.get(rule["question"], set()) & set(rule["options"]):
                 if key in given:  # a page that did not follow the logic, or a hand-made request
                     problems[key] = "根据您前面的选择，此题无需作答，请刷新页面后重试"
                 continue
-        visible.add(key)
+        if q["type"] in ("single", "multiple"):
+            raw = given.get(key)
+            ticked = raw if isinstance(raw, list) else [raw]
+            picked[key] = {o for o in (_option(v, len(q["options"])) for v in ticked[:30]) if o is not None}
         if key not in given:
             if q.get("required", True):
                 problems[key] = "此题为必答题"

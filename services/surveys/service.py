@@ -105,7 +105,7 @@ class SurveysService(ServiceBase):
 
     @rpc
     def get_survey(self, survey_id):
-        return surveys.staff_get(self.db, self.actor, survey_id)
+        return surveys.staff_get(self.db, self.actor, survey_id, self._key())
 
     @rpc
     def survey_responses_file(self, survey_id, fmt):
@@ -114,7 +114,7 @@ class SurveysService(ServiceBase):
             raise errors.ValidationError("invalid_format", "格式只能是 csv 或 xlsx")
         with self.unit_of_work() as uow:
             survey = surveys.export_audited(uow, survey_id)
-            rows = surveys.response_rows(uow.session, survey)
+            rows = surveys.response_rows(uow.session, survey, self._key())
             if fmt == "csv":
                 data = exports.survey_csv(survey, rows)
             else:

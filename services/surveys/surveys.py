@@ -12,9 +12,10 @@ survey is anonymous: only the title, description, closing time, cap and whether 
 
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import String, bindparam, cast, func, literal, select, text
 from sqlalchemy.dialects.postgresql import JSONB
 
 from libs.auth import require
@@ -143,6 +144,8 @@ def edit(uow, survey_id, data):
             fields["max_responses"] = f"已收到{survey.responses_count}份答卷，上限不能低于这个数"
         if given.get("closes_at") and given["closes_at"] <= datetime.now(UTC):
             fields["closes_at"] = "截止时间应晚于现在（要立即结束，请点“结束”）"
+        elif given.get("closes_at") and survey.opens_at and given["closes_at"] <= survey.opens_at:
+            fields["closes_at"] = "截止时间应晚于开始时间"
         if fields:
             raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": fields})
         for name, value in given.items():  # null means "no cap" for max_responses; other fields cannot be null
@@ -196,11 +199,11 @@ def staff_list(session, actor):
     return [_summary(s) for s in rows]
 
 
-def staff_get(session, actor, survey_id):
+def staff_get(session, actor, survey_id, key):
     """The survey with its results as they stand (staff see them whatever citizens are shown)."""
     require(actor, "survey.manage")
     survey = _survey(session, survey_id)
-    return staff_view(survey) | {"results": results(session, survey, with_texts=True)}
+    return staff_view(survey) | {"results": results(session, survey, with_texts=True, key=key)}
 
 
 def _summary(survey, now=None):
@@ -247,7 +250,11 @@ NUMBERS = text(
 TEXTS = text(
     """
     SELECT key, value FROM (
-        SELECT e.key, e.value #>> '{}' AS value, row_number() OVER (PARTITION BY e.key ORDER BY r.id DESC) AS n
+        SELECT e.key, e.value #>> '{}' AS value, row_number() OVER (
+            -- an anonymous survey's answers in a keyed shuffle, a named one's latest first: the order a response
+            -- came in could be matched with the time a citizen was seen on the page
+            PARTITION BY e.key ORDER BY CASE WHEN :shuffle THEN md5(:salt || CAST(r.id AS text)) END, r.id DESC
+        ) AS n
         FROM surveys.survey_responses r CROSS JOIN LATERAL jsonb_each(r.answers) e
         WHERE r.survey_id = :s AND e.key = ANY(:keys)
     ) latest WHERE n <= :limit
@@ -266,9 +273,14 @@ def _number(value):
     return int(value) if value.is_integer() else round(value, 2)
 
 
-def results(session, survey, with_texts):
+def _salt(key, survey):
+    return hmac.new(key.encode(), f"order:{survey.id}".encode(), hashlib.sha256).hexdigest()
+
+
+def results(session, survey, with_texts, key=None):
     """Per question: how many answered it, and counts and shares of options (or scale values), average ranks, the
-    spread of numbers and dates; text answers (latest first) only for staff (with_texts)."""
+    spread of numbers and dates; text answers only for staff (with_texts, which needs the key: an anonymous
+    survey's are listed in a keyed shuffle, a named one's latest first)."""
     qs = answers.questions(survey.sections)
     s = survey.id
     answered = dict(session.execute(ANSWERED, {"s": s}).all()) if survey.responses_count else {}
@@ -284,8 +296,9 @@ def results(session, survey, with_texts):
     texts = {}
     wanted = [q["key"] for q in qs if q["type"] == "text"]
     if answered and wanted and with_texts:
-        for key, value in session.execute(TEXTS, {"s": s, "keys": wanted, "limit": TEXTS_SHOWN}):
-            texts.setdefault(key, []).append(value)
+        order = {"shuffle": survey.anonymous, "salt": _salt(key, survey)}
+        for question, value in session.execute(TEXTS, {"s": s, "keys": wanted, "limit": TEXTS_SHOWN} | order):
+            texts.setdefault(question, []).append(value)
     return {
         "responses": survey.responses_count,
         "questions": [_question_result(q, answered.get(q["key"], 0), elements, numbers, texts, with_texts) for q in qs],
@@ -354,12 +367,18 @@ def _question_result(q, answered, elements, numbers, texts, with_texts):
     return row
 
 
-def response_rows(session, survey):
-    """Every response in order, as (number, submitted_at, openid or None, answers): for the download."""
+def response_rows(session, survey, key):
+    """Every response as (number, submitted_at, openid or None, answers), for the download: a named survey's in the
+    order they came, an anonymous one's in a keyed shuffle (the order could be matched with who was on the page)."""
+    order = (
+        func.md5(literal(_salt(key, survey)) + cast(SurveyResponse.id, String))
+        if survey.anonymous
+        else SurveyResponse.id
+    )
     query = (
         select(SurveyResponse.id, SurveyResponse.submitted_at, SurveyResponse.openid, SurveyResponse.answers)
         .where(SurveyResponse.survey_id == survey.id)
-        .order_by(SurveyResponse.id)
+        .order_by(order)
         .execution_options(yield_per=1000)
     )
     for number, (_id, at, openid, given) in enumerate(session.execute(query), start=1):
@@ -392,7 +411,23 @@ def public_get(session, survey_id, key, openid):
     view = _common(survey)
     responded = bool(openid) and _responded(session, survey.id, key, openid)
     shown = survey.results_public and (responded or view["state"] == "closed")
-    return view | {"responded": responded, "results": results(session, survey, with_texts=False) if shown else None}
+    return view | {"responded": responded, "results": _public_results(session, survey) if shown else None}
+
+
+# Citizens' view of the results: every page view (two per response) would scan all responses; they are taken
+# once per PUBLIC_SECONDS per process instead (staff always see them as they stand).
+PUBLIC_RESULTS = {}
+PUBLIC_SECONDS = 10.0
+
+
+def _public_results(session, survey):
+    now = time.monotonic()
+    kept = PUBLIC_RESULTS.get(survey.id)
+    if kept is None or now - kept[0] > PUBLIC_SECONDS:
+        if len(PUBLIC_RESULTS) >= MAX_DEFINITIONS:
+            PUBLIC_RESULTS.clear()
+        kept = PUBLIC_RESULTS[survey.id] = (now, results(session, survey, with_texts=False))
+    return kept[1]
 
 
 def _responded(session, survey_id, key, openid):

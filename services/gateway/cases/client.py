@@ -3,7 +3,7 @@ Each call carries the request's actor (core/rpc.py); cases validates the input a
 
 import base64
 
-from services.gateway.core.rpc import call
+from services.gateway.core.rpc import call, call_download
 
 
 def file_case(data, request_id, photos=()):
@@ -104,4 +104,4 @@ def stats(start, end):
 
 
 def stats_file(start, end, fmt):
-    return call("cases", "case_stats_file", start, end, fmt)
+    return call_download("cases", "case_stats_file", start, end, fmt)

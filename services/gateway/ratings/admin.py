@@ -5,7 +5,7 @@ words; /admin/ratings/board ranks the departments; an official's office (rating.
 
 import functools
 
-from flask import Blueprint, render_template, request, url_for
+from flask import Blueprint, g, render_template, request, url_for
 
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
@@ -36,7 +36,8 @@ def moderate(comment_id):
     }
     done = "已公开。" if data["decision"] == "approve" else "已驳回，市民可在“我的评价”中看到理由。"
     back = lambda _r: url_for(".queue") + f"#comment-{comment_id}"  # noqa: E731
-    return notices.after_post(functools.partial(client.moderate, comment_id, data), back, data, done)
+    form = data | {"comment_id": comment_id}  # a refusal is shown on this comment's card, with what was typed
+    return notices.after_post(functools.partial(client.moderate, comment_id, data), back, form, done)
 
 
 @bp.post("/impressions/<id:rating_id>")
@@ -54,7 +55,8 @@ def review():
     ids = [int(x) for x in request.form.getlist("rating_id")[:500] if x.isascii() and x.isdigit() and len(x) < 10]
     decision = request.form.get("decision", "")
     back = lambda _r: url_for(".queue")  # noqa: E731
-    done = f"已处理{len(ids)}条评价：{'计入得分' if decision == 'count' else '剔除，不计入得分'}。"
+    what = "计入得分" if decision == "count" else "剔除，不计入得分"
+    done = lambda result: f"已处理{len(result['decided'])}条评价：{what}。"  # noqa: E731 - those still flagged
     return notices.after_post(functools.partial(client.review, ids, decision), back, {}, done)
 
 
@@ -102,12 +104,21 @@ def remove_word(word_id):
 @bp.get("/office")
 @staff_page
 def office():
-    return _render("admin/ratings_office.html", comments=client.office_comments(), tab="office")
+    """A head answers for their own department; a role over every department (the administrator) picks one."""
+    raw = request.args.get("department_id", "")
+    chosen = int(raw) if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
+    actor = g.actor
+    if actor.department_id is None and chosen is None:
+        return _render("admin/ratings_office.html", comments=None, board=client.board(), chosen=None, tab="office")
+    comments = client.office_comments(chosen)
+    return _render("admin/ratings_office.html", comments=comments, board=None, chosen=chosen, tab="office")
 
 
 @bp.post("/office/<id:comment_id>")
 @staff_page
 def respond(comment_id):
     data = {"body": request.form.get("body", "")[:501]}
-    back = lambda _r: url_for(".office") + f"#comment-{comment_id}"  # noqa: E731
+    chosen = request.form.get("department_id", "")
+    picked = {"department_id": chosen} if chosen.isascii() and chosen.isdigit() and len(chosen) < 10 else {}
+    back = lambda _r: url_for(".office", **picked) + f"#comment-{comment_id}"  # noqa: E731
     return notices.after_post(functools.partial(client.respond, comment_id, data), back, data, "回复已公开。")

@@ -60,8 +60,8 @@ def review(rating_ids, decision):
     return call("ratings", "review_ratings", rating_ids, decision)
 
 
-def office_comments():
-    return call("ratings", "office_comments")
+def office_comments(department_id=None):
+    return call("ratings", "office_comments", department_id)
 
 
 def respond(comment_id, data):

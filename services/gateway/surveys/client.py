@@ -1,7 +1,7 @@
 """The gateway's one door to the surveys service (微投票 and 微调研). Each call carries the request's actor
 (core/rpc.py); surveys validates the input and checks permissions."""
 
-from services.gateway.core.rpc import call
+from services.gateway.core.rpc import call, call_download
 
 
 def staff_votes():
@@ -41,7 +41,7 @@ def cast(vote_id, data):
 
 
 def results_file(vote_id, fmt):
-    return call("surveys", "vote_results_file", vote_id, fmt)
+    return call_download("surveys", "vote_results_file", vote_id, fmt)
 
 
 # -- 微调研 ------------------------------------------------------------------------------------------------------
@@ -70,7 +70,7 @@ def close_survey(survey_id):
 
 
 def responses_file(survey_id, fmt):
-    return call("surveys", "survey_responses_file", survey_id, fmt)
+    return call_download("surveys", "survey_responses_file", survey_id, fmt)
 
 
 def public_surveys():

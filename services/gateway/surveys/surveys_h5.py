@@ -92,6 +92,10 @@ def respond(survey_id):
         shown = client.public_survey(survey_id)
     except NotFound as exc:
         return _not_found(exc)
+    if not shown["open"] or shown["responded"]:  # said before any answer is looked at
+        reason = "您已经提交过本次调研，每人只能提交一次，感谢参与" if shown["responded"] else "调研已结束"
+        reasons = {"not_yet": "调研尚未开始", "full": "本次调研的答卷已满额，感谢关注"}
+        return _page(shown, errors={"_": reasons.get(shown["state"], reason)}, status=409)
     given, raw = _answers(shown, request.form)
     try:
         client.respond(survey_id, given)

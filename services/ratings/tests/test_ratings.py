@@ -14,7 +14,7 @@ from libs.auth import Actor
 from libs.errors import Conflict, Forbidden, NotFound, RateLimited, ValidationError
 from services.conftest import rpc_proxy
 from services.ratings import copies, words
-from services.ratings.models import OfficialComment, Rating, audit_log
+from services.ratings.models import Follower, FollowerBackfill, OfficialComment, Rating, audit_log
 from services.ratings.service import RatingsService
 
 MODERATOR = Actor(kind="staff", id="21", name="运营", roles=("operator",))
@@ -301,7 +301,7 @@ def test_bad_comments_are_refused(as_, db_session):
         ({"official_name": "李四"}, "official_name", "没有这位领导"),
         ({"body": "好"}, "body", "至少需要5个字"),
         ({"body": "长" * 501}, "body", "不能超过500个字"),
-        ({"body": "王强去死吧，什么东西"}, "body", "不文明用语"),
+        ({"body": "王强是个贱人，什么东西"}, "body", "不文明用语（贱人）"),
     ]:
         with pytest.raises(ValidationError) as bad:
             me.comment(good | changes)
@@ -330,3 +330,86 @@ def test_the_copies_follow_content_and_messaging(as_, db_session):
     db_session.commit()
     as_(stranger).rate({"department_id": 1, "stars": 5})  # re-rating does not undo a discard
     assert db_session.scalar(select(Rating.status).where(Rating.openid == stranger.id)) == "discarded"
+
+
+def test_sending_again_or_withdrawing_undoes_no_moderators_decision(as_, db_session):
+    person = citizen(60, db_session)
+    me = as_(person)
+    first = me.rate({"department_id": 1, "stars": 1, "comment": "太差了"})
+    db_session.execute(
+        update(Rating).where(Rating.id == first["id"]).values(status="discarded", comment_status="hidden")
+    )
+    db_session.commit()
+    me.rate({"department_id": 1, "stars": 1, "comment": "太差了"})  # the same words: still hidden
+    row = db_session.get(Rating, first["id"])
+    db_session.refresh(row)
+    assert (row.status, row.comment_status) == ("discarded", "hidden")
+    me.rate({"department_id": 1, "stars": 2, "comment": "改了几个字，还是太差"})  # new words: back to a moderator
+    db_session.refresh(row)
+    assert (row.status, row.comment_status) == ("discarded", "held")
+    me.withdraw_rating(first["id"])
+    assert me.my_ratings() == []
+    again = me.rate({"department_id": 1, "stars": 5})
+    db_session.refresh(row)
+    assert again["id"] == first["id"] and row.status == "discarded" and not row.withdrawn
+    # every write counts toward the hourly limit, the same department's too: 5 writes so far
+    for stars in (1, 2, 3, 4, 5):
+        me.rate({"department_id": 1, "stars": stars})
+    with pytest.raises(RateLimited):
+        me.rate({"department_id": 1, "stars": 3})
+    with pytest.raises(RateLimited):
+        me.withdraw_rating(first["id"])
+
+
+def test_ratings_a_moderator_counted_are_not_flagged_again(as_, db_session):
+    rows = []
+    for _ in range(5):
+        rows.append(as_(citizen(1, db_session)).rate({"department_id": 2, "stars": 5})["id"])
+    assert {r["id"] for r in as_(MODERATOR).moderation_queue()["flagged"]} == set(rows)
+    as_(MODERATOR).review_ratings(rows, "count")
+    as_(citizen(1, db_session)).rate({"department_id": 2, "stars": 5})  # one more new follower within the hour
+    statuses = dict(db_session.execute(select(Rating.id, Rating.status).where(Rating.department_id == 2)).all())
+    assert all(statuses[r] == "counted" for r in rows) and list(statuses.values()).count("counted") == 6
+
+
+def test_approving_again_keeps_the_masking(as_, db_session):
+    made = as_(citizen(60, db_session)).comment(
+        {"department_id": 2, "official_name": "王强", "body": "听说王局长有黑幕"}
+    )
+    as_(MODERATOR).moderate_comment(made["id"], {"decision": "approve", "shown_body": "听说王局长有**"})
+    for _ in range(3):
+        as_(citizen()).report_comment(made["id"], {})
+    as_(MODERATOR).moderate_comment(made["id"], {"decision": "approve"})  # restored, no new text given
+    assert as_(citizen()).official_comments(2, "王强")["comments"][0]["body"] == "听说王局长有**"
+
+
+def test_words_refuse_insults_not_innocent_sentences(as_, db_session):
+    me = as_(citizen(60, db_session))
+    assert me.rate({"department_id": 1, "stars": 3, "comment": "过去死板的流程现在简化了"})["comment_label"] == "已公开"
+    with pytest.raises(ValidationError):
+        me.rate({"department_id": 1, "stars": 3, "comment": "ＳＢ，傻 逼"})
+    held = me.rate({"department_id": 1, "stars": 3, "comment": "有人说窗口贪。污"})  # a hold word across punctuation
+    assert held["comment_label"] == "待审核"
+
+
+def test_follow_times_from_before_ratings_are_copied_a_page_at_a_time(db_session):
+    db_session.execute(delete(Follower).where(Follower.openid.like("o_backfill_%")))
+    db_session.execute(delete(FollowerBackfill))
+    db_session.commit()
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    state = copies.backfill_state(db_session)
+    assert state.after == "" and not state.done
+    page = [[f"o_backfill_{i:05d}", long_ago.isoformat()] for i in range(copies.BACKFILL_PAGE)]
+    copies.keep_follow_times(db_session, state, page)
+    db_session.commit()
+    state = copies.backfill_state(db_session)
+    assert state.after == page[-1][0] and not state.done  # a full page: there may be more
+    recent = datetime.now(UTC) - timedelta(hours=1)
+    copies.followed(db_session, "o_backfill_99999", recent)  # an event already seen is newer: it stays
+    copies.keep_follow_times(db_session, state, [["o_backfill_99999", long_ago.isoformat()]])
+    db_session.commit()
+    assert copies.backfill_state(db_session).done
+    kept = db_session.get(Follower, "o_backfill_99999")
+    db_session.refresh(kept)
+    assert kept.followed_at > long_ago + timedelta(days=300)
+    db_session.commit()

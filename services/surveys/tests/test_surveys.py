@@ -385,3 +385,32 @@ def test_a_definition_cached_for_ballots_is_never_a_drafts(as_, db_session):
     with pytest.raises(NotFound):
         surveys._definition(db_session, draft["id"])
     assert draft["id"] not in surveys.DEFINITIONS
+
+
+def test_logic_follows_what_was_ticked_even_when_that_answer_is_wrong():
+    """A follow-up shown because an option was ticked is judged as shown, even if its question has another problem
+    (here too few choices): the citizen is told about that problem, not that the follow-up needs no answer."""
+    from services.surveys import answers
+
+    sections = [
+        {
+            "questions": [
+                {
+                    "key": "q1",
+                    "type": "multiple",
+                    "title": "选两项",
+                    "options": options("甲", "乙", "丙"),
+                    "min_choices": 2,
+                },
+                {"key": "q2", "type": "text", "title": "为什么选甲", "show_if": {"question": "q1", "options": [1]}},
+            ]
+        }
+    ]
+    with pytest.raises(ValidationError) as bad:
+        answers.check(sections, {"q1": [1], "q2": "因为便宜"})
+    assert bad.value.details["fields"] == {"q1": "请至少选择2项"}
+    with pytest.raises(ValidationError) as missing:
+        answers.check(sections, {"q1": ["1"]})
+    assert missing.value.details["fields"] == {"q1": "请至少选择2项", "q2": "此题为必答题"}
+    assert answers.check(sections, {"q1": [1, 3], "q2": "因为便宜"}) == {"q1": [1, 3], "q2": "因为便宜"}
+    assert answers.check(sections, {"q1": [2, 3]}) == {"q1": [2, 3]}
