@@ -152,3 +152,25 @@ def test_a_refused_moderation_is_shown_on_its_card_and_an_administrator_picks_th
     assert picker.status_code == 200 and 'id="pick-department"' in picker.text
     chosen = admin.get(f"{system.gateway}/admin/ratings/office?department_id={ENVIRONMENT}")
     assert chosen.status_code == 200 and "张局长" in chosen.text
+
+
+def test_the_moderators_board_and_settings_pages(system):
+    departments_copied(system)
+    moderator = system.staff_session("yunying")
+    board = moderator.get(f"{system.gateway}/admin/ratings/board")
+    assert board.status_code == 200 and f'data-department="{ENVIRONMENT}"' in board.text and "贝叶斯平均" in board.text
+    settings = moderator.get(f"{system.gateway}/admin/ratings/settings")
+    word = f"测{uuid.uuid4().hex[:4]}"
+    added = moderator.post(
+        f"{system.gateway}/admin/ratings/settings/words",
+        data={"csrf": csrf_of(settings), "word": word, "action": "hold"},
+    )
+    assert added.status_code == 200 and "敏感词已添加" in added.text and f"<td>{word}</td>" in added.text
+    refused = moderator.post(
+        f"{system.gateway}/admin/ratings/settings/words",
+        data={"csrf": csrf_of(settings), "word": word, "action": "hold"},
+    )
+    assert (
+        'data-field="word"' in refused.text and "该词已在列表中" in refused.text and f'value="{word}"' in refused.text
+    )
+    assert system.staff_session("hbjz").get(f"{system.gateway}/admin/ratings/settings").status_code == 403

@@ -161,3 +161,21 @@ def test_the_results_download_as_csv_and_xlsx_with_formulas_kept_as_text(system)
     assert api.get(f"{system.gateway}/api/v1/votes/424242/results", params={"format": "csv"}).status_code == 404
     admin_page = system.staff_browser("yunying").get(f"{system.gateway}/admin/votes/{vote['id']}/results.xlsx")
     assert admin_page.status_code == 200 and admin_page.content[:2] == b"PK"
+
+
+def test_publishing_a_vote_in_the_admin_can_draft_a_mass_send(system):
+    api = system.staff_session("yunying")
+    data = {
+        "title": f"最美街道评选{uuid.uuid4().hex[:4]}",
+        "description": "选出您心中最干净整洁的街道",
+        "options": [{"label": "湖滨街道"}, {"label": "西湖街道"}],
+        "closes_at": (datetime.now(UTC) + timedelta(days=3)).isoformat(),
+    }
+    vote = api.post(f"{system.gateway}/api/v1/votes", json=data).json()
+    page = api.get(f"{system.gateway}/admin/votes")
+    done = api.post(f"{system.gateway}/admin/votes/{vote['id']}/publish", data={"csrf": csrf_of(page), "announce": "1"})
+    assert done.status_code == 200 and "已发布" in done.text and "已创建群发草稿" in done.text
+    sends = api.get(f"{system.gateway}/api/v1/wechat/mass-sends").json()
+    draft = next(s for s in sends if s["title"] == f"微投票：{vote['title']}")
+    assert draft["status"] == "draft" and f"/h5/votes/{vote['id']}" in draft["content"]
+    assert "选出您心中最干净整洁的街道" in draft["content"]

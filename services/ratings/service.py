@@ -10,6 +10,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from nameko.rpc import RpcProxy, rpc
 from nameko.timer import timer
 from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
 
 from libs import errors
 from libs.auth import require
@@ -21,6 +22,13 @@ from services.ratings.models import ImpressionTag, SensitiveWord, audit_log, par
 log = logging.getLogger(__name__)
 CONTENT_TIMEOUT = 10  # seconds ratings waits for content's departments
 REFRESH_SECONDS = 600
+
+
+def _flush_unique(session, field, message):
+    try:
+        session.flush()
+    except IntegrityError:
+        raise errors.ValidationError("invalid_fields", "请检查填写的内容", {"fields": {field: message}}) from None
 
 
 class RatingsService(ConsumesEvents, ServiceBase):
@@ -135,6 +143,11 @@ class RatingsService(ConsumesEvents, ServiceBase):
         with self.unit_of_work() as uow:
             uow.require("rating.moderate")
             clean = validate(schemas.TagIn, data)
+            clash = uow.session.scalar(select(ImpressionTag.id).where(ImpressionTag.label == clean.label))
+            if clash is not None and clash != tag_id:
+                raise errors.ValidationError(
+                    "invalid_fields", "请检查填写的内容", {"fields": {"label": "已有同名标签"}}
+                )
             if tag_id is None:
                 tag = ImpressionTag(sort_order=100)
                 uow.session.add(tag)
@@ -142,13 +155,8 @@ class RatingsService(ConsumesEvents, ServiceBase):
                 tag = uow.session.get(ImpressionTag, tag_id) if is_id(tag_id, MAX_INT) else None
                 if tag is None:
                     raise errors.NotFound("tag_not_found", "标签不存在")
-            clash = uow.session.scalar(select(ImpressionTag.id).where(ImpressionTag.label == clean.label))
-            if clash is not None and clash != tag_id:
-                raise errors.ValidationError(
-                    "invalid_fields", "请检查填写的内容", {"fields": {"label": "已有同名标签"}}
-                )
             tag.label, tag.tone, tag.active = clean.label, clean.tone, clean.active
-            uow.session.flush()
+            _flush_unique(uow.session, "label", "已有同名标签")  # the same label saved twice at once
             uow.audit("rating.tag_saved", "impression_tag", tag.id, detail=clean.model_dump())
             return {"id": tag.id, "label": tag.label, "tone": tag.tone, "active": tag.active}
 
@@ -163,7 +171,7 @@ class RatingsService(ConsumesEvents, ServiceBase):
                 )
             word = SensitiveWord(word=clean.word, action=clean.action)
             uow.session.add(word)
-            uow.session.flush()
+            _flush_unique(uow.session, "word", "该词已在列表中")  # the same word added twice at once
             uow.audit("rating.word_added", "sensitive_word", word.id, detail=clean.model_dump())
         words.forget()
         return {"id": word.id, "word": word.word, "action": word.action}

@@ -413,3 +413,48 @@ def test_follow_times_from_before_ratings_are_copied_a_page_at_a_time(db_session
     db_session.refresh(kept)
     assert kept.followed_at > long_ago + timedelta(days=300)
     db_session.commit()
+
+
+def test_moderators_keep_the_tags_and_words(as_, db_session):
+    moderator = as_(MODERATOR)
+    made = moderator.save_tag(None, {"label": "服务周到", "tone": "positive"})
+    assert "服务周到" in [t["label"] for t in as_(citizen()).tags()]
+    with pytest.raises(ValidationError) as clash:
+        moderator.save_tag(None, {"label": "服务周到", "tone": "positive"})
+    assert clash.value.details["fields"]["label"] == "已有同名标签"
+    moderator.save_tag(made["id"], {"label": "服务周到", "tone": "positive", "active": False})
+    assert "服务周到" not in [t["label"] for t in as_(citizen()).tags()]  # retired: no longer offered
+    with pytest.raises(ValidationError):
+        as_(citizen(60, db_session)).rate({"department_id": 1, "stars": 4, "tag_ids": [made["id"]]})
+    assert any(t["label"] == "服务周到" and not t["active"] for t in moderator.settings()["tags"])
+    word = moderator.add_word({"word": "骗子", "action": "reject"})
+    with pytest.raises(ValidationError):
+        as_(citizen(60, db_session)).rate({"department_id": 1, "stars": 1, "comment": "都是骗子"})
+    moderator.remove_word(word["id"])
+    assert as_(citizen(60, db_session)).rate({"department_id": 1, "stars": 1, "comment": "都是骗子"})["stars"] == 1
+    for bad in ({"word": "", "action": "reject"}, {"word": "x", "action": "ban"}, {"word": "贪污", "action": "hold"}):
+        with pytest.raises(ValidationError):
+            moderator.add_word(bad)
+    with pytest.raises(NotFound):
+        moderator.remove_word(word["id"])
+    with pytest.raises(Forbidden):
+        as_(HEAD).add_word({"word": "坏", "action": "hold"})
+    actions = set(db_session.scalars(select(audit_log.c.action).where(audit_log.c.action.like("rating.%"))).all())
+    assert {"rating.tag_saved", "rating.word_added", "rating.word_removed"} <= actions
+
+
+def test_the_same_word_added_twice_at_once_is_kept_once(container_factory, service_config, db_session):
+    fresh(db_session)
+    container = container_factory(RatingsService, service_config)
+    container.start()
+    word = f"词{uuid.uuid4().hex[:4]}"
+
+    def add(_):
+        with rpc_proxy("ratings", service_config, MODERATOR) as proxy:
+            try:
+                return proxy.add_word({"word": word, "action": "hold"})["word"]
+            except ValidationError as exc:
+                return exc.details["fields"]["word"]
+
+    outcomes = list(eventlet.GreenPool(8).imap(add, range(8)))
+    assert outcomes.count(word) == 1 and outcomes.count("该词已在列表中") == 7, outcomes
