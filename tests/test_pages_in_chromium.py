@@ -754,10 +754,18 @@ def test_an_operator_writes_publishes_and_closes_a_vote_in_the_admin(system, bro
     operator.fill("#f-options", "延长至22点\n维持现状\n")
     operator.click("#vote-form button[type=submit]")
     assert "已保存为草稿" in operator.inner_text("#notice")
+    # the draft is edited in the same form, filled in
+    operator.locator("tr", has_text=title).locator("a.edit-vote").click()
+    assert operator.input_value("#f-title") == title and "维持现状" in operator.input_value("#f-options")
+    operator.fill("#f-options", "延长至22点\n延长至21点\n维持现状")
+    operator.click("#vote-form button[type=submit]")
+    assert "草稿已保存" in operator.inner_text("#notice")
     row = operator.locator("tr", has_text=title)
     row.locator("button:has-text('发布')").click()
     assert "已发布" in operator.inner_text("#notice")
     vote_id = int(operator.locator("tr", has_text=title).get_attribute("data-vote"))
+    kept = system.staff_session("yunying").get(f"{system.gateway}/api/v1/votes/{vote_id}").json()
+    assert [o["label"] for o in kept["options"]] == ["延长至22点", "延长至21点", "维持现状"]  # the edit was kept
     # a citizen votes; the organiser's count follows
     citizen = requests.Session()
     citizen.cookies.set("sandbox_openid", f"o_vote_{uuid.uuid4().hex[:8]}", domain="127.0.0.1")
@@ -767,6 +775,7 @@ def test_an_operator_writes_publishes_and_closes_a_vote_in_the_admin(system, bro
     citizen.post(f"{system.gateway}/h5/votes/{vote_id}", data={"csrf": token, "option_id": option}).raise_for_status()
     operator.reload()
     assert operator.locator(f"tr[data-vote='{vote_id}'] .ballots").inner_text() == "1"
+    operator.wait_for_selector(f"tr[data-vote='{vote_id}'] .chart canvas")  # the count drawn by ECharts
     shot(operator, "admin-votes")
     operator.once("dialog", lambda d: d.accept())
     operator.locator(f"tr[data-vote='{vote_id}'] button:has-text('截止')").click()

@@ -10,6 +10,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from libs.clock import LOCAL_TZ
 from libs.errors import Conflict, DeadlineExceeded, NotFound, RateLimited, ValidationError
 from libs.logs import request_id_var
+from services.gateway.content import client as content_client
 from services.gateway.core.auth import citizen_csrf_token, citizen_page, city_account
 from services.gateway.ratings import client
 
@@ -106,9 +107,16 @@ def rate(department_id):
 
 def _official_page(department_id, name, errors=None, form=None, status=200):
     shown = client.official(department_id, name)
+    # the leader's profile (duties, photo) as content publishes it; the comments do not depend on it
+    try:
+        leaders = content_client.department_detail(department_id)["leaders"]
+        profile = next((x for x in leaders if x["name"] == name), None)
+    except (NotFound, *BUSY):
+        profile = None
     page = render_template(
         "h5/rating_official.html",
         official=shown,
+        profile=profile,
         errors=errors or {},
         form=form or {},
         said=SAID.get(request.args.get("said", "")),

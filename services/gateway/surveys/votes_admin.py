@@ -5,6 +5,7 @@ import functools
 
 from flask import Blueprint, render_template, request, url_for
 
+from libs.clock import local_minute
 from services.gateway.core import notices
 from services.gateway.core.auth import staff_page
 from services.gateway.core.web import file_response
@@ -24,7 +25,42 @@ def votes():
         form=notice.get("form") or {"max_choices": "1", "period": "once", "results": "after_vote"},
         errors=notice.get("errors") or {},
         notice=notice.get("message"),
+        editing=None,
     )
+
+
+@bp.get("/<id:vote_id>/edit")
+@staff_page
+def edit(vote_id):
+    """A draft in the same form, filled in (a published vote keeps its options and rules: the service says so)."""
+    notice = notices.shown()
+    vote = client.staff_vote(vote_id)
+    form = notice.get("form") or {
+        "title": vote["title"],
+        "description": vote["description"],
+        "options": "\n".join(o["label"] for o in vote["options"]),
+        "max_choices": str(vote["max_choices"]),
+        "period": vote["period"],
+        "results": vote["results_visibility"],
+        "closes_at": local_minute(vote["closes_at"]).replace(" ", "T"),
+    }
+    return render_template(
+        "admin/votes.html",
+        votes=client.staff_votes(),
+        form=form,
+        errors=notice.get("errors") or {},
+        notice=notice.get("message"),
+        editing=vote,
+    )
+
+
+@bp.post("/<id:vote_id>/edit")
+@staff_page
+def save(vote_id):
+    form = {k: request.form.get(k, "") for k in FIELDS}
+    back = lambda made: url_for(".votes") if made else url_for(".edit", vote_id=vote_id)  # noqa: E731
+    action = lambda: client.edit(vote_id, _data(form))  # noqa: E731
+    return notices.after_post(action, back, form, "草稿已保存。确认无误后点“发布”。")
 
 
 def _data(form):
