@@ -1,5 +1,6 @@
 """libs on their own: config substitution, the permission model, the callback checks, the event envelope."""
 
+import re
 import time
 
 import pytest
@@ -119,3 +120,35 @@ def test_a_pool_with_no_free_proxy_answers_like_a_timeout():
     pool = RpcPool({"AMQP_URI": "amqp://nobody@127.0.0.1:1/none"}, size=0, timeout=0.05)
     with pytest.raises(RpcTimeout):
         pool.call("cases", "health")
+
+
+def test_an_envelope_is_read_the_same_with_or_without_the_parser():
+    """WeChat's safe-mode body (ToUserName + Encrypt) is read by a strict pattern; any other shape (wechatpy's own
+    envelope with MsgSignature, whitespace, another order, an entity) goes through the parser, which refuses
+    entities: each decrypts to the same message, or is refused."""
+    from wechatpy.crypto import WeChatCrypto
+
+    from libs.wechat.callback import ENVELOPE, decrypt
+
+    key, token, app_id = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "tok", "wx0123456789abcdef"
+    message = "<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Content>你好</Content></xml>"
+    now = str(int(time.time()))
+    wrapped = WeChatCrypto(token, key, app_id).encrypt_message(message, "n1", now)
+    encrypted = re.search(r"<Encrypt><!\[CDATA\[([^\]]+)\]\]>", wrapped).group(1)
+    args = {"msg_signature": signature(token, now, "n1", encrypted), "timestamp": now, "nonce": "n1"}
+    wechats = f"<xml><ToUserName><![CDATA[gh_x]]></ToUserName><Encrypt><![CDATA[{encrypted}]]></Encrypt></xml>"
+    spaced = (
+        f"<xml>\n  <Encrypt><![CDATA[{encrypted}]]></Encrypt>\n  <ToUserName><![CDATA[gh_x]]></ToUserName>\n</xml>\n"
+    )
+    assert ENVELOPE.fullmatch(wechats.encode()) and ENVELOPE.fullmatch(spaced.encode())
+    assert not ENVELOPE.fullmatch(wrapped.encode())  # wechatpy's shape: parsed in full
+    for body in (wechats, spaced, wrapped):
+        assert decrypt(body.encode(), args, token, key, app_id, 300) == message.encode()
+    with_entity = f'<!DOCTYPE x [<!ENTITY a "b">]><xml><Encrypt><![CDATA[{encrypted}]]></Encrypt><A>&a;</A></xml>'
+    with pytest.raises(CallbackRejected) as refused:
+        decrypt(with_entity.encode(), args, token, key, app_id, 300)
+    assert refused.value.status == 400
+    forged = dict(args, msg_signature=signature(token, now, "n1", encrypted + "x"))
+    with pytest.raises(CallbackRejected) as bad:
+        decrypt(wechats.encode(), forged, token, key, app_id, 300)
+    assert bad.value.status == 403

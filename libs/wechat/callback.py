@@ -5,6 +5,7 @@ wechatpy compares signatures with `!=` and never looks at the timestamp, so the 
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import re
@@ -61,9 +62,40 @@ def parse_xml(body: bytes) -> dict:
     return doc["xml"]
 
 
+# The envelope as WeChat sends it (and as wechatpy builds it): read by this pattern without an XML parser, since
+# the message inside is parsed anyway; anything else (other elements, another order, entities) is parsed in full.
+ENVELOPE = re.compile(
+    rb"\s*<xml>\s*(?:<ToUserName><!\[CDATA\[[^\]<>&]{1,64}\]\]></ToUserName>\s*)?"
+    rb"<Encrypt><!\[CDATA\[([A-Za-z0-9+/=]{1,1000000})\]\]></Encrypt>\s*"
+    rb"(?:<ToUserName><!\[CDATA\[[^\]<>&]{1,64}\]\]></ToUserName>\s*)?</xml>\s*"
+)
+
+
+@functools.lru_cache(maxsize=64)
+def _prp(aes_key):
+    """The account's AES key and cipher, built once per process (wechatpy builds them on every call)."""
+    return PrpCrypto(base64.b64decode(to_binary(aes_key + "=")))
+
+
+REPLY = (
+    "<xml>\n<Encrypt><![CDATA[{encrypt}]]></Encrypt>\n<MsgSignature><![CDATA[{signature}]]></MsgSignature>\n"
+    "<TimeStamp>{timestamp}</TimeStamp>\n<Nonce><![CDATA[{nonce}]]></Nonce>\n</xml>"
+)
+
+
+def encrypt_reply(xml, token, aes_key, app_id, timestamp=None):
+    """A passive reply in safe mode, as wechatpy's WeChatCrypto.encrypt_message writes it, with the cipher kept."""
+    timestamp, n = str(timestamp or int(time.time())), nonce()
+    encrypted = _prp(aes_key).encrypt(xml, app_id).decode("ascii")
+    return REPLY.format(
+        encrypt=encrypted, signature=signature(token, timestamp, n, encrypted), timestamp=timestamp, nonce=n
+    )
+
+
 def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
     """Safe (AES) mode: check msg_signature over the Encrypt element, then decrypt it."""
-    outer = parse_xml(body)
+    plain_envelope = ENVELOPE.fullmatch(body)
+    outer = {"Encrypt": plain_envelope.group(1).decode("ascii")} if plain_envelope else parse_xml(body)
     encrypted = outer.get("Encrypt")
     if not isinstance(encrypted, str) or not encrypted:
         raise CallbackRejected(400, "no Encrypt element")
@@ -76,8 +108,7 @@ def decrypt(body: bytes, args, token, aes_key, app_id, skew_seconds):
         extra=encrypted,
     )
     try:
-        key = base64.b64decode(to_binary(aes_key + "="))
-        plain = PrpCrypto(key).decrypt(encrypted, app_id)
+        plain = _prp(aes_key).decrypt(encrypted, app_id)
     except InvalidAppIdException:
         raise CallbackRejected(403, "wrong AppId") from None
     except Exception:

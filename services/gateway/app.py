@@ -47,6 +47,7 @@ def create_app(config=None):
         WZW=config,
     )
     app.json.ensure_ascii = False
+    app.session_interface = web.Sessions()
     app.add_template_filter(local_minute, "localtime")
     # a WeChat text as the phone shows it: links become their words, line breaks stay
     app.add_template_filter(lambda text: re.sub(r"<[^>]+>", "", text or ""), "striptags_keep_lines")

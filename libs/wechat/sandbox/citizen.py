@@ -136,10 +136,14 @@ class Citizen:
         if not self.aes_key:
             return params, xml.encode("utf-8")
         crypto = WeChatCrypto(self.token, self.aes_key, self.app_id)
-        encrypted = crypto.encrypt_message(xml, n, timestamp)
-        outer = xmltodict.parse(encrypted)["xml"]
+        outer = xmltodict.parse(crypto.encrypt_message(xml, n, timestamp))["xml"]
         params.update(encrypt_type="aes", msg_signature=outer["MsgSignature"])
-        return params, encrypted.encode("utf-8")
+        # the body as WeChat posts it in safe mode: the account's id and the ciphertext (the signature rides the URL)
+        envelope = (
+            f"<xml><ToUserName><![CDATA[{self.account}]]></ToUserName>"
+            f"<Encrypt><![CDATA[{outer['Encrypt']}]]></Encrypt></xml>"
+        )
+        return params, envelope.encode("utf-8")
 
     def post(self, xml, timestamp=None, params=None, body=None, timeout=10):
         signed_params, signed_body = self.signed_request(xml, timestamp)

@@ -13,7 +13,6 @@ from flask import Blueprint, Response, abort, current_app, request
 from nameko.exceptions import RpcTimeout
 from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert
-from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import ArticlesReply, ImageReply, TextReply
 
 from libs.logs import request_id_var
@@ -197,8 +196,7 @@ def receive(code):
         xml = TextReply(source=fields["ToUserName"], target=fields["FromUserName"], content=reply)
     xml = xml.render()
     if safe_mode:
-        crypto = WeChatCrypto(account.token, account.aes_key, account.app_id)
-        xml = crypto.encrypt_message(xml, callback.nonce(), str(int(time.time())))
+        xml = callback.encrypt_reply(xml, account.token, account.aes_key, account.app_id)
     return _answered(Response(xml, mimetype="application/xml"), answered_by)
 
 
