@@ -79,8 +79,7 @@ def load(session):
         created_at=now,
         updated_at=now,
         published_at=now,
-        ballots_count=0,
-        options=[VoteOption(position=i, label=label, image_url="", votes_count=0) for i, label in enumerate(OPTIONS)],
+        options=[VoteOption(position=i, label=label, image_url="") for i, label in enumerate(OPTIONS)],
     )
     session.add(vote)
     session.commit()

@@ -49,7 +49,6 @@ class Vote(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-    ballots_count: Mapped[int] = mapped_column(Integer, default=0)
     options: Mapped[list["VoteOption"]] = relationship(
         order_by="VoteOption.position", cascade="all, delete-orphan", lazy="selectin"
     )
@@ -63,8 +62,6 @@ class VoteOption(Base):
     position: Mapped[int] = mapped_column(SmallInteger)
     label: Mapped[str] = mapped_column(String(40))
     image_url: Mapped[str] = mapped_column(String(500), default="")
-    # counted as ballots are cast, in the ballot's transaction: results never scan the ballots
-    votes_count: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class Ballot(Base):

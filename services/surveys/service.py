@@ -133,7 +133,9 @@ class SurveysService(ServiceBase):
     @rpc
     def cast_vote(self, vote_id, data):
         with self.unit_of_work() as uow:
-            return votes.cast(uow, vote_id, data, self._key())
+            done = votes.cast(uow, vote_id, data, self._key())
+        votes.recount(vote_id)
+        return done
 
     @rpc
     def public_surveys(self):

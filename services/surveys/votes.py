@@ -2,12 +2,14 @@
 allowed; results show live, after voting, or after closing, as the organiser chose.
 
 A ballot's primary key (vote, voter, period) is what makes "one vote per citizen per period" hold under any number
-of parallel casts: the first insert wins, every other one finds the key taken. The option and vote counters move in
-the ballot's transaction, so results are read without scanning ballots.
+of parallel casts: the first insert wins, every other one finds the key taken. A ballot is that insert and nothing
+else: no counter row that every cast would queue on until its commit. Results are counted from the ballots (an
+index range of the vote's), kept per process for RESULTS_SECONDS for citizens' pages, live for staff.
 """
 
 import hashlib
 import hmac
+import time
 from datetime import UTC, datetime
 
 from sqlalchemy import select, text
@@ -63,13 +65,52 @@ def _options(vote):
     ]
 
 
-def _results(vote):
-    total = vote.ballots_count
+COUNTS = text(
+    """
+    SELECT b.vote_id, o.option_id, count(*)
+    FROM surveys.ballots b CROSS JOIN LATERAL unnest(b.option_ids) AS o(option_id)
+    WHERE b.vote_id = ANY(:votes) GROUP BY 1, 2
+    """
+)
+BALLOTS = text("SELECT vote_id, count(*) FROM surveys.ballots WHERE vote_id = ANY(:votes) GROUP BY 1")
+
+
+def _tallies(session, votes):
+    """{vote id: (ballots, {option id: votes})} for these votes, in two grouped queries."""
+    ids = [v.id for v in votes]
+    if not ids:
+        return {}
+    ballots = dict(session.execute(BALLOTS, {"votes": ids}).all())
+    counts = {}
+    for vote_id, option_id, count in session.execute(COUNTS, {"votes": ids}):
+        counts.setdefault(vote_id, {})[option_id] = count
+    return {i: (ballots.get(i, 0), counts.get(i, {})) for i in ids}
+
+
+def _results(vote, tally):
+    total, counts = tally
     rows = []
     for o in sorted(vote.options, key=lambda o: o.position):
-        share = round(o.votes_count * 100 / total, 1) if total else 0.0
-        rows.append({"option_id": o.id, "label": o.label, "votes": o.votes_count, "percent": share})
+        votes = counts.get(o.id, 0)
+        share = round(votes * 100 / total, 1) if total else 0.0
+        rows.append({"option_id": o.id, "label": o.label, "votes": votes, "percent": share})
     return {"ballots": total, "options": rows}
+
+
+# Citizens' pages show results counted at most RESULTS_SECONDS ago (a cast in this process recounts its vote at
+# once); staff always see the count as it stands.
+PUBLIC_TALLIES = {}
+RESULTS_SECONDS = 5.0
+
+
+def _public_tally(session, vote):
+    now = time.monotonic()
+    kept = PUBLIC_TALLIES.get(vote.id)
+    if kept is None or now - kept[0] > RESULTS_SECONDS:
+        if len(PUBLIC_TALLIES) >= MAX_RULES:
+            PUBLIC_TALLIES.clear()
+        kept = PUBLIC_TALLIES[vote.id] = (now, _tallies(session, [vote])[vote.id])
+    return kept[1]
 
 
 def _common(vote):
@@ -88,14 +129,15 @@ def _common(vote):
     }
 
 
-def staff_view(vote):
+def staff_view(session, vote, tally=None):
     return _common(vote) | {
         "results_visibility": vote.results,
         "status": vote.status,
         "status_label": schemas.STATUS_LABELS[vote.status],
         "published_at": vote.published_at.isoformat() if vote.published_at else None,
         "created_at": vote.created_at.isoformat(),
-        "results": _results(vote),  # staff see the count as it goes, whatever citizens are shown
+        # staff see the count as it goes, whatever citizens are shown
+        "results": _results(vote, tally or _tallies(session, [vote])[vote.id]),
     }
 
 
@@ -115,7 +157,7 @@ def citizen_view(session, vote, key, openid):
     return view | {
         "voted": voted,
         "my_choices": list(mine or []),
-        "results": _results(vote) if shown else None,
+        "results": _results(vote, _public_tally(session, vote)) if shown else None,
     }
 
 
@@ -128,21 +170,19 @@ def _apply(vote, clean):
         clean.results,
         clean.closes_at,
     )
-    vote.options = [
-        VoteOption(position=i, label=o.label, image_url=o.image_url, votes_count=0) for i, o in enumerate(clean.options)
-    ]
+    vote.options = [VoteOption(position=i, label=o.label, image_url=o.image_url) for i, o in enumerate(clean.options)]
 
 
 def create(uow, data):
     uow.require("survey.manage")
     clean = validate(schemas.VoteIn, data)
     now = datetime.now(UTC)
-    vote = Vote(status="draft", created_by=uow.actor.id, created_at=now, updated_at=now, ballots_count=0)
+    vote = Vote(status="draft", created_by=uow.actor.id, created_at=now, updated_at=now)
     _apply(vote, clean)
     uow.session.add(vote)
     uow.session.flush()
     uow.audit("vote.created", "vote", vote.id, detail={"title": vote.title})
-    return staff_view(vote)
+    return staff_view(uow.session, vote)
 
 
 def edit(uow, vote_id, data):
@@ -156,14 +196,14 @@ def edit(uow, vote_id, data):
     vote.updated_at = datetime.now(UTC)
     uow.session.flush()
     uow.audit("vote.edited", "vote", vote.id, detail={"title": vote.title})
-    return staff_view(vote)
+    return staff_view(uow.session, vote)
 
 
 def publish(uow, vote_id):
     uow.require("survey.manage")
     vote = _vote(uow.session, vote_id, lock=True)
     if vote.status == "published":
-        return staff_view(vote)  # a second click
+        return staff_view(uow.session, vote)  # a second click
     if vote.status != "draft":
         raise Conflict("vote_closed", "投票已截止，不能再发布")
     now = datetime.now(UTC)
@@ -171,21 +211,22 @@ def publish(uow, vote_id):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"closes_at": "截止时间应晚于现在"}})
     vote.status, vote.published_at, vote.updated_at = "published", now, now
     uow.audit("vote.published", "vote", vote.id)
-    return staff_view(vote)
+    return staff_view(uow.session, vote)
 
 
 def close(uow, vote_id):
     uow.require("survey.manage")
     vote = _vote(uow.session, vote_id, lock=True)
     if vote.status == "closed":
-        return staff_view(vote)
+        return staff_view(uow.session, vote)
     if vote.status != "published":
         raise Conflict("vote_not_published", "投票尚未发布")
     now = datetime.now(UTC)
     vote.status, vote.updated_at = "closed", now
     vote.closes_at = min(vote.closes_at, now)
-    uow.audit("vote.closed", "vote", vote.id, detail={"ballots": vote.ballots_count})
-    return staff_view(vote)
+    shown = staff_view(uow.session, vote)
+    uow.audit("vote.closed", "vote", vote.id, detail={"ballots": shown["results"]["ballots"]})
+    return shown
 
 
 def staff_list(session, actor):
@@ -193,14 +234,15 @@ def staff_list(session, actor):
 
     require(actor, "survey.manage")
     votes = session.scalars(select(Vote).order_by(Vote.id.desc()).limit(200)).all()
-    return [staff_view(v) for v in votes]
+    tallies = _tallies(session, votes)
+    return [staff_view(session, v, tallies[v.id]) for v in votes]
 
 
 def staff_get(session, actor, vote_id):
     from libs.auth import require
 
     require(actor, "survey.manage")
-    return staff_view(_vote(session, vote_id))
+    return staff_view(session, _vote(session, vote_id))
 
 
 # -- citizens -----------------------------------------------------------------------------------------------------
@@ -216,7 +258,7 @@ def public_list(session):
             "title": v.title,
             "open": _is_open(v, now),
             "closes_at": v.closes_at.isoformat(),
-            "ballots": v.ballots_count,
+            "ballots": _public_tally(session, v)[0],
         }
         for v in votes
     ]
@@ -237,29 +279,24 @@ MAX_RULES = 1000
 CAST = text(
     """
     WITH open_vote AS (
-        -- locked: a close committed while this waits is seen (the row is checked again), so it is refused
+        -- share-locked: casts go side by side, while a close (an update of the row) waits for those in flight and
+        -- is seen by those after it, which are refused
         SELECT id FROM surveys.votes WHERE id = :vote AND status = 'published' AND closes_at > now()
-        FOR NO KEY UPDATE
+        FOR SHARE
     ), ballot AS (
         INSERT INTO surveys.ballots (vote_id, voter, period_key, option_ids, cast_at)
         SELECT id, :voter, :period, CAST(:options AS integer[]), now() FROM open_vote
         ON CONFLICT DO NOTHING
         RETURNING vote_id
-    ), chosen AS (
-        UPDATE surveys.vote_options SET votes_count = votes_count + 1
-        WHERE id = ANY(CAST(:options AS integer[])) AND vote_id IN (SELECT vote_id FROM ballot)
-        RETURNING id
-    ), counted AS (
-        UPDATE surveys.votes SET ballots_count = ballots_count + 1 WHERE id IN (SELECT vote_id FROM ballot)
-        RETURNING id
     )
-    SELECT (SELECT count(*) FROM open_vote), (SELECT count(*) FROM counted), (SELECT count(*) FROM chosen)
+    SELECT (SELECT count(*) FROM open_vote), (SELECT count(*) FROM ballot)
     """
 )
 
 
 def _rules(session, vote_id):
-    """(option ids, max choices, period) of a vote citizens can see; NotFound for none or a draft."""
+    """(option ids, max choices, period) of a vote citizens can see; NotFound for none or a draft. Options never
+    change once a vote is published, so a ballot's option ids are checked here, against this, and nowhere else."""
     rules = RULES.get(vote_id)
     if rules is None:
         vote = _vote(session, vote_id)
@@ -290,7 +327,7 @@ def cast(uow, vote_id, data, key):
         message = "只能选择1项" if max_choices == 1 else f"最多只能选择{max_choices}项"
         raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": message}})
     period_key = "once" if period == "once" else today().isoformat()
-    is_open, counted, options_counted = session.execute(
+    is_open, counted = session.execute(
         CAST, {"vote": vote_id, "voter": voter(key, vote_id, actor.id), "period": period_key, "options": chosen}
     ).one()
     if not is_open:
@@ -298,6 +335,9 @@ def cast(uow, vote_id, data, key):
     if not counted:
         message = "您今天已经投过票了，欢迎明天再来" if period == "daily" else "您已经投过票了，每人只能投一次"
         raise Conflict("already_voted", message)
-    if options_counted != len(chosen):  # the rules checked above say it cannot happen: nothing is kept if it does
-        raise ValidationError("invalid_fields", "请检查选择的内容", {"fields": {"option_ids": "选项不存在或有重复"}})
     return {"vote_id": vote_id, "voted": True, "my_choices": chosen}
+
+
+def recount(vote_id):
+    """After a ballot is committed: this process's pages count it at once (other replicas within RESULTS_SECONDS)."""
+    PUBLIC_TALLIES.pop(vote_id, None)
