@@ -17,7 +17,7 @@ cat <<'TXT'
                         shichang / demo12345 (市场监管局)   admin / demo12345 (系统管理员: also 事件运维)
                         renshe / demo12345 (人社局 content editor)   chuangkou / demo12345 (人社局窗口: 预约签到)
                         duban / demo12345 (督办: overdue cases, extensions)   hbjz / demo12345 (环保局局长)
-                        yunying / demo12345 (公众号运营: 留言, 粉丝, 群发, 素材, 回复设置, 菜单, 二维码)
+                        yunying / demo12345 (公众号运营: 留言, 粉丝, 群发, 素材, 回复设置, 菜单, 二维码, 微投票, 微调研, 评价审核)
                         shenhe / demo12345 (公众号审核: approves yunying's mass sends and articles)
                         hbyunying, hbshenhe / demo12345 (市生态环境局's own Official Account, callback /wechat/hbj)
      微官网             http://127.0.0.1:8080/h5/

@@ -67,7 +67,11 @@ class CurrentActor(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         if not isinstance(worker_ctx.entrypoint, nameko_rpc.Rpc):
-            return Actor.system(worker_ctx.service_name)
+            actor = Actor.system(worker_ctx.service_name)
+            # a timer's calls to other services carry the service as their actor too (an event handler's keep the
+            # actor the event came with); without it they would arrive anonymous and be refused what needs one
+            worker_ctx.data.setdefault("actor", actor.to_header())
+            return actor
         return Actor.from_header(worker_ctx.context_data.get("actor"))
 
 

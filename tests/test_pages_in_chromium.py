@@ -871,6 +871,7 @@ def test_an_operator_builds_publishes_and_reads_a_survey_in_the_admin(system, br
     operator.wait_for_selector("[data-result=q1] canvas")
     assert operator.inner_text("#responses").startswith("1 份")
     assert operator.inner_text("[data-result=q2] .texts") == "<b>家里做饭</b>"  # a citizen's text, as text
+    assert operator.inner_text("[data-result=q2] .show-if") == "仅当第1题选择“不会”时显示"
     shot(operator, "admin-survey-results")
 
 

@@ -174,3 +174,13 @@ def test_the_moderators_board_and_settings_pages(system):
         'data-field="word"' in refused.text and "该词已在列表中" in refused.text and f'value="{word}"' in refused.text
     )
     assert system.staff_session("hbjz").get(f"{system.gateway}/admin/ratings/settings").status_code == 403
+
+
+def test_follow_times_from_before_ratings_ran_are_copied_from_messaging(system):
+    """ratings' timer asks messaging for its followers' follow times, as the service itself (a call from a timer
+    carries the service as its actor): the copy completes, and a follower from before is not a new one."""
+    wait_for(
+        lambda: system.sql("SELECT 1 FROM ratings.follower_backfill WHERE done"),
+        timeout=60,
+        message="the follow-time backfill",
+    )

@@ -17,7 +17,7 @@ DEMO_STAFF = [
     ("renshe", "人社局 周敏", "demo12345", ["editor"], 1),
     ("chuangkou", "人社局窗口 王芳", "demo12345", ["handler"], 1),
     ("duban", "督办 孙丽", "demo12345", ["supervisor"], None),
-    ("hbjz", "环保局局长 王强", "demo12345", ["head"], 2),
+    ("hbjz", "环保局局长 张卫东", "demo12345", ["head"], 2),
     ("yunying", "公众号运营 李娜", "demo12345", ["operator"], None),
     # a second operator: a mass send needs someone other than its author to approve it
     ("shenhe", "公众号审核 周敏", "demo12345", ["operator"], None),

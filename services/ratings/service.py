@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import eventlet
 from nameko.exceptions import RpcTimeout, UnknownService
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from nameko.timer import timer
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from libs import errors
 from libs.auth import require
 from libs.schemas import MAX_INT, is_id, validate
-from libs.service import ConsumesEvents, ServiceBase, handles
+from libs.service import ConsumesEvents, ServiceBase, handles, rpc
 from services.ratings import comments, copies, events, impressions, schemas, scores, words
 from services.ratings.models import ImpressionTag, SensitiveWord, audit_log, parked_events, processed_events
 
@@ -231,9 +231,9 @@ class RatingsService(ConsumesEvents, ServiceBase):
             try:
                 with eventlet.Timeout(CONTENT_TIMEOUT, RpcTimeout):
                     page = self.messaging.follow_times(state.after, copies.BACKFILL_PAGE)
-            except (UnknownService, RpcTimeout) as exc:
+            except (UnknownService, RpcTimeout, errors.AppError) as exc:
                 self.db.rollback()
-                log.warning("messaging did not answer for follow times (%s); trying again in 30 s", type(exc).__name__)
+                log.warning("messaging did not give follow times (%r); trying again in 30 s", exc)
                 return
             try:
                 copies.keep_follow_times(self.db, state, page)

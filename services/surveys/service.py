@@ -4,10 +4,9 @@ citizen). Staff calls need survey.manage; citizens vote and answer on the H5 pag
 import base64
 
 from nameko.extensions import DependencyProvider
-from nameko.rpc import rpc
 
 from libs import errors
-from libs.service import ServiceBase
+from libs.service import ServiceBase, rpc
 from libs.spreadsheets import XLSX
 from services.surveys import exports, surveys, votes
 from services.surveys.models import audit_log
@@ -148,4 +147,6 @@ class SurveysService(ServiceBase):
     @rpc
     def respond_survey(self, survey_id, answers):
         with self.unit_of_work() as uow:
-            return surveys.respond(uow, survey_id, answers, self._key())
+            done = surveys.respond(uow, survey_id, answers, self._key())
+        surveys.recount(survey_id)  # the citizen's next page shows their own response counted
+        return done

@@ -420,6 +420,11 @@ PUBLIC_RESULTS = {}
 PUBLIC_SECONDS = 10.0
 
 
+def recount(survey_id):
+    """After a response is committed: this process's pages count it at once (others within PUBLIC_SECONDS)."""
+    PUBLIC_RESULTS.pop(survey_id, None)
+
+
 def _public_results(session, survey):
     now = time.monotonic()
     kept = PUBLIC_RESULTS.get(survey.id)

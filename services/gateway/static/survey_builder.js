@@ -77,10 +77,12 @@
     ]);
     if (WITH_OPTIONS.indexOf(q.type) >= 0) {
       var lines = (q.options || []).map(function (o) { return o.label; }).join('\n');
+      // redrawn on leaving the box only when a later question's condition lists these options: redrawing replaces
+      // the button the pointer is on, and the click that left the box would be lost
       var area = el('textarea', { 'class': 'q-options', 'data-path': 'options', on: { input: function (e) {
         q.options = e.target.value.split('\n').map(function (l) { return { label: l.trim() }; })
           .filter(function (o) { return o.label; });
-      }, change: render } });
+      }, change: function () { if (dependents(q.key)) render(); } } });
       area.value = lines;
       var optionErrors = Object.keys(errors).filter(function (k) { return k.indexOf(path + '.options') === 0; })
         .map(function (k) { return el('p', { 'class': 'err', 'data-error': k, text: errors[k] }); });
@@ -135,6 +137,10 @@
     }
     box.appendChild(row('显示条件', el('div', {}, [pick, picks]), path + '.show_if'));
     return box;
+  }
+
+  function dependents(key) {
+    return every().some(function (e) { return e[0].show_if && e[0].show_if.question === key; });
   }
 
   function move(s, i, by) {
