@@ -184,3 +184,15 @@ def test_follow_times_from_before_ratings_ran_are_copied_from_messaging(system):
         timeout=60,
         message="the follow-time backfill",
     )
+
+
+def test_a_review_with_nothing_chosen_is_refused_on_the_page(system):
+    moderator = system.staff_session("yunying")
+    page = moderator.get(f"{system.gateway}/admin/ratings")
+    for form in (
+        {"decision": "count"},
+        {"decision": "count", "rating_id": "x"},
+        {"decision": "maybe", "rating_id": "1"},
+    ):
+        resp = moderator.post(f"{system.gateway}/admin/ratings/review", data={"csrf": csrf_of(page)} | form)
+        assert resp.status_code == 200 and 'id="page-error"' in resp.text, form

@@ -190,3 +190,20 @@ def test_publishing_in_the_admin_can_draft_a_mass_send_announcing_it(system):
     sends = operator.get(f"{system.gateway}/api/v1/wechat/mass-sends").json()
     draft = next(s for s in sends if s["title"] == f"微调研：{created['title']}")
     assert draft["status"] == "draft" and f"/h5/surveys/{created['id']}" in draft["content"]
+
+
+def test_the_builders_document_when_it_is_not_a_survey(system):
+    """What the builder posts is JSON: broken, too long, or not an object, the page says so and nothing is made."""
+    operator = system.staff_session("yunying")
+    page = operator.get(f"{system.gateway}/admin/surveys/new")
+    before = len(operator.get(f"{system.gateway}/api/v1/surveys").json())
+    for document, reason in [
+        ("{not json", "调研内容格式不正确"),
+        ("[1, 2]", "调研内容格式不正确"),
+        ("{" + " " * 200_001 + "}", "调研内容过长"),
+        ('{"title": "", "sections": []}', "请检查标红的内容"),
+    ]:
+        resp = operator.post(f"{system.gateway}/admin/surveys/new", data={"csrf": csrf_of(page), "document": document})
+        assert resp.status_code == 200 and reason in resp.text, (document[:20], resp.status_code)
+    assert operator.post(f"{system.gateway}/admin/surveys/new", data={"document": "{}"}).status_code in (400, 403)
+    assert len(operator.get(f"{system.gateway}/api/v1/surveys").json()) == before

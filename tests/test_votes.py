@@ -47,6 +47,8 @@ def test_a_citizen_votes_on_the_page_once_and_sees_the_results(system):
     assert cast.status_code == 303 and cast.headers["Location"].endswith(f"/h5/votes/{vote['id']}?voted=1")
     after = citizen.get(f"{system.gateway}/h5/votes/{vote['id']}?voted=1")
     assert "投票成功" in after.text and "我的选择" in after.text and 'id="vote-form"' not in after.text
+    back = citizen.get(f"{system.gateway}/h5/votes/{vote['id']}")  # coming back later: told they voted
+    assert "您已经投过票了，感谢参与" in back.text
     # the same form sent again (a double tap): nothing counted twice, and the citizen is told why
     url = f"{system.gateway}/h5/votes/{vote['id']}"
     again = citizen.post(url, data={"csrf": csrf_of(page), "option_id": str(west)})

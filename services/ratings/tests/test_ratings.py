@@ -458,3 +458,26 @@ def test_the_same_word_added_twice_at_once_is_kept_once(container_factory, servi
 
     outcomes = list(eventlet.GreenPool(8).imap(add, range(8)))
     assert outcomes.count(word) == 1 and outcomes.count("该词已在列表中") == 7, outcomes
+
+
+def test_reports_at_once_are_each_counted_and_hide_the_comment(container_factory, service_config, db_session):
+    fresh(db_session)
+    container = container_factory(RatingsService, service_config)
+    container.start()
+    with rpc_proxy("ratings", service_config, citizen(60, db_session)) as proxy:
+        made = proxy.comment({"department_id": 2, "official_name": "王强", "body": "王局长办事公道，值得表扬"})
+    with rpc_proxy("ratings", service_config, MODERATOR) as proxy:
+        proxy.moderate_comment(made["id"], {"decision": "approve"})
+
+    def report(person):
+        with rpc_proxy("ratings", service_config, person) as proxy:
+            try:
+                return proxy.report_comment(made["id"], {"reason": "不实"})["hidden"]
+            except NotFound:
+                return "gone"  # already hidden when this one came: nothing more to report
+
+    outcomes = list(eventlet.GreenPool(10).imap(report, [citizen() for _ in range(10)]))
+    row = db_session.get(OfficialComment, made["id"])
+    db_session.refresh(row)
+    assert row.status == "reported" and True in outcomes, outcomes  # hidden once the third was counted
+    assert row.reports_count == outcomes.count(True) + outcomes.count(False)  # every report taken counted once
