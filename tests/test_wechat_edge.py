@@ -3,9 +3,16 @@ gateway process, with no round trip to messaging, which records the message from
 operator saves is answered with from the very next message, and what needs messaging's data is still asked of it.
 The response header X-Answered-By (which WeChat ignores) says which path answered."""
 
+import socket
+import time
 import uuid
 
+import pytest
+from kombu.pools import connections
+
 from libs.testing import wait_for
+from libs.wechat.accounts import MAIN
+from services.gateway.wechat.edge import Edge
 
 
 def answered_at_edge(citizen, content, kind=None, sent=None):
@@ -76,3 +83,36 @@ def test_what_needs_messagings_data_is_asked_of_messaging(system, file_case):
     wait_for(looked_up, timeout=10, message="the case's status by its number")
     clicked = citizen.click("MY_CASES")
     assert clicked.headers["X-Answered-By"] == "messaging"
+
+
+def _handed_over_message(openid, text):
+    now = str(int(time.time()))
+    msg_id = str(int(time.time() * 1e6))
+    fields = {"ToUserName": "gh_test", "FromUserName": openid, "CreateTime": now, "MsgType": "text"}
+    return f"msg:{msg_id}", fields | {"Content": text, "MsgId": msg_id}
+
+
+def test_a_hand_over_survives_a_broker_connection_dropped_under_it(system, caplog):
+    edge = Edge(rpc_pool=None, amqp_uri=system.amqp_uri, base=system.gateway)
+    openid = f"o_hand_{uuid.uuid4().hex[:8]}"
+    key, fields = _handed_over_message(openid, "第一条")
+    edge.hand_over(key, MAIN, fields, "已收到", None)
+    # the pooled connection's socket dies (a broker restart, a network blip) while it sits in the pool
+    with connections[edge.connection].acquire(block=True) as conn:
+        conn.connection.transport.sock.shutdown(socket.SHUT_RDWR)
+    key2, fields2 = _handed_over_message(openid, "第二条")
+    edge.hand_over(key2, MAIN, fields2, "已收到", None)  # published again on a fresh connection, not lost
+    assert "connection to the broker lost, publishing again" in caplog.text
+    assert system.recorded(openid, 2)
+    rows = system.sql("SELECT content FROM messaging.inbound_messages WHERE openid = :o ORDER BY id", o=openid)
+    assert rows == [("第一条",), ("第二条",)]
+
+
+def test_a_hand_over_the_broker_cannot_take_fails_within_wechats_wait():
+    """Nothing listens there: the callback must fail (releasing its claim for WeChat's retry) well within 5 s."""
+    edge = Edge(rpc_pool=None, amqp_uri="amqp://guest:guest@127.0.0.1:1//", base="http://x")
+    key, fields = _handed_over_message("o_nowhere", "无人接收")
+    started = time.monotonic()
+    with pytest.raises(Exception):  # noqa: B017 - kombu raises its own or the socket's error; either is a failure
+        edge.hand_over(key, MAIN, fields, None, None)
+    assert time.monotonic() - started < 4
