@@ -6,7 +6,7 @@ BIN := $(VENV)/bin
 # eventlet prints a deprecation notice on every nameko import; nameko 2.14 has no alternative yet
 export PYTHONWARNINGS := ignore::Warning:nameko.extensions,ignore::Warning:nameko.containers,ignore::Warning:nameko.cli.commands
 
-.PHONY: up test bench install migrate demo lint format clean
+.PHONY: up test bench install migrate demo lint format clean otp admin
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -50,6 +50,14 @@ test: install
 bench: install
 	bash deploy/infra.sh wzw_bench
 	$(BIN)/python -m bench
+
+# the demo's 系统管理员 (admin) and 督办 (duban) sign in with a TOTP code too: this prints the current one
+otp: install
+	@$(BIN)/python -m services.gateway.demo --code "$(USER)"
+
+# the first administrator of a real install: make admin USERNAME=zhangsan NAME=张三 (prints a one-time password)
+admin: migrate
+	$(BIN)/python -m services.gateway.staff.create_admin "$(USERNAME)" "$(NAME)"
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -4,6 +4,10 @@ The gateway authenticates and puts the actor in nameko's context data (`actor`, 
 RPC and the calls those make in turn); services read it with libs.service's `CurrentActor` and check it with
 `can()`. A call without an actor is anonymous and may do nothing that needs a permission; timers and event
 handlers act as the service itself (`Actor.system`).
+
+Roles are data: the gateway keeps them (`gateway.roles`, edited by administrators, seeded from `ROLES` below) and
+resolves a staff member's roles into grants, permission → scope, which the actor carries. Services check the
+grants and never need the role table. An actor built without grants (tests, tools) gets those of `ROLES`.
 """
 
 import json
@@ -37,8 +41,10 @@ PERMISSIONS = {
     "survey.manage": "创建、发布和关闭微投票、微调研，查看实时结果，下载答卷",
     "rating.moderate": "审核领导点评、处理举报，复核疑似刷分的评价，维护印象标签和敏感词",
     "rating.respond": "以本部门名义公开回复市民对本部门领导的点评（每条一次）",
+    "staff.manage": "管理工作人员账号和角色：新建、停用、重置密码和动态口令",
 }
 
+# the roles a new install starts with (gateway migration seeds them; administrators edit them from then on):
 # role -> (permissions, scope); scope "all" reaches every department, "own" only the actor's department
 ROLES = {
     "admin": (set(PERMISSIONS), "all"),
@@ -94,6 +100,20 @@ ROLE_LABELS = {
     "operator": "公众号运营",
 }
 
+# roles whose holders must sign in with a second factor (TOTP) as well as their password, as seeded
+SECOND_FACTOR_ROLES = {"admin", "supervisor"}
+SCOPES = ("own", "all")
+
+
+def grants_of(roles):
+    """permission -> scope for a set of (permissions, scope) roles: "all" wins over "own"."""
+    grants = {}
+    for permissions, scope in roles:
+        for permission in permissions:
+            if grants.get(permission) != "all":
+                grants[permission] = scope
+    return tuple(sorted(grants.items()))
+
 
 KINDS = ("staff", "citizen", "system", "anonymous")
 
@@ -108,12 +128,26 @@ class Actor:
     # Official Accounts: those a staff member operates ("*" every one), and the one they act on now
     wechat_accounts: tuple = ("main",)
     account: str = "main"
+    # what the staff member may do: ((permission, scope), ...), resolved from their roles by the gateway
+    grants: tuple | None = None
+
+    def __post_init__(self):
+        if self.kind == "staff" and self.grants is None:
+            object.__setattr__(self, "grants", grants_of(ROLES[r] for r in self.roles if r in ROLES))
 
     def to_dict(self):
         data = asdict(self)
         data["roles"] = list(self.roles)
         data["wechat_accounts"] = list(self.wechat_accounts)
+        data["grants"] = dict(self.grants or ())
         return data
+
+    def scope_of(self, permission):
+        """ "all", "own", or None when the actor does not hold the permission."""
+        for held, scope in self.grants or ():
+            if held == permission:
+                return scope
+        return None
 
     @classmethod
     def from_dict(cls, data):
@@ -127,6 +161,7 @@ class Actor:
             department_id=data.get("department_id"),
             wechat_accounts=tuple(str(a) for a in data.get("wechat_accounts") or ("main",)),
             account=str(data.get("account") or "main"),
+            grants=_grants(data.get("grants")),
         )
 
     @classmethod
@@ -159,6 +194,13 @@ class Actor:
         return self.kind == "staff"
 
 
+def _grants(raw):
+    """Grants as a header carries them ({permission: scope}); None (the default roles') when absent or malformed."""
+    if not isinstance(raw, dict):
+        return None
+    return tuple(sorted((str(p), s) for p, s in raw.items() if s in SCOPES))
+
+
 def can(actor: Actor, permission: str, department_id=None) -> bool:
     if permission not in PERMISSIONS:
         raise KeyError(f"unknown permission {permission}")
@@ -166,18 +208,13 @@ def can(actor: Actor, permission: str, department_id=None) -> bool:
         return True
     if not actor.is_staff:
         return False
-    for role in actor.roles:
-        perms, scope = ROLES.get(role, (set(), "own"))
-        if permission in perms and (
-            scope == "all" or (department_id is not None and department_id == actor.department_id)
-        ):
-            return True
-    return False
+    scope = actor.scope_of(permission)
+    return scope == "all" or (scope == "own" and department_id is not None and department_id == actor.department_id)
 
 
 def holds(actor: Actor, permission: str) -> bool:
-    """Whether any of the actor's roles carries `permission`, in any department (what to show, not what to allow)."""
-    return actor.is_staff and any(permission in ROLES.get(role, (set(), ""))[0] for role in actor.roles)
+    """Whether the actor holds `permission`, in any department (what to show, not what to allow)."""
+    return actor.is_staff and actor.scope_of(permission) is not None
 
 
 def may_operate(actor: Actor, account_code: str) -> bool:

@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyotp
 import requests
 from nameko.testing.rabbit import Client as RabbitApi
 from sqlalchemy import create_engine, text
@@ -25,6 +26,7 @@ from libs.config import load_config
 from libs.migrate import upgrade_all
 from libs.wechat.accounts import sandbox_accounts
 from libs.wechat.sandbox.citizen import Citizen
+from services.gateway.demo import DEMO_SECOND_FACTOR
 from services.registry import SERVICES, service
 
 PG_BASE = os.environ.get("WZW_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
@@ -137,6 +139,8 @@ class System:
     procs: dict = field(default_factory=dict)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     cache_prefix: str = field(default_factory=lambda: f"wzw_test_{secrets.token_hex(4)}")
+    _tokens: dict = field(default_factory=dict)  # username -> the token of a demo account signed in with a code
+    _steps: dict = field(default_factory=dict)  # username -> the last TOTP step given
 
     @property
     def gateway(self):
@@ -194,7 +198,9 @@ class System:
             "deploy/gunicorn.conf.py",
             "services.gateway.app:create_app()",
         ]
-        self.start(name, argv, **({"GATEWAY_BIND": f"127.0.0.1:{port}", "GATEWAY_WORKERS": 1} | env))
+        # behind one trusted proxy, as in production: tests that guess passwords say which address they come from
+        defaults = {"GATEWAY_BIND": f"127.0.0.1:{port}", "GATEWAY_WORKERS": 1, "GATEWAY_TRUSTED_PROXIES": 1}
+        self.start(name, argv, **(defaults | env))
 
     def log(self, name):
         return (self.logdir / f"{name}.log").read_text(errors="replace")
@@ -271,18 +277,48 @@ class System:
         return created
 
     def staff_browser(self, username, password="demo12345"):
-        """A staff member signed in to the admin pages (session cookie), as a browser would be."""
+        """A staff member signed in to the admin pages (session cookie), as a browser would be. A demo account that
+        needs a second factor carries the run's shared session (staff_session) instead of signing in again."""
         http = requests.Session()
+        if username in DEMO_SECOND_FACTOR and password == "demo12345":
+            token = self.staff_session(username).headers["Authorization"].removeprefix("Bearer ")
+            http.cookies.set("wzw_staff", token, domain="127.0.0.1", path="/admin")
+            return http
         resp = http.post(f"{self.gateway}/admin/login", data={"username": username, "password": password})
         resp.raise_for_status()
         return http
 
     def staff_session(self, username, password="demo12345"):
+        """An API session signed in as `username`. The demo accounts whose role needs a second factor sign in once
+        per run with their demo authenticator's code and share that token (each code is accepted once, and a
+        code changes every 30 s), unless it has ended."""
         http = requests.Session()
-        resp = http.post(f"{self.gateway}/api/v1/auth/login", json={"username": username, "password": password})
+        token = self._tokens.get(username) if password == "demo12345" else None
+        if token and requests.get(f"{self.gateway}/api/v1/auth/me", headers=_bearer(token), timeout=10).ok:
+            http.headers.update(_bearer(token))
+            return http
+        body = {"username": username, "password": password}
+        if username in DEMO_SECOND_FACTOR:
+            body["code"] = self.second_factor_code(username)
+        resp = http.post(f"{self.gateway}/api/v1/auth/login", json=body)
         resp.raise_for_status()
-        http.headers["Authorization"] = f"Bearer {resp.json()['token']}"
+        http.headers.update(_bearer(resp.json()["token"]))
+        if username in DEMO_SECOND_FACTOR:
+            self._tokens[username] = resp.json()["token"]
         return http
+
+    def second_factor_code(self, username):
+        """A code of the demo authenticator of `username` not given before in this run (waiting for the next one
+        when the codes around now are spent): the gateway accepts each once."""
+        totp = pyotp.TOTP(DEMO_SECOND_FACTOR[username])
+        while True:
+            step = int(time.time()) // 30
+            spent = self._steps.get(username, 0)
+            for candidate in (step - 1, step, step + 1):
+                if candidate > spent:
+                    self._steps[username] = candidate
+                    return totp.at(candidate * 30)
+            time.sleep(1)
 
 
 def load_demo(
@@ -309,6 +345,10 @@ def ready(sys_):
         )
     except requests.RequestException:
         return False
+
+
+def _bearer(token):
+    return {"Authorization": f"Bearer {token}"}
 
 
 @contextlib.contextmanager

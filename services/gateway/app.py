@@ -4,7 +4,7 @@ Run: `gunicorn 'services.gateway.app:create_app()'` (see deploy/Procfile). Organ
 H5, admin and API halves together over one client per service:
 
   core/       request handling, errors, auth (who is asking), rpc (call/db), openapi, notices, secret
-  staff/      staff accounts (accounts.py) and signing in (views.py)
+  staff/      signing in (accounts.py, views.py) and 账号管理: accounts and roles (directory.py, admin.py, api.py)
   cases/      投诉举报 and the other case kinds: h5.py, admin.py, api.py over client.py
   content/    the public catalogue (微官网): h5.py and api.py over client.py
   messaging/  client.py (follower status, OAuth)
@@ -18,6 +18,7 @@ import re
 from flask import Flask, jsonify
 from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from libs.clock import local_minute
 from libs.config import load_config
@@ -47,6 +48,10 @@ def create_app(config=None):
         WZW=config,
     )
     app.json.ensure_ascii = False
+    proxies = int(gw.get("TRUSTED_PROXIES") or 0)
+    if proxies:
+        # the client's address as the proxies in front report it (the sign-in lockout counts per address)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
     app.session_interface = web.Sessions()
     app.add_template_filter(local_minute, "localtime")
     # a WeChat text as the phone shows it: links become their words, line breaks stay
@@ -128,6 +133,8 @@ def create_app(config=None):
     from services.gateway.ratings import admin as ratings_admin
     from services.gateway.ratings import api as ratings_api
     from services.gateway.ratings import h5 as ratings_h5
+    from services.gateway.staff import admin as staff_admin
+    from services.gateway.staff import api as staff_api
     from services.gateway.staff import views as staff
     from services.gateway.surveys import api as surveys_api
     from services.gateway.surveys import surveys_admin, surveys_h5, votes_admin, votes_h5
@@ -158,6 +165,8 @@ def create_app(config=None):
         ratings_admin,
         ratings_api,
         staff,
+        staff_admin,
+        staff_api,
         ops,
         open311,
     ):

@@ -1,5 +1,8 @@
 """Demo staff accounts: `python -m services.gateway.demo`. Safe to run twice. Passwords are for demos only."""
 
+import sys
+
+import pyotp
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,15 +30,41 @@ DEMO_STAFF = [
 ]
 
 
+# 系统管理员 and 督办 sign in with a TOTP code as well (their roles need one): the demo's authenticators already set
+# up with these secrets, so `make otp USER=admin` (or any authenticator app given the secret) shows the code
+DEMO_SECOND_FACTOR = {
+    "admin": "WZWADMIN2345WZWADMIN2345WZWADMIN",
+    "duban": "WZWDUBAN2345WZWDUBAN2345WZWDUBAN",
+}
+
+
 def load(session):
     for username, name, password, roles, dep, *accounts in DEMO_STAFF:
-        if session.scalar(select(Staff).where(Staff.username == username)) is None:
-            create_staff(session, username, name, password, roles, dep, *accounts)
+        staff = session.scalar(select(Staff).where(Staff.username == username))
+        if staff is None:
+            staff = create_staff(session, username, name, password, roles, dep, *accounts)
+        if username in DEMO_SECOND_FACTOR and staff.totp_secret is None:
+            staff.totp_secret = DEMO_SECOND_FACTOR[username]
     session.commit()
 
 
+def current_code(username):
+    """The demo authenticator's code for `username` now (demo accounts only: the secrets above)."""
+    return pyotp.TOTP(DEMO_SECOND_FACTOR[username]).now()
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--code":
+        print(
+            current_code(sys.argv[2])
+            if sys.argv[2] in DEMO_SECOND_FACTOR
+            else "只有演示账号 admin、duban 有演示动态口令"
+        )
+        sys.exit(0)
     engine = make_engine(load_config()["DATABASE_URL"], peak=1)
     with Session(engine) as session:
         load(session)
-    print("gateway: demo staff " + ", ".join(u for u, *_ in DEMO_STAFF) + " (password demo12345)")
+    print(
+        "gateway: demo staff " + ", ".join(u for u, *_ in DEMO_STAFF) + " (password demo12345; admin and duban "
+        "also give a code: make otp USER=admin)"
+    )

@@ -14,7 +14,7 @@ from libs.errors import Conflict, Unauthenticated, ValidationError
 from libs.wechat.accounts import MAIN
 from services.gateway.core.rpc import call, db
 from services.gateway.core.web import local_path
-from services.gateway.staff import accounts
+from services.gateway.staff import accounts, directory
 
 STAFF_COOKIE = "wzw_staff"
 bp = Blueprint("citizen_auth", __name__, url_prefix="/h5")
@@ -126,6 +126,13 @@ def staff_api(view):
     return wrapper
 
 
+def _role_labels():
+    """The roles' names as administrators keep them (a role added since has its own)."""
+    if "role_labels" not in g:
+        g.role_labels = ROLE_LABELS | directory.role_labels(db())
+    return g.role_labels
+
+
 @bp.app_context_processor
 def staff_context():
     """What every admin page's frame shows: who is signed in, and the CSRF token for its forms."""
@@ -135,7 +142,7 @@ def staff_context():
     return {
         "actor": actor,
         "csrf": csrf_token,
-        "role_labels": ROLE_LABELS,
+        "role_labels": _role_labels(),
         "wechat_accounts": operable_accounts(actor) if actor else [],
         # whether the navigation shows a module: any of the actor's roles carries the permission
         "holds": lambda permission: actor is not None and holds(actor, permission),
