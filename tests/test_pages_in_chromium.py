@@ -330,10 +330,7 @@ def test_a_citizen_books_an_appointment_on_the_phone_and_the_window_sees_it(syst
 
 def test_an_administrator_sets_a_windows_booking_rule(system, page):
     page.set_viewport_size(LAPTOP)
-    page.goto(f"{system.gateway}/admin/login")
-    page.fill("input[name=username]", "admin")
-    page.fill("input[name=password]", "demo12345")
-    page.click("button[type=submit]")
+    sign_in(page, system, "admin")
     page.goto(f"{system.gateway}/admin/appointments/rules")
     form = page.locator("form:has(h3:has-text('环境保护窗口'))")
     form.locator("textarea[name=periods]").fill("09:00-12:00\n11:00-13:00")  # overlapping: refused, kept as typed
@@ -352,12 +349,21 @@ def test_an_administrator_sets_a_windows_booking_rule(system, page):
     shot(page, "admin-calendar")
 
 
+def sign_in(page, system, username):
+    """The admin's sign-in as a person does it: the password, then (系统管理员, 督办) the authenticator's code."""
+    page.goto(f"{system.gateway}/admin/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", "demo12345")
+    page.click("button[type=submit]")
+    if "/admin/login/code" in page.url:
+        page.fill("input[name=code]", system.second_factor_code(username))
+        page.click("button[type=submit]")
+    assert "/admin/login" not in page.url, page.inner_text("body")[:300]
+
+
 def staff_login(browser, system, username):
     staff = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
-    staff.goto(f"{system.gateway}/admin/login")
-    staff.fill("input[name=username]", username)
-    staff.fill("input[name=password]", "demo12345")
-    staff.click("button[type=submit]")
+    sign_in(staff, system, username)
     return staff
 
 
@@ -917,3 +923,72 @@ def test_a_citizen_rates_a_department_and_comments_on_its_leader_on_the_phone(sy
     assert "已公开" in moderator.inner_text("#notice")
     phone.reload()
     assert text in phone.inner_text("#comments")
+
+
+def test_an_administrator_signs_in_with_a_code_and_gives_a_colleague_an_account(system, browser):
+    """系统管理员: password, then the authenticator's code; 账号 → 新建账号 → the one-time password; the colleague's
+    first sign-in chooses their own, and their navigation shows what their role allows. A name that is markup is
+    shown as text."""
+    admin = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+    fired = []
+    admin.on("dialog", lambda d: (fired.append(d.message), d.dismiss()))
+    admin.goto(f"{system.gateway}/admin/login")
+    admin.fill("input[name=username]", "admin")
+    admin.fill("input[name=password]", "demo12345")
+    admin.click("button[type=submit]")
+    admin.wait_for_url("**/admin/login/code**")
+    shot(admin, "admin-sign-in-code")
+    admin.fill("input[name=code]", "000000")
+    admin.click("button[type=submit]")
+    assert "动态口令不正确，还可尝试" in admin.inner_text("#login-error")
+    admin.fill("input[name=code]", system.second_factor_code("admin"))
+    admin.click("button[type=submit]")
+    admin.click("header a:has-text('账号')")
+    shot(admin, "admin-staff-list")
+
+    username = f"xin{uuid.uuid4().hex[:6]}"
+    admin.click("text=新建账号")
+    admin.fill("input[name=username]", username)
+    admin.fill("input[name=name]", '<img src=x onerror=alert("xss")>王')
+    admin.check("#role-choices input[value=handler]")
+    admin.click("#staff-form button[type=submit]")
+    assert "这些角色只管本部门，请选择部门" in admin.inner_text("#staff-form")  # refused, kept as typed
+    assert admin.input_value("input[name=username]") == username
+    admin.select_option("select[name=department_id]", label="市生态环境局")
+    admin.click("#staff-form button[type=submit]")
+    password = admin.inner_text("#one-time-password")
+    shot(admin, "admin-staff-one-time-password")
+    admin.goto(f"{system.gateway}/admin/staff/?q={username}")
+    assert '<img src=x onerror=alert("xss")>王' in admin.inner_text("#staff")  # as text, not an image
+    admin.goto(f"{system.gateway}/admin/staff/roles")
+    shot(admin, "admin-staff-roles")
+
+    colleague = browser.new_context(viewport=LAPTOP, locale="zh-CN").new_page()
+    colleague.on("dialog", lambda d: (fired.append(d.message), d.dismiss()))
+    colleague.goto(f"{system.gateway}/admin/login")
+    colleague.fill("input[name=username]", username)
+    colleague.fill("input[name=password]", password)
+    colleague.click("button[type=submit]")
+    colleague.wait_for_url("**/admin/login/password**")
+    shot(colleague, "admin-sign-in-new-password")
+    colleague.fill("input[name=password]", "my-own-pass-9")
+    colleague.fill("input[name=confirm]", "my-own-pass-9")
+    colleague.click("button[type=submit]")
+    nav = colleague.inner_text("header")
+    assert "案件" in nav and "账号" not in nav and "公众号" not in nav
+    assert fired == []  # no payload ran, on either screen
+    admin.context.close()
+    colleague.context.close()
+
+
+def test_a_complaint_carrying_markup_is_shown_to_staff_as_text(system, browser, file_case):
+    payload = '<script>window.pwned = 1</script><img src=x onerror="window.pwned = 2">'
+    case = file_case(accused=payload[:40], content=f"投诉内容 {payload} 结束")
+    staff = staff_login(browser, system, "shouli")
+    staff.goto(f"{system.gateway}/admin/cases/{case['id']}")
+    body = staff.inner_text("main")
+    assert payload in body and staff.evaluate("window.pwned") is None
+    staff.goto(f"{system.gateway}/admin/cases?q={case['number']}")
+    assert staff.evaluate("window.pwned") is None and case["number"] in staff.inner_text("#cases")
+    shot(staff, "admin-case-markup-as-text")
+    staff.context.close()

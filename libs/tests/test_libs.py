@@ -69,6 +69,23 @@ def test_actor_round_trip():
     assert Actor.from_dict(actor.to_dict()) == actor
 
 
+def test_an_actor_does_what_its_grants_say_not_what_its_role_names_did():
+    """Roles are data in the gateway: the grants it resolved ride with the actor, and services follow them."""
+    edited = Actor(kind="staff", id="7", roles=("handler",), department_id=2, grants=(("audit.read", "all"),))
+    assert can(edited, "audit.read") and not can(edited, "case.read", 2)
+    carried = Actor.from_header(edited.to_header())
+    assert carried == edited and can(carried, "audit.read") and not can(carried, "case.read", 2)
+    own = Actor(kind="staff", id="8", roles=("x",), department_id=3, grants=(("case.read", "own"),))
+    assert can(own, "case.read", 3) and not can(own, "case.read", 4) and not can(own, "case.read")
+
+
+@pytest.mark.parametrize("grants", [["case.read"], "all", {"case.read": "everything"}, {"case.read": None}])
+def test_malformed_grants_grant_nothing_they_do_not_name(grants):
+    data = Actor(kind="staff", id="9", roles=("auditor",)).to_dict() | {"grants": grants}
+    actor = Actor.from_dict(data)
+    assert not can(actor, "case.read", 1) and not can(actor, "case.reply", 1)
+
+
 def test_signature_checks_value_and_window():
     now = int(time.time())
     good = signature("tok", str(now), "n")
