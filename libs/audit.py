@@ -6,8 +6,8 @@ never be committed without its change, nor the change without its row.
 
 from datetime import UTC, datetime
 
-from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, Column, DateTime, Identity, String, Table, Text, insert, select
+from pydantic import BaseModel, Field
+from sqlalchemy import JSON, BigInteger, Column, DateTime, Identity, String, Table, Text, and_, insert, or_, select
 
 from libs.logs import request_id_var
 
@@ -90,6 +90,35 @@ ACTION_LABELS = {
     "wechat.operator_unbound": "解除工作人员微信绑定",
     "wechat.command": "通过公众号助手发出指令",
     "wechat.media_viewed": "查看市民发来的图片或语音",
+    "wechat.article_saved": "保存图文",
+    "wechat.article_deleted": "删除图文",
+    "wechat.article_previewed": "预览图文",
+    "wechat.article_submitted": "提交图文发布审核",
+    "wechat.article_approved": "审核通过图文发布",
+    "wechat.article_rejected": "驳回图文发布",
+    "wechat.material_uploaded": "上传素材",
+    "wechat.material_retried": "重新上传素材",
+    "wechat.material_deleted": "删除素材",
+    "vote.created": "新建微投票",
+    "vote.edited": "修改微投票",
+    "vote.published": "发布微投票",
+    "vote.closed": "结束微投票",
+    "survey.created": "新建微调研",
+    "survey.published": "发布微调研",
+    "survey.closed": "结束微调研",
+    "survey.responses_exported": "下载调研答卷",
+    "rating.comment_approved": "通过领导点评",
+    "rating.comment_rejected": "不予发布领导点评",
+    "rating.comment_responded": "公开回复领导点评",
+    "rating.comment_shown": "恢复被举报隐藏的点评",
+    "rating.comment_hidden": "点评被举报后隐藏",
+    "rating.burst_counted": "计入疑似刷分的评价",
+    "rating.burst_discarded": "剔除疑似刷分的评价",
+    "rating.tag_saved": "保存印象标签",
+    "rating.word_added": "添加敏感词",
+    "rating.word_removed": "删除敏感词",
+    "audit.read": "查阅审计记录",
+    "audit.exported": "下载审计记录",
 }
 ACTOR_KIND_LABELS = {"staff": "工作人员", "citizen": "市民", "system": "系统", "anonymous": "匿名"}
 
@@ -108,6 +137,44 @@ class AuditEntry(BaseModel):
     reason: str
     detail: dict
     request_id: str
+
+
+class AuditQuery(BaseModel):
+    """What the audit viewer asks every service for (each answers from its own audit_log): rows matching every
+    filter given, newest first, older than the cursor (`before_at`, `before_id`) when paging on."""
+
+    actor_ids: list[str] | None = Field(None, max_length=1000)  # staff ids: a person, or a department's staff
+    action: str | None = Field(None, max_length=64)  # an action, or a family ending in "." ("case.")
+    target_type: str | None = Field(None, max_length=32)
+    target_id: str | None = Field(None, max_length=64)
+    case_number: str | None = Field(None, max_length=32)  # resolved by cases into its case's id
+    since: datetime | None = None
+    until: datetime | None = None
+    before_at: datetime | None = None
+    before_id: int | None = None
+    limit: int = Field(50, ge=1, le=10_001)  # a page, or a download (10,000 rows and one to know there are more)
+
+
+def search(session, table, query: AuditQuery, service):
+    """The rows of one service's audit_log that match `query`, as the viewer lists them (each with its service and
+    id, which with `at` is the cursor)."""
+    t = table.c
+    stmt = select(table).order_by(t.at.desc(), t.id.desc()).limit(query.limit)
+    if query.actor_ids is not None:
+        stmt = stmt.where(t.actor_kind == "staff", t.actor_id.in_(query.actor_ids))
+    if query.action:
+        stmt = stmt.where(t.action.startswith(query.action) if query.action.endswith(".") else t.action == query.action)
+    if query.target_type:
+        stmt = stmt.where(t.target_type == query.target_type)
+    if query.target_id is not None:
+        stmt = stmt.where(t.target_id == query.target_id)
+    if query.since:
+        stmt = stmt.where(t.at >= query.since)
+    if query.until:
+        stmt = stmt.where(t.at < query.until)
+    if query.before_at is not None:
+        stmt = stmt.where(or_(t.at < query.before_at, and_(t.at == query.before_at, t.id < (query.before_id or 0))))
+    return [{**_entry(row), "id": row.id, "service": service} for row in session.execute(stmt)]
 
 
 def audit_table(metadata):

@@ -18,3 +18,21 @@ def csv_bytes(rows):
     for row in rows:
         writer.writerow([safe_text(v) for v in row])
     return out.getvalue().encode("utf-8")
+
+
+def xlsx_bytes(rows, title="Sheet1"):
+    """One sheet of `rows` (the first is the header, in bold), text kept from being a formula as in CSV."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = title[:31]
+    for i, row in enumerate(rows):
+        sheet.append([safe_text(v) for v in row])
+        if i == 0:
+            for cell in sheet[1]:
+                cell.font = Font(bold=True)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

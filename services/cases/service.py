@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from nameko.rpc import RpcProxy
 from nameko.timer import timer
+from sqlalchemy import select
 
 from libs import errors
 from libs.auth import Actor
@@ -20,7 +21,7 @@ from libs.service import ConsumesEvents, PublishesEvents, ServiceBase, handles, 
 from libs.spreadsheets import XLSX
 from services.cases import appointments, domain, duplicates, events, open311, reports, schemas, workflow
 from services.cases.departments import KnownDepartments
-from services.cases.models import audit_log, outbox, parked_events, processed_events
+from services.cases.models import Case, audit_log, outbox, parked_events, processed_events
 
 log = logging.getLogger(__name__)
 departments = KnownDepartments()  # per process; see departments.py
@@ -223,6 +224,15 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
     @rpc
     def audit_trail(self, case_id):
         return domain.audit_trail(self.db, self.actor, case_id)
+
+    def audit_target(self, query):
+        """The audit viewer's case, named by its number, is the case's id in this service's rows."""
+        if not query.case_number:
+            return query
+        case_id = self.db.scalar(select(Case.id).where(Case.number == query.case_number.strip().upper()))
+        if case_id is None:
+            return None
+        return query.model_copy(update={"target_type": "case", "target_id": str(case_id), "case_number": None})
 
     @handles("messaging", "wechat_message_received", events.WeChatText)
     def file_wechat_inquiry(self, uow, delivery):

@@ -9,6 +9,7 @@ H5, admin and API halves together over one client per service:
   content/    the public catalogue (微官网): h5.py and api.py over client.py
   messaging/  client.py (follower status, OAuth)
   wechat/     the WeChat callback
+  audit/      审计: every service's audit rows, filtered, paged and downloaded
   ops/        parked events: list and replay
 """
 
@@ -117,6 +118,8 @@ def create_app(config=None):
     from services.gateway.appointments import admin as appointments_admin
     from services.gateway.appointments import api as appointments_api
     from services.gateway.appointments import h5 as appointments_h5
+    from services.gateway.audit import admin as audit_admin
+    from services.gateway.audit import api as audit_api
     from services.gateway.cases import admin as cases_admin
     from services.gateway.cases import api as cases_api
     from services.gateway.cases import h5 as cases_h5
@@ -167,6 +170,8 @@ def create_app(config=None):
         staff,
         staff_admin,
         staff_api,
+        audit_admin,
+        audit_api,
         ops,
         open311,
     ):

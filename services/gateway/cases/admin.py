@@ -39,13 +39,17 @@ def inject():
 @bp.get("/")
 def index():
     """The workplace opens on what the staff member works on: cases, or for a department's editor its content, for
-    the account's operator its inbox."""
+    the account's operator its inbox, for an auditor the audit log."""
     actor = current_staff()
     if actor is not None and not holds(actor, "case.read"):
         if holds(actor, "content.edit"):
             return redirect(url_for("content_admin.index"))
         if holds(actor, "wechat.inbox"):
             return redirect(url_for("wechat_admin.inbox"))
+        if holds(actor, "audit.read"):
+            return redirect(url_for("audit_admin.page"))
+        if holds(actor, "staff.manage"):
+            return redirect(url_for("staff_admin.people"))
     return redirect(url_for("cases_admin.cases"))
 
 
