@@ -96,7 +96,7 @@ def table(rows):
         yield (
             r["at"].astimezone(client.LOCAL_TZ).strftime("%Y-%m-%d %H:%M:%S"),
             ACTOR_KIND_LABELS.get(r["actor_kind"], r["actor_kind"]),
-            r["actor_name"] or r["actor_id"],
+            f"{r['actor_name']}（{r['actor_username']}）" if r["actor_username"] else r["actor_name"] or r["actor_id"],
             r["label"],
             r["target_type"],
             r["target_id"],

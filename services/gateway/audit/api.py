@@ -15,6 +15,7 @@ bp = Blueprint("audit_api", __name__, url_prefix="/api/v1")
 class AuditRow(AuditEntry):
     id: int
     service: str
+    actor_username: str | None  # staff only
 
 
 class AuditPage(BaseModel):

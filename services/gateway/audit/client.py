@@ -50,8 +50,12 @@ def search(actor, filters, limit=PAGE, download=False):
     rows = [] if checked.case_number else audit.search(db(), audit_log, checked, "gateway")
     for service in SERVICE_NAMES:
         rows += fetch(service, "audit_entries", wire)
+    staff = {r["actor_id"] for r in rows if r["actor_kind"] == "staff" and r["actor_id"].isdigit()}
+    usernames = dict(db().execute(select(Staff.id, Staff.username).where(Staff.id.in_([int(i) for i in staff]))).all())
     for row in rows:
         row["at"] = datetime.fromisoformat(row["at"])
+        # who, unmistakably: names repeat, usernames do not
+        row["actor_username"] = usernames.get(int(row["actor_id"])) if row["actor_id"] in staff else None
     rows.sort(key=lambda r: (r["at"], r["service"], r["id"]), reverse=True)
     _audit_reading(actor, filters, len(rows), download)
     if len(rows) <= limit:

@@ -73,6 +73,7 @@ def people():
         pages=pages,
         query={"q": q, "role": role, "state": state},
         notice=notice.get("message"),
+        errors=notice.get("errors") or {},
         **_frame(),
     )
 

@@ -96,15 +96,17 @@ def save_role(session, actor, data, code=None):
         if code is None:
             if session.get(Role, new_code) is not None:
                 _invalid({"code": "已有这个代码的角色"})
-            role = Role(code=new_code, builtin=False)
-            session.add(role)
+            role = None
         else:
             role = session.get(Role, code, with_for_update=True)
             if role is None:
                 raise NotFound("role_not_found", "没有这个角色")
-        if session.scalar(select(Role).where(Role.label == label, Role.code != role.code)) is not None:
+        if session.scalar(select(Role).where(Role.label == label, Role.code != (code or new_code))) is not None:
             _invalid({"label": "已有同名的角色"})
-        before = role_dict(role) if code is not None else None
+        before = role_dict(role) if role is not None else None
+        if role is None:
+            role = Role(code=new_code, builtin=False)
+            session.add(role)
         role.label, role.scope, role.permissions, role.second_factor = label, scope, permissions, second_factor
         session.flush()
         _someone_still_manages(session)
