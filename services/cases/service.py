@@ -188,6 +188,11 @@ class CasesService(PublishesEvents, ConsumesEvents, ServiceBase):
         return reports.stats(self.db, self.actor, start, end)
 
     @rpc
+    def case_daily(self, days=30):
+        """Cases filed per day, by where each stands now: the dashboards' figure (case.read, scoped)."""
+        return reports.daily(self.db, self.actor, days)
+
+    @rpc
     def case_stats_file(self, start, end, fmt):
         """The same as a download: {"filename", "content_type", "data" (base64)}; fmt is csv or xlsx."""
         if fmt not in ("csv", "xlsx"):

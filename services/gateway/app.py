@@ -10,6 +10,7 @@ H5, admin and API halves together over one client per service:
   messaging/  client.py (follower status, OAuth)
   wechat/     the WeChat callback
   audit/      审计: every service's audit rows, filtered, paged and downloaded
+  dashboard/  看板: each service's published figures as charts, per what the role may see
   ops/        parked events: list and replay
 """
 
@@ -128,6 +129,7 @@ def create_app(config=None):
     from services.gateway.content import h5 as content_h5
     from services.gateway.content import media
     from services.gateway.core import auth
+    from services.gateway.dashboard import views as dashboard
     from services.gateway.messaging import admin as wechat_admin
     from services.gateway.messaging import api as wechat_api
     from services.gateway.messaging import h5 as messaging_h5
@@ -172,6 +174,7 @@ def create_app(config=None):
         staff_api,
         audit_admin,
         audit_api,
+        dashboard,
         ops,
         open311,
     ):

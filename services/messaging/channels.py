@@ -6,15 +6,17 @@ and gives back what it encodes; the gateway draws it as PNG or SVG for print (se
 `EventKey=qrscene_<scene>`, a scan by a follower a SCAN event with the scene: record_inbound keeps both here.
 """
 
-from datetime import UTC, datetime, timedelta
+from collections import defaultdict
+from datetime import UTC, datetime, time, timedelta
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 from wechatpy.exceptions import WeChatClientException
 
+from libs.clock import LOCAL_TZ
 from libs.errors import NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
-from services.messaging.models import MAIN_ACCOUNT, CaseTrack, QrChannel, QrScan
+from services.messaging.models import MAIN_ACCOUNT, CaseTrack, Follower, QrChannel, QrScan
 from services.messaging.schemas import QrChannelIn
 from services.messaging.wechat import reason
 
@@ -113,6 +115,43 @@ def _view(row, funnels):
         "follows": follows,
         "first_use": used,
     }
+
+
+def growth(session, days=30, account_id=MAIN_ACCOUNT):
+    """New followers per day over the last `days` days (today included), by the QR channel they came through and the
+    rest (search, articles, shares): the dashboards' follower growth."""
+    days = max(1, min(int(days), 90))
+    last = datetime.now(LOCAL_TZ).date()
+    span = [last - timedelta(days=i) for i in range(days - 1, -1, -1)]
+    start = datetime.combine(span[0], time(0), LOCAL_TZ)
+    local_day = func.date(func.timezone("Asia/Shanghai", QrScan.at))
+    by_scene = session.execute(
+        select(QrScan.scene, local_day, func.count(func.distinct(QrScan.openid)))
+        .where(QrScan.account_id == account_id, QrScan.follow.is_(True), QrScan.at >= start)
+        .group_by(QrScan.scene, local_day)
+    ).all()
+    follow_day = func.date(func.timezone("Asia/Shanghai", Follower.subscribed_at))
+    total = dict(
+        session.execute(
+            select(follow_day, func.count())
+            .where(Follower.account_id == account_id, Follower.subscribed.is_(True), Follower.subscribed_at >= start)
+            .group_by(follow_day)
+        )
+        .tuples()
+        .all()
+    )
+    names = dict(
+        session.execute(select(QrChannel.scene, QrChannel.name).where(QrChannel.account_id == account_id))
+        .tuples()
+        .all()
+    )
+    cells = defaultdict(lambda: defaultdict(int))  # channel name -> day -> new followers
+    for scene, day, n in by_scene:
+        cells[names.get(scene, scene)][day] += n
+    series = [{"name": name, "values": [per_day.get(d, 0) for d in span]} for name, per_day in sorted(cells.items())]
+    rest = [max(0, total.get(d, 0) - sum(c.get(d, 0) for c in cells.values())) for d in span]
+    series.append({"name": "其他途径", "values": rest})
+    return {"days": [d.isoformat() for d in span], "series": series}
 
 
 def channels(session, account_id=MAIN_ACCOUNT):

@@ -399,6 +399,12 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return channels.channels(self.db, self.account_id)
 
     @rpc
+    def follower_growth(self, days=30):
+        """New followers per day by QR channel (wechat.stats): the dashboards' figure."""
+        require(self.actor, "wechat.stats")
+        return channels.growth(self.db, days, self.account_id)
+
+    @rpc
     def qr_channel(self, channel_id):
         require(self.actor, "wechat.channels")
         return channels.channel(self.db, channel_id, self.account_id)

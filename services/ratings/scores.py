@@ -29,6 +29,30 @@ def _counted(since):
     return (Rating.status == "counted", Rating.withdrawn.is_(False), Rating.month >= since)
 
 
+def trend(session, months=6):
+    """The counted ratings' mean stars per department and month, the last `months` months (public figures)."""
+    months = max(1, min(int(months), MONTHS))
+    now = datetime.now(UTC).astimezone(impressions.LOCAL_TZ)
+    span = []
+    year, month = now.year, now.month
+    for _ in range(months):
+        span.insert(0, f"{year:04d}-{month:02d}")
+        year, month = (year - 1, 12) if month == 1 else (year, month - 1)
+    rows = session.execute(
+        select(Rating.department_id, Rating.month, func.count(), func.avg(Rating.stars))
+        .where(*_counted(span[0]))
+        .group_by(Rating.department_id, Rating.month)
+    ).all()
+    cells = {(d, m): (n, float(a)) for d, m, n, a in rows}
+    series = []
+    for dept in copies.departments(session):
+        values = [round(cells[(dept.id, m)][1], 2) if (dept.id, m) in cells else None for m in span]
+        counts = [cells.get((dept.id, m), (0, 0))[0] for m in span]
+        if any(counts):
+            series.append({"department_id": dept.id, "name": dept.name, "values": values, "ratings": counts})
+    return {"months": span, "series": series}
+
+
 def board(session, prior_weight):
     """Every department with its Bayesian score, ranked (those with no rating yet last)."""
     since = _since()

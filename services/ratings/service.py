@@ -78,6 +78,11 @@ class RatingsService(ConsumesEvents, ServiceBase):
         return scores.board(self.db, self._setting("PRIOR_WEIGHT", 10))
 
     @rpc
+    def rating_trend(self, months=6):
+        """Mean stars per department and month: the dashboards' rating trends (public figures)."""
+        return scores.trend(self.db, months)
+
+    @rpc
     def scorecard(self, department_id):
         return scores.scorecard(self.db, department_id, self._setting("PRIOR_WEIGHT", 10))
 

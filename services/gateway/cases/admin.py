@@ -41,6 +41,8 @@ def index():
     """The workplace opens on what the staff member works on: cases, or for a department's editor its content, for
     the account's operator its inbox, for an auditor the audit log."""
     actor = current_staff()
+    if actor is not None and holds(actor, "staff.manage"):
+        return redirect(url_for("dashboard.page"))  # 系统管理员: the whole picture first
     if actor is not None and not holds(actor, "case.read"):
         if holds(actor, "content.edit"):
             return redirect(url_for("content_admin.index"))
