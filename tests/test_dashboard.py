@@ -55,7 +55,7 @@ def test_a_departments_staff_see_their_departments_cases(system, file_case):
     assert after["huanbao"] == before["huanbao"] + 1  # 环保局's own
     assert after["shichang"] == before["shichang"]  # not 市场监管局's
     assert after["shouli"] == before["shouli"] + 1  # the center sees every department's
-    days = figures(dashboard(system, "huanbao"), "chart-daily")["days"]
+    days = figures(dashboard(system, "huanbao"), "chart-daily")["x"]
     assert len(days) == 30 and days[-1] == datetime.now(LOCAL_TZ).date().isoformat()
 
 
@@ -81,17 +81,17 @@ def test_follower_growth_counts_each_channels_follows(system):
 def test_the_rating_trend_is_the_counted_ratings_mean(system):
     trend = figures(dashboard(system, "admin"), "chart-trend")
     month = datetime.now(LOCAL_TZ).strftime("%Y-%m")
-    assert trend["months"][-1] == month and len(trend["months"]) == 6
+    assert trend["x"][-1] == month and len(trend["x"]) == 6
     rows = system.sql(
         "SELECT department_id, month, round(avg(stars), 2) FROM ratings.ratings "
         "WHERE status = 'counted' AND NOT withdrawn AND month >= :m GROUP BY department_id, month",
-        m=trend["months"][0],
+        m=trend["x"][0],
     )
     expected = {(d, m): float(v) for d, m, v in rows}
     shown = {
         (s["department_id"], m): v
         for s in trend["series"]
-        for m, v in zip(trend["months"], s["values"], strict=True)
+        for m, v in zip(trend["x"], s["values"], strict=True)
         if v is not None
     }
     assert expected and shown == expected  # the demo's months of ratings, each department's mean per month

@@ -992,3 +992,19 @@ def test_a_complaint_carrying_markup_is_shown_to_staff_as_text(system, browser, 
     assert staff.evaluate("window.pwned") is None and case["number"] in staff.inner_text("#cases")
     shot(staff, "admin-case-markup-as-text")
     staff.context.close()
+
+
+def test_the_dashboard_draws_each_roles_figures(system, browser):
+    admin = staff_login(browser, system, "admin")
+    assert "/admin/dashboard" in admin.url  # the administrator's home
+    for chart in ("#chart-daily", "#chart-rates", "#chart-growth", "#chart-trend"):
+        admin.wait_for_selector(f"{chart} canvas")  # drawn, the fallback table replaced
+    assert "按时办结率" in admin.inner_text("#panel-rates .legend")
+    shot(admin, "admin-dashboard")
+    handler = staff_login(browser, system, "huanbao")
+    handler.goto(f"{system.gateway}/admin/dashboard/")
+    handler.wait_for_selector("#chart-daily canvas")
+    assert handler.locator("#panel-growth").count() == 0 and handler.locator("#panel-overdue").count() == 0
+    shot(handler, "admin-dashboard-handler")
+    admin.context.close()
+    handler.context.close()

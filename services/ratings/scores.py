@@ -44,12 +44,20 @@ def trend(session, months=6):
         .group_by(Rating.department_id, Rating.month)
     ).all()
     cells = {(d, m): (n, float(a)) for d, m, n, a in rows}
+    names = {dept.id: dept.name for dept in copies.departments(session)}
     series = []
-    for dept in copies.departments(session):
-        values = [round(cells[(dept.id, m)][1], 2) if (dept.id, m) in cells else None for m in span]
-        counts = [cells.get((dept.id, m), (0, 0))[0] for m in span]
-        if any(counts):
-            series.append({"department_id": dept.id, "name": dept.name, "values": values, "ratings": counts})
+    for dept_id in sorted({d for d, _m in cells}):
+        values = [round(cells[(dept_id, m)][1], 2) if (dept_id, m) in cells else None for m in span]
+        counts = [cells.get((dept_id, m), (0, 0))[0] for m in span]
+        # a department content has not been copied over yet is still shown, by its number
+        series.append(
+            {
+                "department_id": dept_id,
+                "name": names.get(dept_id, f"部门{dept_id}"),
+                "values": values,
+                "ratings": counts,
+            }
+        )
     return {"months": span, "series": series}
 
 

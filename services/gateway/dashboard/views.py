@@ -53,8 +53,8 @@ def _cases_daily():
 
 def _rates():
     end = today()
-    rows = call("cases", "case_stats", (end - timedelta(days=DAYS - 1)).isoformat(), end.isoformat())
-    rows = [r for r in rows if r.get("department_id")]
+    report = call("cases", "case_stats", (end - timedelta(days=DAYS - 1)).isoformat(), end.isoformat())
+    rows = [r for r in report["departments"] if r["department_id"]]
     return {
         "x": [r["department_name"] for r in rows],
         "series": _coloured(
