@@ -20,6 +20,7 @@ from nameko.exceptions import RpcTimeout, UnknownService
 from libs.auth import holds
 from libs.clock import today
 from libs.errors import AppError, DeadlineExceeded
+from services.gateway.content.client import department_names
 from services.gateway.core.auth import staff_page
 from services.gateway.core.rpc import call
 
@@ -55,16 +56,13 @@ def _rates():
     end = today()
     report = call("cases", "case_stats", (end - timedelta(days=DAYS - 1)).isoformat(), end.isoformat())
     rows = [r for r in report["departments"] if r["department_id"]]
-    return {
-        "x": [r["department_name"] for r in rows],
-        "series": _coloured(
-            [
-                {"name": "按时办结率", "values": [_percent(r["on_time_rate"]) for r in rows]},
-                {"name": "满意率", "values": [_percent(r["satisfaction_rate"]) for r in rows]},
-            ]
-        ),
-        "received": sum(r["received"] for r in rows),
-    }
+    series = [
+        {"name": "按时办结率", "values": [_percent(r["on_time_rate"]) for r in rows]},
+        {"name": "满意率", "values": [_percent(r["satisfaction_rate"]) for r in rows]},
+    ]
+    if all(v is None for s in series for v in s["values"]):
+        series = []  # nothing closed or rated yet: the panel says so rather than drawing empty axes
+    return {"x": [r["department_name"] for r in rows], "series": _coloured(series)}
 
 
 def _percent(rate):
@@ -78,7 +76,9 @@ def _growth():
 
 def _trend():
     figures = call("ratings", "rating_trend", 6)
-    return figures | {"series": _coloured(figures["series"])}
+    names = department_names()  # the catalogue's names (ratings' copy may lag just after a start)
+    series = [s | {"name": names.get(s["department_id"], s["name"])} for s in figures["series"]]
+    return figures | {"series": _coloured(series)}
 
 
 def _overdue():
