@@ -45,7 +45,7 @@ class Role(Base):
 
 
 class RecoveryCode(Base):
-    """One-time codes for a lost authenticator: only their SHA-256 (they are random, 50 bits each)."""
+    """One-time codes for a lost authenticator: only their SHA-256 (they are random, 40 bits each, and used once)."""
 
     __tablename__ = "staff_recovery_codes"
 

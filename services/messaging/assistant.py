@@ -65,6 +65,9 @@ def create_code(uow, client, account_id=MAIN_ACCOUNT):
             staff_id=uow.actor.id,
             staff_name=uow.actor.name or uow.actor.id,
             roles=list(uow.actor.roles),
+            # what the staff member may do, as the gateway resolved their roles when they asked for the code: the
+            # gateway ends the binding when their account or roles change (end_staff_bindings)
+            grants=dict(uow.actor.grants or ()),
             token=token,
             expires_at=now + timedelta(minutes=CODE_MINUTES),
             created_at=now,
@@ -99,7 +102,9 @@ def status(session, actor, account_id=MAIN_ACCOUNT):
 
 
 def _staff(row):
-    return Actor(kind="staff", id=row.staff_id, name=row.staff_name, roles=tuple(row.roles))
+    # a binding made before grants were kept acts with none (asked to bind again), never with the seeded roles
+    grants = tuple(sorted((row.grants or {}).items()))
+    return Actor(kind="staff", id=row.staff_id, name=row.staff_name, roles=tuple(row.roles), grants=grants)
 
 
 def bind(session, openid, scene, account_id=MAIN_ACCOUNT):
@@ -145,6 +150,20 @@ def unbind(uow, account_id=MAIN_ACCOUNT):
         uow.audit("wechat.operator_unbound", "operator_binding", uow.actor.id)
         caches.changed(uow.session, account_id)
     return {"bound": False, "alias": "", "bound_at": None, "expires_at": None}
+
+
+def end_staff_bindings(uow, staff_id, reason):
+    """Every binding of a staff member, on every account: their account was disabled, or their roles, password or
+    second factor changed (the gateway asks; staff.manage)."""
+    uow.require("staff.manage")
+    rows = uow.session.execute(
+        delete(OperatorBinding).where(OperatorBinding.staff_id == str(staff_id)).returning(OperatorBinding.account_id)
+    ).all()
+    for account_id in {r.account_id for r in rows}:
+        caches.changed(uow.session, account_id)
+    if rows:
+        uow.audit("wechat.operator_unbound", "operator_binding", str(staff_id), reason=reason)
+    return len(rows)
 
 
 class _Bindings:

@@ -377,6 +377,7 @@ class OperatorBinding(Base):
     staff_id: Mapped[str] = mapped_column(String(64))
     staff_name: Mapped[str] = mapped_column(String(64))
     roles: Mapped[list] = mapped_column(JSON)
+    grants: Mapped[dict | None] = mapped_column(JSON)  # permission -> scope, as the gateway resolved them
     token: Mapped[str] = mapped_column(String(64), unique=True)
     expires_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     openid: Mapped[str | None] = mapped_column(String(64))

@@ -566,6 +566,12 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
             return assistant.create_code(uow, self.wechat, self.account_id)
 
     @rpc
+    def end_staff_bindings(self, staff_id, reason=""):
+        """A staff member's WeChat no longer acts for them (账号管理 disabled or changed them)."""
+        with self.unit_of_work() as uow:
+            return assistant.end_staff_bindings(uow, staff_id, reason)
+
+    @rpc
     def unbind(self):
         with self.unit_of_work() as uow:
             return assistant.unbind(uow, self.account_id)

@@ -2,6 +2,7 @@
 case and time, newest first, 50 a page, and downloadable as CSV or XLSX. Reading and downloading are audited."""
 
 import json
+import re
 from datetime import timedelta
 
 from flask import Blueprint, Response, g, render_template, request
@@ -13,6 +14,7 @@ from services.gateway.audit import client
 from services.gateway.content.client import department_names
 from services.gateway.core.auth import staff_page
 
+DIGITS = re.compile(r"[0-9]{1,9}")
 bp = Blueprint("audit_admin", __name__, url_prefix="/admin/audit")
 FAMILIES = {
     "case.": "案件",
@@ -42,11 +44,13 @@ def filters():
     """The filters from the query string; a malformed one is a 400 that says which."""
     args, problems = request.args, {}
     department = args.get("department_id", "")
-    if department and not (department.isdigit() and len(department) < 10):
+    if department and not DIGITS.fullmatch(department):
         problems["department_id"] = "没有这个部门"
     days = {}
     for key in ("since", "until"):
         days[key] = client.local_day(args.get(key, ""))
+        if days[key] is not None and not 2000 <= days[key].year <= 2999:
+            days[key] = None
         if args.get(key) and days[key] is None:
             problems[key] = "日期应为 年-月-日，如 2026-12-01"
     before = args.get("before", "")

@@ -146,6 +146,8 @@ def staff_context():
         "wechat_accounts": operable_accounts(actor) if actor else [],
         # whether the navigation shows a module: any of the actor's roles carries the permission
         "holds": lambda permission: actor is not None and holds(actor, permission),
+        # whether it reaches every department (citywide things: the posters, 全市 albums)
+        "reaches": lambda permission: actor is not None and actor.scope_of(permission) == "all",
     }
 
 

@@ -11,6 +11,7 @@ Session tokens are random; only their SHA-256 is stored, so a database leak does
 
 import hashlib
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -149,17 +150,20 @@ def _check_credentials(username, password):
     if CONTROL_CHARS.search(username) or CONTROL_CHARS.search(password[: PASSWORD_MAX + 1]):
         # no account has one, PostgreSQL would refuse the lookup, and no hash can be taken of a lone surrogate
         raise Unauthenticated("bad_credentials", "用户名或密码错误")
-    return username.strip()[:USERNAME_MAX]
+    return username.strip().lower()[:USERNAME_MAX]  # usernames are kept in lower case
 
 
 def _needs_second_factor(session, staff):
     return any(role.second_factor for role in roles_of(session, staff.roles))
 
 
-def _open(session, staff, stage, now, replaces=None):
-    """A new session for `staff` at `stage` (the token it replaces, if any, dies with it: ids are rotated)."""
-    if replaces:
-        session.execute(delete(StaffSession).where(StaffSession.token_hash == _hash(replaces)))
+def _open(session, staff, stage, now, replaces=()):
+    """A new session for `staff` at `stage`; the tokens it replaces (the browser's earlier ones) die with it."""
+    if isinstance(replaces, str):
+        replaces = (replaces,)
+    ended = [_hash(t) for t in replaces if t and len(t) <= 128]
+    if ended:
+        session.execute(delete(StaffSession).where(StaffSession.token_hash.in_(ended)))
     session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id, StaffSession.expires_at <= now))
     token = secrets.token_urlsafe(32)
     ttl = SESSION_TTL if stage == "full" else STEP_TTL
@@ -185,7 +189,7 @@ def _next_stage(session, staff, after):
     return "full"
 
 
-def login(session, username, password, address="-", replaces=None):
+def login(session, username, password, address="-", replaces=()):
     """Checks the password; returns a SignIn at its next step. Every attempt, good or bad, is audited; the audit
     trail also drives the lockout (per account, and per address). `replaces`: the token the browser held before,
     ended now (a session id is never carried across a sign-in)."""
@@ -250,10 +254,17 @@ def _totp(secret):
     return pyotp.TOTP(secret)
 
 
+def clean_code(code):
+    """A code as typed, made comparable: full-width digits from a Chinese keyboard become ASCII, spaces and dashes
+    go; anything else non-ASCII can match nothing ("")."""
+    code = unicodedata.normalize("NFKC", str(code or ""))[:32].strip().replace(" ", "").replace("-", "")
+    return code if code.isascii() else ""
+
+
 def _accept_code(session, staff, code):
     """Whether `code` is the authenticator's (this step or the one either side, for clocks a little apart) and not
     used before (each step is accepted once), or an unused recovery code (then spent)."""
-    code = str(code or "").strip().replace(" ", "").replace("-", "")
+    code = clean_code(code)
     now = datetime.now(UTC)
     if code.isdigit() and len(code) == 6 and staff.totp_secret:
         totp, step = _totp(staff.totp_secret), int(now.timestamp()) // 30
@@ -290,6 +301,15 @@ def _step(session, token, stage, address, check):
             raise Unauthenticated("sign_in_expired", "登录已过期，请重新登录")
         staff, row = found
         left = _take_turn(session, staff.username, address)
+        # under the locks, the half-done session again: a parallel step may have used it up meanwhile
+        row = session.scalar(
+            select(StaffSession)
+            .where(StaffSession.token_hash == row.token_hash)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+        if row is None:
+            raise Unauthenticated("sign_in_expired", "登录已过期，请重新登录")
         session.refresh(staff, with_for_update=True)
         how = check(staff, row, uow) if left > 0 else None
         if left <= 0:
@@ -335,7 +355,7 @@ def enroll(session, token, code, address="-"):
         if not row.pending_secret:
             return None
         totp, step = _totp(row.pending_secret), int(datetime.now(UTC).timestamp()) // 30
-        given = str(code or "").strip().replace(" ", "")
+        given = clean_code(code)
         for candidate in (step - 1, step, step + 1):
             if secrets.compare_digest(totp.at(candidate * 30), given):
                 staff.totp_secret, staff.totp_step = row.pending_secret, candidate
@@ -371,13 +391,31 @@ def choose_password(session, token, new_password, address="-"):
     return SignIn(token, "full", actor)
 
 
-def change_password(session, actor, token, current, new_password):
-    """A signed-in staff member's own change: the current password first; every other session ends."""
+def change_password(session, actor, token, current, new_password, address="-"):
+    """A signed-in staff member's own change: the current password first (a wrong one counts towards the lockout,
+    as at sign-in: a session left open is no way to guess it); every other session ends."""
+    refused = None
+    with UnitOfWork(session, actor, audit_log=audit_log) as uow:
+        staff = session.get(Staff, int(actor.id))
+        left = _take_turn(session, staff.username, address)
+        session.refresh(staff, with_for_update=True)
+        usable = isinstance(current, str) and current and len(current) <= PASSWORD_MAX
+        ok, _ = _verify(staff.password_hash, current) if usable and left > 0 else (False, False)
+        if not ok:
+            uow.audit("staff.login_failed", "staff", staff.username, detail={"address": address, "where": "password"})
+            refused = (
+                _refusal(0, "当前密码不正确")
+                if left <= 1
+                else ValidationError(
+                    "invalid_fields",
+                    "请检查填写的内容",
+                    {"fields": {"current": f"当前密码不正确，还可尝试{left - 1}次"}},
+                )
+            )
+    if refused is not None:
+        raise refused
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         staff = session.get(Staff, int(actor.id), with_for_update=True)
-        ok, _ = _verify(staff.password_hash, current) if isinstance(current, str) and current else (False, False)
-        if not ok:
-            raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"current": "当前密码不正确"}})
         check_new_password(new_password, staff.username)
         staff.password_hash = hash_password(new_password)
         session.execute(

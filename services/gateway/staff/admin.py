@@ -3,6 +3,8 @@
 Forms post, redirect and show what happened (core/notices.py), except where a one-time password is shown: that
 page is the POST's own answer, never stored and never cached."""
 
+import re
+
 from flask import Blueprint, current_app, g, make_response, render_template, request, url_for
 
 from libs.auth import PERMISSIONS, SCOPES, require
@@ -24,10 +26,8 @@ def _manager():
 
 
 def _int(value, default=None):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    """A whole number as a form or query string carries it (ASCII digits only: int() also reads "²" and "١")."""
+    return int(value) if isinstance(value, str) and re.fullmatch(r"[0-9]{1,9}", value) else default
 
 
 def _accounts():
@@ -153,12 +153,8 @@ def reset_password(staff_id):
 @bp.post("/<int:staff_id>/second-factor")
 @staff_page
 def reset_second_factor(staff_id):
-    return notices.after_post(
-        lambda: directory.reset_second_factor(db(), g.actor, staff_id),
-        lambda _r: url_for("staff_admin.person", staff_id=staff_id),
-        {},
-        done="已清除动态口令和恢复码，他下次登录时重新设置。",
-    )
+    password = directory.reset_second_factor(db(), g.actor, staff_id)
+    return _one_time(directory.get_staff(db(), g.actor, staff_id), password, "已清除动态口令并重置密码")
 
 
 @bp.post("/<int:staff_id>/sessions")

@@ -1,6 +1,8 @@
 """账号管理 through the JSON API (permission `staff.manage`): staff accounts, roles and the permission catalogue,
 over staff/directory.py. A one-time password is in the response that made it, and nowhere else."""
 
+import re
+
 from flask import Blueprint, current_app, g, jsonify, request
 from pydantic import BaseModel
 
@@ -96,7 +98,7 @@ def _accounts():
 @staff_api
 def list_staff():
     page = request.args.get("page", "1")
-    page = int(page) if page.isdigit() and len(page) < 6 else 1
+    page = int(page) if re.fullmatch(r"[0-9]{1,5}", page) else 1
     active = {"true": True, "false": False}.get(request.args.get("active", ""))
     items, total = directory.list_staff(
         db(), g.actor, request.args.get("q", "")[:32], request.args.get("role", "")[:32], active, page
@@ -179,14 +181,14 @@ def reset_password(staff_id):
     bp,
     "/staff/<int:staff_id>/second-factor",
     "DELETE",
-    summary="Forget the account's authenticator and recovery codes (a lost phone); set up again at sign-in",
-    status=204,
-    errors=(401, 403, 404),
+    summary="Forget the account's authenticator and recovery codes (a lost phone); the password becomes a one-time "
+    "one (returned), and the next sign-in sets up a new authenticator and chooses a password",
+    response=OneTimePassword,
+    errors=(401, 403, 404, 502),
 )
 @staff_api
 def reset_second_factor(staff_id):
-    directory.reset_second_factor(db(), g.actor, staff_id)
-    return "", 204
+    return jsonify({"one_time_password": directory.reset_second_factor(db(), g.actor, staff_id)})
 
 
 @openapi.route(

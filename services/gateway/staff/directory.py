@@ -5,18 +5,21 @@ Guards that keep an install manageable: nobody disables or demotes themselves, a
 account able to manage staff. Every change is audited; a disabled account's sessions end at once.
 """
 
+import logging
 import re
 import secrets
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import delete, func, or_, select, text
 
 from libs.auth import PERMISSIONS, SCOPES
-from libs.errors import Conflict, NotFound, ValidationError
+from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
+from libs.schemas import CONTROL_CHARS
 from libs.unit_of_work import UnitOfWork
 from services.gateway.models import RecoveryCode, Role, Staff, StaffSession, audit_log
 from services.gateway.staff.accounts import USERNAME_MAX, hash_password
 
+log = logging.getLogger(__name__)
 MANAGE = "staff.manage"
 USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 ROLE_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
@@ -34,7 +37,7 @@ def _text(data, name, label, max_len, fields, required=True):
         fields[name] = f"请填写{label}"
     elif len(value) > max_len:
         fields[name] = f"{label}最多{max_len}个字"
-    elif re.search(r"[\x00-\x1f\x7f]", value):
+    elif CONTROL_CHARS.search(value) or "\n" in value or "\t" in value:
         fields[name] = f"{label}含有无法识别的字符"
     return value
 
@@ -80,6 +83,8 @@ def _role_fields(data, creating):
         permissions = []
     elif unknown := [p for p in permissions if p not in PERMISSIONS]:
         fields["permissions"] = "没有这些权限：" + "、".join(unknown[:5])
+    if MANAGE in (permissions or []) and scope == "own" and "permissions" not in fields:
+        fields["permissions"] = "管理工作人员账号的权限只能给“全部部门”范围的角色"
     second_factor = data.get("second_factor", False)
     if not isinstance(second_factor, bool):
         fields["second_factor"] = "请选择是否需要动态口令"
@@ -90,8 +95,11 @@ def _role_fields(data, creating):
 
 def save_role(session, actor, data, code=None):
     """Creates a role (code None) or changes one; returns it as a dict."""
+    if code is not None and not ROLE_CODE.fullmatch(code):
+        raise NotFound("role_not_found", "没有这个角色")
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
+        _one_change_at_a_time(session)
         new_code, label, scope, permissions, second_factor = _role_fields(data, creating=code is None)
         if code is None:
             if session.get(Role, new_code) is not None:
@@ -109,16 +117,24 @@ def save_role(session, actor, data, code=None):
             session.add(role)
         role.label, role.scope, role.permissions, role.second_factor = label, scope, permissions, second_factor
         session.flush()
-        _someone_still_manages(session)
+        _someone_still_manages(session, actor)
         uow.audit(
             "staff.role_saved", "role", role.code, detail={"before": before, "after": role_dict(role)} if before else {}
         )
-        return role_dict(role)
+        changed = before is not None and (before["permissions"], before["scope"]) != (permissions, scope)
+        holders = [str(s.id) for s in session.scalars(select(Staff)) if role.code in s.roles] if changed else []
+        saved = role_dict(role)
+    for staff_id in holders:
+        _end_bindings(staff_id, "角色权限已修改")
+    return saved
 
 
 def delete_role(session, actor, code):
+    if not ROLE_CODE.fullmatch(code or ""):
+        raise NotFound("role_not_found", "没有这个角色")
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
+        _one_change_at_a_time(session)
         role = session.get(Role, code, with_for_update=True)
         if role is None:
             raise NotFound("role_not_found", "没有这个角色")
@@ -130,10 +146,24 @@ def delete_role(session, actor, code):
         uow.audit("staff.role_deleted", "role", code)
 
 
-def _someone_still_manages(session):
-    """Refuses a change that would leave no active account able to manage staff (nobody could undo it)."""
-    managing = {r.code for r in session.scalars(select(Role)) if MANAGE in r.permissions}
+def _one_change_at_a_time(session):
+    """Changes to accounts and roles take turns (a transaction advisory lock, across replicas): two managers
+    disabling each other at once cannot both pass the last-manager check."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext('gateway.staff.manage'))"))
+
+
+def _managing_roles(session):
+    """The roles that let their holders manage staff: staff.manage over every department (the check names none)."""
+    return {r.code for r in session.scalars(select(Role)) if MANAGE in r.permissions and r.scope == "all"}
+
+
+def _someone_still_manages(session, actor=None):
+    """Refuses a change that would leave no active account able to manage staff (nobody could undo it), or that
+    takes it from the manager making it (another manager must)."""
+    managing = _managing_roles(session)
     holders = [s for s in session.scalars(select(Staff).where(Staff.active)) if managing & set(s.roles)]
+    if actor is not None and actor.id not in {str(s.id) for s in holders}:
+        raise Conflict("own_access", "不能取消自己管理账号的权限，请由另一位管理员操作")
     if not holders:
         raise Conflict("last_manager", "至少要保留一个能管理工作人员账号的在用账号")
 
@@ -257,14 +287,13 @@ def create_staff(session, actor, data, departments, accounts):
 def update_staff(session, actor, staff_id, data, departments, accounts):
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
+        _one_change_at_a_time(session)
         staff = _locked(session, staff_id)
         _, name, roles, department_id, wechat = _staff_fields(session, data, departments, accounts, False)
         before = staff_dict(staff)
         staff.name, staff.roles, staff.department_id, staff.wechat_accounts = name, roles, department_id, wechat
         session.flush()
-        if str(staff.id) == actor.id and MANAGE not in _permissions(session, roles):
-            raise Conflict("own_access", "不能取消自己管理账号的权限，请由另一位管理员操作")
-        _someone_still_manages(session)
+        _someone_still_manages(session, actor)
         after = staff_dict(staff)
         changed = {
             k: [before[k], after[k]]
@@ -272,11 +301,9 @@ def update_staff(session, actor, staff_id, data, departments, accounts):
             if before[k] != after[k]
         }
         uow.audit("staff.updated", "staff", staff.id, detail=changed)
-        return after
-
-
-def _permissions(session, roles):
-    return {p for r in session.scalars(select(Role).where(Role.code.in_(roles))) for p in r.permissions}
+    if {"roles", "department_id", "wechat_accounts"} & set(changed):
+        _end_bindings(staff_id, "角色或部门已调整")
+    return after
 
 
 def _locked(session, staff_id):
@@ -290,6 +317,7 @@ def set_active(session, actor, staff_id, active, reason=""):
     """Disables (every session ends now) or enables an account."""
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
+        _one_change_at_a_time(session)
         staff = _locked(session, staff_id)
         if not active and str(staff.id) == actor.id:
             raise Conflict("own_access", "不能停用自己的账号")
@@ -301,7 +329,10 @@ def set_active(session, actor, staff_id, active, reason=""):
         session.flush()
         _someone_still_manages(session)
         uow.audit("staff.enabled" if active else "staff.disabled", "staff", staff.id, reason=reason)
-        return staff_dict(staff)
+        result = staff_dict(staff)
+    if not active:
+        _end_bindings(staff_id, "账号已停用")
+    return result
 
 
 def reset_password(session, actor, staff_id):
@@ -314,18 +345,24 @@ def reset_password(session, actor, staff_id):
         staff.must_change_password = True
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
         uow.audit("staff.password_reset", "staff", staff.id)
-        return password
+    _end_bindings(staff_id, "密码已重置")
+    return password
 
 
 def reset_second_factor(session, actor, staff_id):
-    """For a lost phone: the authenticator and recovery codes are forgotten; they set up a new one at sign-in."""
+    """For a lost phone: the authenticator and recovery codes are forgotten, and the password is replaced by a
+    one-time one (returned once) — whoever knew the old password alone cannot set up their own authenticator."""
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
         staff = _locked(session, staff_id)
         staff.totp_secret, staff.totp_step = None, None
+        password = _one_time_password()
+        staff.password_hash, staff.must_change_password = hash_password(password), True
         session.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
         uow.audit("staff.second_factor_reset", "staff", staff.id)
+    _end_bindings(staff_id, "动态口令已清除")
+    return password
 
 
 def end_sessions(session, actor, staff_id):
@@ -334,6 +371,22 @@ def end_sessions(session, actor, staff_id):
         staff = _locked(session, staff_id)
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
         uow.audit("staff.sessions_ended", "staff", staff.id)
+    _end_bindings(staff_id, "登录已全部结束")
+
+
+def _end_bindings(staff_id, reason):
+    """Their own WeChat (公众号助手) stops acting for them too: messaging keeps the bindings. Called after the change
+    committed; if messaging cannot be reached the change stands and the manager is told to end the sessions again."""
+    from services.gateway.core.rpc import call
+
+    try:
+        call("messaging", "end_staff_bindings", staff_id, reason)
+    except Exception as exc:
+        log.error("could not end the WeChat bindings of staff %s: %r", staff_id, exc)
+        raise UpstreamFailed(
+            "bindings_kept",
+            "已保存；但未能解除他绑定的微信（公众号服务暂时无法访问），请稍后在他的账号页点“结束全部登录”重试",
+        ) from None
 
 
 def _one_time_password():

@@ -77,7 +77,7 @@ def _target():
 
 @bp.route("/admin/login", methods=["GET", "POST"])
 def login():
-    error, username = None, ""
+    error, username, status = None, "", 200
     if request.method == "POST":
         username = request.form.get("username", "")
         try:
@@ -86,10 +86,11 @@ def login():
                 username,
                 request.form.get("password", ""),
                 client_address(),
-                replaces=request.cookies.get(STAFF_COOKIE),
+                # whatever the browser held before (a session, a sign-in half done) ends: ids never carry across
+                replaces=(request.cookies.get(STAFF_COOKIE), request.cookies.get(SIGN_IN_COOKIE)),
             )
         except (Unauthenticated, RateLimited) as exc:
-            error = exc.message
+            error, status = exc.message, 429 if isinstance(exc, RateLimited) else 401
         else:
             return _after(sign_in, _target())
     page = render_template(
@@ -99,7 +100,7 @@ def login():
         username=username[:32],
         expired=request.args.get("expired") == "1",
     )
-    return page, 401 if error else 200
+    return page, status
 
 
 def _step_page(stage, handle):
@@ -195,7 +196,12 @@ def account():
         else:
             try:
                 accounts.change_password(
-                    db(), g.actor, request_token(), request.form.get("current", ""), request.form.get("password", "")
+                    db(),
+                    g.actor,
+                    request_token(),
+                    request.form.get("current", ""),
+                    request.form.get("password", ""),
+                    client_address(),
                 )
             except ValidationError as exc:
                 errors = exc.details.get("fields") or {"password": exc.message}
