@@ -95,3 +95,22 @@ def test_the_rating_trend_is_the_counted_ratings_mean(system):
         if v is not None
     }
     assert expected and shown == expected  # the demo's months of ratings, each department's mean per month
+
+
+def test_what_waits_for_an_operators_approval_is_on_their_dashboard_and_inbox(system):
+    author = system.staff_session("yunying")
+    base = f"{system.gateway}/api/v1/wechat/mass-sends"
+    title = f"停水通知{uuid.uuid4().hex[:4]}"
+    draft = author.post(base, json={"title": title, "content": "明日停水，请提前储水。", "target": {"kind": "all"}})
+    assert draft.status_code == 201, draft.text
+    assert author.post(f"{base}/{draft.json()['id']}/submit").json()["status"] == "pending"
+
+    approver = dashboard(system, "shenhe")
+    count = int(re.search(r'id="todo-approvals"><b>(\d+)</b>', approver).group(1))
+    assert count >= 1
+    inbox = system.staff_browser("shenhe").get(f"{system.gateway}/admin/wechat/inbox").text
+    assert 'id="awaiting-approval"' in inbox and title in inbox
+    # never to the author: they cannot approve their own
+    assert title not in system.staff_browser("yunying").get(f"{system.gateway}/admin/wechat/inbox").text
+    rejected = system.staff_session("shenhe").post(f"{base}/{draft.json()['id']}/reject", json={"reason": "测试完毕"})
+    assert rejected.status_code == 200, rejected.text  # nothing of it is ever sent

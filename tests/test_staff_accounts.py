@@ -5,8 +5,11 @@ and get recovery codes, each good once; sessions rotate at sign-in and end when 
 
 import concurrent.futures
 import re
+import subprocess
+import sys
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pyotp
 import pytest
@@ -303,3 +306,20 @@ def test_changing_ones_password_ends_the_other_sessions(system):
     assert api_login(system, username, "new-pass-456").status_code == 200
     forged = here.post(url, data={"current": "new-pass-456", "password": "x-pass-7890", "confirm": "x-pass-7890"})
     assert forged.status_code == 400  # no CSRF token: another site cannot change it
+
+
+def test_the_first_administrator_comes_from_the_command_line(system):
+    username = a_username()
+    command = [sys.executable, "-m", "services.gateway.staff.create_admin"]
+    root = Path(__file__).resolve().parents[1]
+    made = subprocess.run(
+        [*command, username, "首位管理员"], env=system.env(), cwd=root, capture_output=True, text=True
+    )
+    assert made.returncode == 0, made.stderr
+    password = re.search(r"一次性密码：(\S+)", made.stdout).group(1)
+    # 系统管理员 needs a second factor: the first sign-in sets up an authenticator, then chooses a password
+    assert browser_sign_in(system, username, password)[1].url.startswith(f"{system.gateway}/admin/login/setup")
+    again = subprocess.run([*command, username, "重名"], env=system.env(), cwd=root, capture_output=True, text=True)
+    assert again.returncode == 1 and "这个用户名已被使用" in again.stderr
+    usage = subprocess.run(command, env=system.env(), cwd=root, capture_output=True, text=True)
+    assert usage.returncode == 2 and "make admin" in usage.stderr

@@ -104,12 +104,15 @@ def _todo(actor):
     if holds(actor, "case.read"):
         todo["queues"] = call("cases", "list_cases", {})["counts"]
     if holds(actor, "wechat.inbox"):
-        waiting = call("messaging", "inbox", "unanswered")
-        todo["inbox"] = {"count": len(waiting["conversations"]), "more": bool(waiting["next"])}
+        todo["inbox"] = {"count": call("messaging", "inbox", "unanswered")["unanswered"]}
     if holds(actor, "wechat.mass_approve") and holds(actor, "wechat.mass"):
-        sends = call("messaging", "mass_sends")
-        todo["approvals"] = [s for s in sends if s["status"] == "submitted" and s["author_id"] != actor.id]
+        todo["approvals"] = awaiting_approval(actor)
     return todo
+
+
+def awaiting_approval(actor):
+    """Mass sends submitted by someone else, waiting for this operator's approval (the author never approves)."""
+    return [s for s in call("messaging", "mass_sends") if s["status"] == "pending" and s["author_id"] != actor.id]
 
 
 @bp.get("/")

@@ -8,12 +8,13 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from markupsafe import Markup
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from libs.auth import can
+from libs.auth import can, holds
 from libs.errors import Forbidden, NotFound, ValidationError
 from services.gateway.core import notices, web
 from services.gateway.core.auth import ACCOUNT_COOKIE, current_staff, operable_accounts, staff_page
 from services.gateway.core.rpc import db
 from services.gateway.core.web import file_response
+from services.gateway.dashboard.views import awaiting_approval
 from services.gateway.messaging import client
 from services.gateway.messaging.api import UPLOAD_LIMIT
 from services.gateway.messaging.charts import line_chart
@@ -295,7 +296,13 @@ def menu_withdraw():
 def inbox():
     which = "all" if request.args.get("which") == "all" else "unanswered"
     data = client.inbox(which, request.args.get("after") or None)
-    return render_template("admin/wechat_inbox.html", data=data, which=which, notice=notices.shown().get("message"))
+    # an operator's workplace opens here: what waits for their approval is said at the top
+    approvals = (
+        awaiting_approval(g.actor) if holds(g.actor, "wechat.mass_approve") and holds(g.actor, "wechat.mass") else []
+    )
+    return render_template(
+        "admin/wechat_inbox.html", data=data, which=which, notice=notices.shown().get("message"), approvals=approvals
+    )
 
 
 @bp.get("/inbox/<openid>")
