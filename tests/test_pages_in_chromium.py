@@ -37,6 +37,7 @@ def browser():
 
 LAPTOP = {"width": 1280, "height": 800}  # staff
 PHONE = {"width": 390, "height": 844}  # citizens, in WeChat's webview
+TABLET = {"width": 820, "height": 1180}  # staff on a tablet, upright
 
 
 @pytest.fixture
@@ -1009,5 +1010,16 @@ def test_the_dashboard_draws_each_roles_figures(system, browser, file_case):
     handler.wait_for_selector("#chart-daily canvas")
     assert handler.locator("#panel-growth").count() == 0 and handler.locator("#panel-overdue").count() == 0
     shot(handler, "admin-dashboard-handler")
+    # on a tablet held upright: one column, nothing wider than the screen
+    handler.set_viewport_size(TABLET)
+    handler.reload()
+    handler.wait_for_selector("#chart-daily canvas")
+    assert handler.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    shot(handler, "admin-dashboard-tablet")
+    admin.set_viewport_size(TABLET)
+    for path in ("/admin/staff/", "/admin/audit/"):
+        admin.goto(f"{system.gateway}{path}")
+        assert admin.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), path
+    shot(admin, "admin-audit-tablet")
     admin.context.close()
     handler.context.close()
