@@ -54,6 +54,7 @@ ACTION_LABELS = {
     "staff.sessions_ended": "结束工作人员的全部登录",
     "staff.role_saved": "保存角色",
     "staff.role_deleted": "删除角色",
+    "staff.unlocked": "解除登录暂停",
     "ops.event_replayed": "重放事件",
     "content.department_updated": "修改部门简介",
     "content.service_saved": "保存服务事项",

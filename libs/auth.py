@@ -102,6 +102,17 @@ ROLE_LABELS = {
 
 # roles whose holders must sign in with a second factor (TOTP) as well as their password, as seeded
 SECOND_FACTOR_ROLES = {"admin", "supervisor"}
+# permissions whose checks name no department (the account's settings, the audit log, citywide lists): a role
+# holding one must reach every department, else it would show the way and then refuse
+CITYWIDE = {
+    "audit.read",
+    "ops.events",
+    "appointment.rules",
+    "survey.manage",
+    "rating.moderate",
+    "staff.manage",
+    *(p for p in PERMISSIONS if p.startswith("wechat.")),
+}
 SCOPES = ("own", "all")
 
 

@@ -9,6 +9,7 @@ from flask import Blueprint, Response, g, render_template, request
 
 from libs.audit import ACTION_LABELS, ACTOR_KIND_LABELS
 from libs.errors import ValidationError
+from libs.schemas import CONTROL_CHARS
 from libs.spreadsheets import XLSX, csv_bytes, xlsx_bytes
 from services.gateway.audit import client
 from services.gateway.content.client import department_names
@@ -53,6 +54,9 @@ def filters():
             days[key] = None
         if args.get(key) and days[key] is None:
             problems[key] = "日期应为 年-月-日，如 2026-12-01"
+    for key in ("person", "action", "case_number"):
+        if CONTROL_CHARS.search(args.get(key, "")):
+            problems[key] = "含有无法识别的字符"
     before = args.get("before", "")
     if before and client.instant(before) is None:
         problems["before"] = "翻页参数不正确，请从第一页重新查看"
@@ -118,9 +122,9 @@ def export(fmt):
     rows, _ = client.search(g.actor, chosen, limit=client.EXPORT_MAX, download=True)
     rows = rows[: client.EXPORT_MAX]
     if fmt == "csv":
-        body, mimetype = csv_bytes(table(rows)), "text/csv; charset=utf-8"
+        body, content_type = csv_bytes(table(rows)), "text/csv; charset=utf-8"
     else:
-        body, mimetype = xlsx_bytes(list(table(rows)), "审计记录"), XLSX
-    resp = Response(body, mimetype=mimetype)
+        body, content_type = xlsx_bytes(list(table(rows)), "审计记录"), XLSX
+    resp = Response(body, content_type=content_type)
     resp.headers["Content-Disposition"] = f"attachment; filename=audit.{fmt}"
     return resp

@@ -117,12 +117,25 @@ def actor_for(staff: Staff, roles) -> Actor:
 
 
 def _failures(session, username, address):
-    """Failed passwords and codes in the window: (for this username, from this address)."""
+    """Failed passwords and codes in the window: (for this username since an administrator last lifted its lock,
+    from this address)."""
     since = datetime.now(UTC) - LOCKOUT_WINDOW
     recent = select(func.count()).select_from(audit_log).where(audit_log.c.action.in_(FAILURES), audit_log.c.at > since)
-    by_user = session.scalar(recent.where(audit_log.c.target_id == username))
+    lifted = session.scalar(
+        select(func.max(audit_log.c.at)).where(
+            audit_log.c.action == "staff.unlocked", audit_log.c.target_id == username
+        )
+    )
+    by_user = session.scalar(
+        recent.where(audit_log.c.target_id == username, audit_log.c.at > max(since, lifted or since))
+    )
     by_address = session.scalar(recent.where(audit_log.c.detail["address"].as_string() == address))
     return by_user, by_address
+
+
+def failures_left(session, username):
+    """How many more failures this username may have before sign-in pauses (0: paused now)."""
+    return MAX_FAILED_LOGINS - _failures(session, username, "-")[0]
 
 
 def _take_turn(session, username, address):
@@ -269,7 +282,9 @@ def _accept_code(session, staff, code):
     if code.isdigit() and len(code) == 6 and staff.totp_secret:
         totp, step = _totp(staff.totp_secret), int(now.timestamp()) // 30
         for candidate in (step - 1, step, step + 1):
-            if candidate > (staff.totp_step or 0) and secrets.compare_digest(totp.at(candidate * 30), code):
+            if secrets.compare_digest(totp.at(candidate * 30), code):
+                if candidate <= (staff.totp_step or 0):
+                    return "reused"  # the right code, given before: not a guess, but good only once
                 staff.totp_step = candidate
                 return "totp"
         return None
@@ -315,6 +330,10 @@ def _step(session, token, stage, address, check):
         if left <= 0:
             uow.audit("staff.login_locked", "staff", staff.username, detail={"address": address})
             refused = _refusal(0, "登录已暂停")
+        elif how == "reused":
+            refused = Unauthenticated(
+                "code_reused", "这个动态口令刚刚用过，请等验证器显示下一个口令（每30秒更新）后再输入"
+            )
         elif how is None:
             uow.audit("staff.code_failed", "staff", staff.username, detail={"address": address})
             refused = _refusal(left - 1, "动态口令不正确")
@@ -382,6 +401,12 @@ def choose_password(session, token, new_password, address="-"):
             raise Unauthenticated("sign_in_expired", "登录已过期，请重新登录")
         staff, _row = found
         check_new_password(new_password, staff.username)
+        if _verify(staff.password_hash, new_password)[0]:
+            raise ValidationError(
+                "invalid_fields",
+                "请检查填写的内容",
+                {"fields": {"password": "请设置一个新的密码，不要沿用管理员给的一次性密码"}},
+            )
         staff.password_hash = hash_password(new_password)
         staff.must_change_password = False
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
@@ -417,6 +442,10 @@ def change_password(session, actor, token, current, new_password, address="-"):
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         staff = session.get(Staff, int(actor.id), with_for_update=True)
         check_new_password(new_password, staff.username)
+        if _verify(staff.password_hash, new_password)[0]:
+            raise ValidationError(
+                "invalid_fields", "请检查填写的内容", {"fields": {"password": "新密码不能与当前密码相同"}}
+            )
         staff.password_hash = hash_password(new_password)
         session.execute(
             delete(StaffSession).where(StaffSession.staff_id == staff.id, StaffSession.token_hash != _hash(token))

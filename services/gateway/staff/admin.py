@@ -157,6 +157,17 @@ def reset_second_factor(staff_id):
     return _one_time(directory.get_staff(db(), g.actor, staff_id), password, "已清除动态口令并重置密码")
 
 
+@bp.post("/<int:staff_id>/unlock")
+@staff_page
+def unlock(staff_id):
+    return notices.after_post(
+        lambda: directory.unlock(db(), g.actor, staff_id),
+        lambda _r: url_for("staff_admin.person", staff_id=staff_id),
+        {},
+        done="已解除登录暂停，他可以重新登录。",
+    )
+
+
 @bp.post("/<int:staff_id>/sessions")
 @staff_page
 def end_sessions(staff_id):

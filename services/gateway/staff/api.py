@@ -38,6 +38,7 @@ class StaffAccount(BaseModel):
     must_change_password: bool
     created_at: str | None
     sessions: int
+    sign_in_paused: bool | None = None  # one account's detail only
 
 
 class StaffPage(BaseModel):
@@ -189,6 +190,20 @@ def reset_password(staff_id):
 @staff_api
 def reset_second_factor(staff_id):
     return jsonify({"one_time_password": directory.reset_second_factor(db(), g.actor, staff_id)})
+
+
+@openapi.route(
+    bp,
+    "/staff/<int:staff_id>/unlock",
+    "POST",
+    summary="Lift the sign-in pause after too many failures (audited)",
+    status=204,
+    errors=(401, 403, 404),
+)
+@staff_api
+def unlock(staff_id):
+    directory.unlock(db(), g.actor, staff_id)
+    return "", 204
 
 
 @openapi.route(

@@ -12,18 +12,21 @@ from datetime import UTC, datetime
 
 from sqlalchemy import delete, func, or_, select, text
 
-from libs.auth import PERMISSIONS, SCOPES
+from libs.auth import CITYWIDE, PERMISSIONS, SCOPES
 from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import CONTROL_CHARS
 from libs.unit_of_work import UnitOfWork
 from services.gateway.models import RecoveryCode, Role, Staff, StaffSession, audit_log
-from services.gateway.staff.accounts import USERNAME_MAX, hash_password
+from services.gateway.staff.accounts import USERNAME_MAX, failures_left, hash_password
 
 log = logging.getLogger(__name__)
 MANAGE = "staff.manage"
 USERNAME = re.compile(r"[a-z][a-z0-9_.-]{2,31}")
 ROLE_CODE = re.compile(r"[a-z][a-z0-9_]{1,31}")
 PAGE_SIZE = 20
+# direction overrides and invisible marks: a name made of them reads differently from what it is
+INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+MAX_ID = 2**31 - 1
 
 
 def _invalid(fields):
@@ -37,7 +40,7 @@ def _text(data, name, label, max_len, fields, required=True):
         fields[name] = f"请填写{label}"
     elif len(value) > max_len:
         fields[name] = f"{label}最多{max_len}个字"
-    elif CONTROL_CHARS.search(value) or "\n" in value or "\t" in value:
+    elif CONTROL_CHARS.search(value) or INVISIBLE.search(value) or "\n" in value or "\t" in value:
         fields[name] = f"{label}含有无法识别的字符"
     return value
 
@@ -83,11 +86,14 @@ def _role_fields(data, creating):
         permissions = []
     elif unknown := [p for p in permissions if p not in PERMISSIONS]:
         fields["permissions"] = "没有这些权限：" + "、".join(unknown[:5])
-    if MANAGE in (permissions or []) and scope == "own" and "permissions" not in fields:
-        fields["permissions"] = "管理工作人员账号的权限只能给“全部部门”范围的角色"
+    citywide = [PERMISSIONS[p] for p in permissions or [] if p in CITYWIDE]
+    if citywide and scope == "own" and "permissions" not in fields:
+        fields["permissions"] = "这些权限不分部门，只能给“全部部门”范围的角色：" + "；".join(citywide[:3])
     second_factor = data.get("second_factor", False)
     if not isinstance(second_factor, bool):
         fields["second_factor"] = "请选择是否需要动态口令"
+    elif MANAGE in (permissions or []) and not second_factor:
+        fields["second_factor"] = "能管理工作人员账号的角色必须使用动态口令登录"
     if fields:
         _invalid(fields)
     return code, label, scope, sorted(set(permissions)), second_factor
@@ -122,7 +128,11 @@ def save_role(session, actor, data, code=None):
             "staff.role_saved", "role", role.code, detail={"before": before, "after": role_dict(role)} if before else {}
         )
         changed = before is not None and (before["permissions"], before["scope"]) != (permissions, scope)
-        holders = [str(s.id) for s in session.scalars(select(Staff)) if role.code in s.roles] if changed else []
+        holding = [s.id for s in session.scalars(select(Staff)) if role.code in s.roles]
+        if before is not None and second_factor and not before["second_factor"] and holding:
+            # a second factor now required: they sign in again, with it
+            session.execute(delete(StaffSession).where(StaffSession.staff_id.in_(holding)))
+        holders = [str(i) for i in holding] if changed else []
         saved = role_dict(role)
     for staff_id in holders:
         _end_bindings(staff_id, "角色权限已修改")
@@ -190,6 +200,8 @@ def list_staff(session, actor, q="", role="", active=None, page=1):
     with UnitOfWork(session, actor) as uow:
         uow.require(MANAGE)
         query = select(Staff)
+        if CONTROL_CHARS.search(q or "") or CONTROL_CHARS.search(role or ""):
+            _invalid({"q": "含有无法识别的字符"})
         if q:
             like = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
             query = query.where(or_(Staff.username.ilike(like), Staff.name.ilike(like)))
@@ -212,17 +224,30 @@ def list_staff(session, actor, q="", role="", active=None, page=1):
 def get_staff(session, actor, staff_id):
     with UnitOfWork(session, actor) as uow:
         uow.require(MANAGE)
-        staff = session.get(Staff, staff_id)
+        staff = session.get(Staff, staff_id) if 0 < staff_id <= MAX_ID else None
         if staff is None:
             raise NotFound("staff_not_found", "没有这个工作人员")
-        live = session.scalar(
-            select(func.count()).where(
-                StaffSession.staff_id == staff.id,
-                StaffSession.stage == "full",
-                StaffSession.expires_at > datetime.now(UTC),
-            )
+        return staff_dict(staff, _live(session, staff.id)) | {
+            "sign_in_paused": failures_left(session, staff.username) <= 0
+        }
+
+
+def _live(session, staff_id):
+    return session.scalar(
+        select(func.count()).where(
+            StaffSession.staff_id == staff_id,
+            StaffSession.stage == "full",
+            StaffSession.expires_at > datetime.now(UTC),
         )
-        return staff_dict(staff, live)
+    )
+
+
+def unlock(session, actor, staff_id):
+    """Lifts the pause after too many failures (the person was identified some other way): counting starts again."""
+    with UnitOfWork(session, actor, audit_log=audit_log) as uow:
+        uow.require(MANAGE)
+        staff = _locked(session, staff_id)
+        uow.audit("staff.unlocked", "staff", staff.username)
 
 
 def _staff_fields(session, data, departments, accounts, creating):
@@ -294,7 +319,10 @@ def update_staff(session, actor, staff_id, data, departments, accounts):
         staff.name, staff.roles, staff.department_id, staff.wechat_accounts = name, roles, department_id, wechat
         session.flush()
         _someone_still_manages(session, actor)
-        after = staff_dict(staff)
+        if set(before["roles"]) != set(roles) and str(staff.id) != actor.id:
+            # new roles may need a second factor, or reach further: they sign in again under them
+            session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
+        after = staff_dict(staff, _live(session, staff.id))
         changed = {
             k: [before[k], after[k]]
             for k in ("name", "roles", "department_id", "wechat_accounts")
@@ -307,7 +335,7 @@ def update_staff(session, actor, staff_id, data, departments, accounts):
 
 
 def _locked(session, staff_id):
-    staff = session.get(Staff, staff_id, with_for_update=True)
+    staff = session.get(Staff, staff_id, with_for_update=True) if 0 < staff_id <= MAX_ID else None
     if staff is None:
         raise NotFound("staff_not_found", "没有这个工作人员")
     return staff
@@ -329,7 +357,7 @@ def set_active(session, actor, staff_id, active, reason=""):
         session.flush()
         _someone_still_manages(session)
         uow.audit("staff.enabled" if active else "staff.disabled", "staff", staff.id, reason=reason)
-        result = staff_dict(staff)
+        result = staff_dict(staff, _live(session, staff.id))
     if not active:
         _end_bindings(staff_id, "账号已停用")
     return result
@@ -345,6 +373,7 @@ def reset_password(session, actor, staff_id):
         staff.must_change_password = True
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
         uow.audit("staff.password_reset", "staff", staff.id)
+        uow.audit("staff.unlocked", "staff", staff.username)  # a new password: earlier guesses no longer count
     _end_bindings(staff_id, "密码已重置")
     return password
 
@@ -361,6 +390,7 @@ def reset_second_factor(session, actor, staff_id):
         session.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
         uow.audit("staff.second_factor_reset", "staff", staff.id)
+        uow.audit("staff.unlocked", "staff", staff.username)
     _end_bindings(staff_id, "动态口令已清除")
     return password
 

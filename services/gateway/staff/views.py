@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from libs.errors import Forbidden, RateLimited, Unauthenticated, ValidationError
 from services.gateway.core import openapi
-from services.gateway.core.auth import STAFF_COOKIE, request_token, staff_api, staff_page
+from services.gateway.core.auth import STAFF_COOKIE, current_staff, request_token, staff_api, staff_page
 from services.gateway.core.rpc import db
 from services.gateway.core.web import json_body, local_path
 from services.gateway.staff import accounts
@@ -103,11 +103,19 @@ def login():
     return page, status
 
 
+def _no_sign_in_pending():
+    """A step's page without a sign-in at that step: already signed in (a reload after the last step) goes on in,
+    else back to the password."""
+    if current_staff() is not None:
+        return redirect(_target(), code=303)
+    return redirect(url_for("staff.login", next=_target(), expired=1), code=303)
+
+
 def _step_page(stage, handle):
     """A step's page: GET shows it; POST hands the form to `handle(token)` (a SignIn, or a response)."""
     token = request.cookies.get(SIGN_IN_COOKIE)
     if accounts.pending(db(), token, stage) is None:
-        return redirect(url_for("staff.login", next=_target(), expired=1), code=303)
+        return _no_sign_in_pending()
     error = None
     if request.method == "POST":
         try:
@@ -140,7 +148,7 @@ def login_setup():
     recovery codes, shown this once, on the page that finishes the sign-in."""
     token = request.cookies.get(SIGN_IN_COOKIE)
     if accounts.pending(db(), token, "enroll") is None:
-        return redirect(url_for("staff.login", next=_target(), expired=1), code=303)
+        return _no_sign_in_pending()
     error = None
     if request.method == "POST":
         try:
@@ -244,7 +252,9 @@ def api_login():
         accounts.logout(db(), sign_in.token)
         if sign_in.stage == "enroll":
             raise Forbidden("second_factor_setup_required", "请先在管理后台登录并设置动态口令")
-        raise Forbidden("password_change_required", "密码已被管理员重置，请先在管理后台登录并设置新密码")
+        raise Forbidden(
+            "password_change_required", "请先在管理后台登录并设置自己的密码（初始或重置后的密码只能用来设置新密码）"
+        )
     return jsonify({"token": sign_in.token, "staff": sign_in.actor.to_dict()})
 
 
