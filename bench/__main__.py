@@ -22,10 +22,10 @@ import argparse
 import concurrent.futures
 import re
 import statistics
-import tempfile
 import threading
 import time
 import uuid
+from pathlib import Path
 
 import requests
 
@@ -283,8 +283,10 @@ def main():
     mass_seconds = 0.0
     steady = ([0], [], 0.0)
 
+    # every process's log is kept (var/ is not committed): a scenario that fails, rarely, can be read afterwards
+    logs = Path("var/bench-logs") / time.strftime("%Y%m%d-%H%M%S")
+    print(f"(the system's logs: {logs})", flush=True)
     with (
-        tempfile.TemporaryDirectory() as logs,
         running_system(
             logs,
             # the gateway as deployed (deploy/gunicorn.conf.py: 2 processes); the tests run it as one to start faster
@@ -490,12 +492,17 @@ def main():
         started = time.perf_counter()
         approved = approver.post(f"{sends}/{send['id']}/approve")
         assert approved.status_code == 200 and approved.json()["recipients"] == 100_000, approved.text
-        wait_for(
-            lambda: operator.get(f"{sends}/{send['id']}").json()["status"] == "sent",
-            timeout=120,
-            interval=0.1,
-            message="the mass send",
-        )
+        try:
+            wait_for(
+                lambda: operator.get(f"{sends}/{send['id']}").json()["status"] == "sent",
+                timeout=120,
+                interval=0.1,
+                message="the mass send",
+            )
+        except AssertionError:
+            # say where it stood (its batches and WeChat's answers); the services' logs are kept under var/
+            where = operator.get(f"{sends}/{send['id']}").text
+            raise AssertionError(f"the mass send is not sent after 120 s: {where}") from None
         elapsed = time.perf_counter() - started
         made = requests.get(f"{system.sandbox}/sandbox/calls").json()[calls_before:]
         mass_calls = sum(1 for c in made if c["api"] in ("mass_send", "token"))
