@@ -7,7 +7,8 @@
   follower growth by QR channel   messaging.follower_growth wechat.stats
   rating trends                   ratings.rating_trend      public figures, shown to any staff member
   active votes and surveys        surveys.list_*            survey.manage
-  to do                           inbox, approvals, queues  wechat.inbox, wechat.mass_approve, case.read
+  to do                           inbox, pending_approvals,  wechat.inbox, wechat.mass_approve, case.read
+                                  queues
 
 A panel whose service does not answer says so; the others still show."""
 
@@ -105,8 +106,9 @@ def _todo(actor):
         todo["queues"] = call("cases", "list_cases", {})["counts"]
     if holds(actor, "wechat.inbox"):
         todo["inbox"] = {"count": call("messaging", "inbox", "unanswered")["unanswered"]}
-    if holds(actor, "wechat.mass_approve") and holds(actor, "wechat.mass"):
-        todo["approvals"] = awaiting_approval(actor)
+    if holds(actor, "wechat.mass_approve"):
+        # messaging's own count of what waits for this person: mass sends and articles by someone else
+        todo["approvals"] = call("messaging", "pending_approvals")
     return todo
 
 

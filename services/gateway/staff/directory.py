@@ -365,33 +365,28 @@ def set_active(session, actor, staff_id, active, reason=""):
 
 def reset_password(session, actor, staff_id):
     """A one-time password (returned once); their sessions end and they choose a new one at the next sign-in."""
-    with UnitOfWork(session, actor, audit_log=audit_log) as uow:
-        uow.require(MANAGE)
-        staff = _locked(session, staff_id)
-        password = _one_time_password()
-        staff.password_hash = hash_password(password)
-        staff.must_change_password = True
-        session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
-        uow.audit("staff.password_reset", "staff", staff.id)
-        uow.audit("staff.unlocked", "staff", staff.username)  # a new password: earlier guesses no longer count
-    _end_bindings(staff_id, "密码已重置")
-    return password
+    return _reset(session, actor, staff_id, "staff.password_reset", "密码已重置")
 
 
 def reset_second_factor(session, actor, staff_id):
     """For a lost phone: the authenticator and recovery codes are forgotten, and the password is replaced by a
     one-time one (returned once) — whoever knew the old password alone cannot set up their own authenticator."""
+    return _reset(session, actor, staff_id, "staff.second_factor_reset", "动态口令已清除", forget_second_factor=True)
+
+
+def _reset(session, actor, staff_id, action, reason, forget_second_factor=False):
     with UnitOfWork(session, actor, audit_log=audit_log) as uow:
         uow.require(MANAGE)
         staff = _locked(session, staff_id)
-        staff.totp_secret, staff.totp_step = None, None
+        if forget_second_factor:
+            staff.totp_secret, staff.totp_step = None, None
+            session.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
         password = _one_time_password()
         staff.password_hash, staff.must_change_password = hash_password(password), True
-        session.execute(delete(RecoveryCode).where(RecoveryCode.staff_id == staff.id))
         session.execute(delete(StaffSession).where(StaffSession.staff_id == staff.id))
-        uow.audit("staff.second_factor_reset", "staff", staff.id)
-        uow.audit("staff.unlocked", "staff", staff.username)
-    _end_bindings(staff_id, "动态口令已清除")
+        uow.audit(action, "staff", staff.id)
+        uow.audit("staff.unlocked", "staff", staff.username)  # a new password: earlier guesses no longer count
+    _end_bindings(staff_id, reason)
     return password
 
 
