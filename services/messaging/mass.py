@@ -485,6 +485,9 @@ def _batch_failed(session, batch, why):
 
 
 def _settle(session, send):
+    # replicas send a send's last batches at once: each counts under the send's row lock (then its count sees the
+    # other's commit), else each saw the other's batch still pending and the send stayed "sending" for good
+    session.execute(select(MassSend.id).where(MassSend.id == send.id).with_for_update())
     states = dict(
         session.execute(
             select(MassBatch.status, func.count()).where(MassBatch.send_id == send.id).group_by(MassBatch.status)

@@ -3,6 +3,7 @@ those who had 4 this month), a second staff member's approval, batches of ≤ 10
 WeChat's MASSSENDJOBFINISH."""
 
 import random
+import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -16,6 +17,7 @@ from libs.testing import wait_for
 from services.conftest import rpc_proxy
 from services.messaging import mass
 from services.messaging.models import MassBatch, MassRecipient, audit_log
+from services.messaging.service import MessagingService
 from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_replies import HANDLER, OPERATOR
 
@@ -154,6 +156,34 @@ def test_a_hundred_thousand_followers_go_in_ten_batches_with_their_own_clientmsg
     calls = [c["body"] for c in taken(sandbox, "mass_send")]
     assert sorted(c["count"] for c in calls) == [10_000] * 10
     assert len({c["clientmsgid"] for c in calls}) == 10
+
+
+def test_two_replicas_sending_the_last_batches_at_once_still_finish_the_send(
+    operator, approver, engine, sandbox, container_factory, service_config, monkeypatch
+):
+    """Each replica takes one batch; each counts what is still pending before the other commits (the worst
+    interleaving, forced: a replica that has counted waits for the other before it commits). One of them must still
+    see the other's batch sent and finish the send. Once, in a bench run, neither did, and the send to 100,000
+    followers stayed "sending" for good."""
+    container_factory(MessagingService, service_config).start()  # the second replica, beside `operator`'s
+    monkeypatch.setattr(mass, "MASS_BATCH", 2)
+    settled = []
+    settle = mass._settle
+
+    def settle_then_wait_for_the_other(session, send):
+        settle(session, send)
+        settled.append(send.id)
+        deadline = time.monotonic() + 2  # with the send's row lock, the other cannot count until this one commits
+        while len(settled) < 2 and time.monotonic() < deadline:
+            eventlet.sleep(0.01)
+
+    monkeypatch.setattr(mass, "_settle", settle_then_wait_for_the_other)
+    tag_id, _ = group(engine, sandbox, 4)
+    made = operator.save_mass_send(None, draft(tag_id))
+    operator.submit_mass_send(made["id"])
+    approver.approve_mass_send(made["id"])
+    done = sent(operator, made["id"], timeout=20)
+    assert done["status"] == "sent" and done["batches_sent"] == 2 and len(settled) == 2
 
 
 def test_a_retried_batch_is_harmless_and_a_refused_one_does_not_count_against_the_month(
