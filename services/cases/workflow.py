@@ -9,7 +9,9 @@ the same way: permission in the case's department, the state check, a timeline s
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from psycopg.errors import LockNotAvailable
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 
 from libs.auth import can
 from libs.clock import LOCAL_TZ
@@ -186,9 +188,21 @@ def reopen(session, case, now, deadlines=None):
 
 def _merge_target(session, case, number):
     normalized = schemas.normalize_number(number or "")
-    target = normalized and session.scalar(select(Case).where(Case.number == normalized))
+    query = select(Case).where(Case.number == normalized)
+    target = normalized and session.scalar(query)
     if not target or target.id == case.id:
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target": "请填写另一件案件的编号"}})
+    # the target is locked and read again: A merged into B beside B merged into A (each page suggests the other)
+    # left both merged, and nobody handling either. Locks go in id order; against that order (`case` is locked
+    # already) the lock does not wait, so two crossing merges cannot deadlock: one is asked to try again.
+    try:
+        target = session.scalar(
+            query.with_for_update(nowait=target.id < case.id).execution_options(populate_existing=True)
+        )
+    except OperationalError as exc:
+        if not isinstance(exc.orig, LockNotAvailable):
+            raise
+        raise Conflict("case_busy", "目标案件正在被他人处理，请稍后重试") from exc
     if target.status in ("merged", "rejected"):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target": "该案件已合并或不予受理"}})
     return target

@@ -4,6 +4,7 @@ days, escalation, extensions, the citizen's rating, the desk's queues."""
 import uuid
 from datetime import date, timedelta
 
+import eventlet
 import pytest
 from sqlalchemy import select, update
 
@@ -155,6 +156,34 @@ def test_return_reject_and_merge_need_what_they_need(as_, filed):
     assert other["number"] in seen["steps"][-1]["note"]
     with pytest.raises(NotFound):
         step(as_, "dispatcher", case["id"], "fly")
+
+
+def test_two_cases_merged_into_each_other_at_once_leave_one_open(as_, filed, engine):
+    """Each case's page suggests the other as a duplicate: two dispatchers merging A into B and B into A at the
+    same moment must not leave both merged (nobody would handle either)."""
+    first, second = filed(), filed()
+    assert first["id"] < second["id"]
+    # B into A is under way (its row locked, not yet committed) when A into B comes: it waits, then sees B merged
+    with engine.connect() as other:
+        other.execute(select(Case.id).where(Case.id == second["id"]).with_for_update())
+        other.execute(update(Case).where(Case.id == second["id"]).values(status="merged", merged_into=first["number"]))
+        crossing = eventlet.spawn(step, as_, "dispatcher", first["id"], "merge", target=second["number"])
+        eventlet.sleep(0.5)
+        assert not crossing.dead  # it waits for the other merge
+        other.commit()
+    with pytest.raises(ValidationError) as refused:
+        crossing.wait()
+    assert refused.value.details["fields"]["target"] == "该案件已合并或不予受理"
+    # against the lock order (the target's id is lower) it does not wait, and says to try again
+    third = filed()
+    with engine.connect() as other:
+        other.execute(select(Case.id).where(Case.id == first["id"]).with_for_update())
+        with pytest.raises(Conflict) as busy:
+            with eventlet.Timeout(5):
+                step(as_, "dispatcher", third["id"], "merge", target=first["number"])
+        assert busy.value.code == "case_busy"
+        other.rollback()
+    assert [as_(STAFF["dispatcher"]).get_case(c["id"])["status"] for c in (first, third)] == ["submitted"] * 2
 
 
 def test_unsatisfied_reopens_once(as_, filed):
