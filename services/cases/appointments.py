@@ -49,6 +49,14 @@ def booking_rules(session, actor):
     return [rule_view(r) for r in session.scalars(select(BookingRule).order_by(BookingRule.window_id))]
 
 
+def _opening_hours(session, exclusive=False):
+    """Bookings and the clock read the rules and the calendar under this lock (shared, side by side); changing them
+    takes it alone. Else a booking that had read a day as open committed after the change had cancelled that day's
+    others, and stood on a closed day (the citizen reminded, then counted as a no-show)."""
+    lock = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+    session.execute(text(f"SELECT {lock}(hashtext('cases.opening_hours'))"))
+
+
 def save_rule(uow, window_id, data, window_exists):
     """A window's slot rules (administrators). Bookings on days the window now closes are cancelled and their
     citizens told; the others keep their places (a changed slot length does not move anyone)."""
@@ -57,6 +65,7 @@ def save_rule(uow, window_id, data, window_exists):
     if not is_id(window_id) or not window_exists(window_id):
         raise NotFound("window_not_found", "窗口不存在")
     session = uow.session
+    _opening_hours(session, exclusive=True)
     values = clean.model_dump(mode="json") | {"updated_at": datetime.now(UTC)}
     stmt = insert(BookingRule).values(window_id=window_id, **values)
     session.execute(stmt.on_conflict_do_update(index_elements=["window_id"], set_=values))
@@ -71,7 +80,9 @@ CLOSED_REASON = "窗口当天不办理业务（节假日或闭馆），您的预
 
 def cancel_on_closed_days(uow, window_id=None, day=None, now=None):
     """Upcoming bookings on a day their window no longer opens (a new holiday, a closed date, a weekday dropped):
-    cancelled, places released, each citizen told why (appointment_cancelled with a reason). Returns how many."""
+    cancelled, places released, each citizen told why (appointment_cancelled with a reason). Returns how many.
+    Called under the exclusive _opening_hours lock: no booking or sweep is under way, and the rows it waits for are
+    each locked briefly by one citizen's or clerk's step."""
     now = now or datetime.now(UTC)
     session = uow.session
     stmt = select(Appointment).where(Appointment.status == "booked", Appointment.day >= _local(now).date())
@@ -79,7 +90,7 @@ def cancel_on_closed_days(uow, window_id=None, day=None, now=None):
         stmt = stmt.where(Appointment.window_id == window_id)
     if day is not None:
         stmt = stmt.where(Appointment.day == day)
-    booked = session.scalars(stmt.with_for_update(skip_locked=True)).all()
+    booked = session.scalars(stmt.order_by(Appointment.id).with_for_update()).all()
     if not booked:
         return 0
     rules = {r.window_id: r for r in session.scalars(select(BookingRule))}
@@ -258,6 +269,7 @@ def book(uow, data, request_id, service_type, now=None):
     service = service_type(clean.service_type_id)
     if service is None:
         raise _field_error("service_type_id", "服务事项不存在")
+    _opening_hours(session)
     rule = _rule_for(session, service)
     if rule is None:
         raise _field_error("service_type_id", "该事项暂不支持网上预约，请直接到窗口办理")
@@ -461,6 +473,7 @@ def sweep(uow, now=None, batch=200):
     SKIP LOCKED hands each appointment to one of them. Returns (reminded, no_shows)."""
     now = now or datetime.now(UTC)
     session, local = uow.session, _local(now)
+    _opening_hours(session)  # a day closed meanwhile has had its bookings cancelled before this reads them
     reminded = 0
     if local.time() >= REMIND_FROM:
         due = session.scalars(
@@ -520,6 +533,7 @@ def set_calendar_day(uow, data):
     uow.require("appointment.rules")
     clean = validate(schemas.CalendarDayIn, data)
     session = uow.session
+    _opening_hours(session, exclusive=True)
     if clean.kind is None:
         row = session.get(CalendarDay, clean.day)
         if row is not None:

@@ -7,8 +7,10 @@ import uuid
 from datetime import UTC, date, datetime, timedelta
 from unittest.mock import MagicMock
 
+import eventlet
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from libs.auth import Actor
 from libs.clock import LOCAL_TZ
@@ -379,3 +381,28 @@ def test_a_day_closed_after_booking_cancels_and_tells_the_citizen(db_session, se
             lambda _id: True,
         )
     assert db_session.scalar(select(Appointment.status).where(Appointment.number == other["number"])) == "cancelled"
+
+
+def test_a_booking_under_way_when_its_day_closes_is_refused_not_left_on_the_closed_day(
+    db_session, engine, service, ruled
+):
+    """The administrator closes a day while a citizen books it: the booking waits for the change, then sees the day
+    closed. (It used to read the day as open, commit after the change had cancelled that day's bookings, and stand
+    on a closed day.)"""
+    ruled(weekdays="1234567", max_days_ahead=60)
+    now = datetime.now(UTC)
+    days = appointments.availability(db_session, service, now=now)["days"]
+    day = date.fromisoformat(next(d["day"] for d in days[45:] if d["open"]))
+    try:
+        with Session(engine) as admin_session, uow_as(admin_session, ADMIN) as uow:
+            appointments.set_calendar_day(uow, {"day": day.isoformat(), "kind": "holiday", "name": "临时闭馆"})
+            booking = eventlet.spawn(book, db_session, service, citizen(), day=day.isoformat(), now=now)
+            eventlet.sleep(0.5)
+            assert not booking.dead  # it waits for the change to the calendar
+        with pytest.raises(ValidationError) as closed:
+            booking.wait()
+        assert closed.value.details["fields"]["day"] == "该日不对外办理预约，请选择其他日期"
+        assert not db_session.scalar(select(func.count()).where(Appointment.day == day, Appointment.status == "booked"))
+    finally:
+        with uow_as(db_session, ADMIN) as uow:
+            appointments.set_calendar_day(uow, {"day": day.isoformat()})
