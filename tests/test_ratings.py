@@ -196,3 +196,39 @@ def test_a_review_with_nothing_chosen_is_refused_on_the_page(system):
     ):
         resp = moderator.post(f"{system.gateway}/admin/ratings/review", data={"csrf": csrf_of(page)} | form)
         assert resp.status_code == 200 and 'id="page-error"' in resp.text, form
+
+
+def test_a_held_comment_changed_while_the_moderator_reads_it_is_not_decided_unseen(system):
+    departments_copied(system)
+    citizen = h5(system, f"o_rate_{uuid.uuid4().hex[:8]}")
+    url = f"{system.gateway}/h5/ratings/{ENVIRONMENT}"
+    first = f"窗口有黑幕{uuid.uuid4().hex[:4]}"
+    citizen.post(url, data={"csrf": csrf_of(citizen.get(url)), "stars": "2", "comment": first}).raise_for_status()
+    moderator = system.staff_session("yunying")
+    queue = moderator.get(f"{system.gateway}/admin/ratings")
+
+    def card_form(page, text):
+        card = page.text.split(text)[0].split('data-impression="')[-1]
+        rating_id = card.split('"')[0]
+        seen = re.search(r'name="seen" value="([^"]+)"', page.text.split(text)[1]).group(1)
+        return rating_id, seen
+
+    rating_id, seen = card_form(queue, first)
+    changed = first + "，保安还骂人"
+    citizen.post(url, data={"csrf": csrf_of(citizen.get(url)), "stars": "2", "comment": changed}).raise_for_status()
+    stale = moderator.post(
+        f"{system.gateway}/admin/ratings/impressions/{rating_id}",
+        data={"csrf": csrf_of(queue), "seen": seen, "show": "1"},
+    )
+    assert "市民已修改或撤回这条留言" in stale.text
+    card = requests.get(f"{system.gateway}/api/v1/ratings/departments/{ENVIRONMENT}").json()
+    assert not any(first in c["comment"] for c in card["comments"])
+    queue = moderator.get(f"{system.gateway}/admin/ratings")
+    assert card_form(queue, changed)[0] == rating_id
+    shown = moderator.post(
+        f"{system.gateway}/admin/ratings/impressions/{rating_id}",
+        data={"csrf": csrf_of(queue), "seen": card_form(queue, changed)[1], "show": "1"},
+    )
+    assert "留言已公开" in shown.text
+    card = requests.get(f"{system.gateway}/api/v1/ratings/departments/{ENVIRONMENT}").json()
+    assert any(c["comment"] == changed for c in card["comments"])

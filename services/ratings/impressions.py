@@ -68,8 +68,10 @@ def rate(uow, data, burst_size):
     lock_citizen(session, openid)
     now = _within_limit(session, openid)
     month = month_of(now)
-    rating = session.scalar(
-        select(Rating).where(Rating.department_id == dept.id, Rating.openid == openid, Rating.month == month)
+    rating = session.scalar(  # locked: a moderator's decision on it lands before or after this, never under it
+        select(Rating)
+        .where(Rating.department_id == dept.id, Rating.openid == openid, Rating.month == month)
+        .with_for_update()
     )
     if rating is None:
         rating = Rating(department_id=dept.id, openid=openid, month=month, created_at=now, status="counted")
@@ -243,12 +245,15 @@ def review(uow, rating_ids, decision):
     return {"decided": done, "status": status}
 
 
-def moderate_comment(uow, rating_id, show):
-    """A held impression comment shown or kept hidden (the stars count either way)."""
+def moderate_comment(uow, rating_id, show, seen):
+    """A held impression comment shown or kept hidden (the stars count either way). `seen`: the rating's updated_at
+    as the moderator's page showed it; a comment the citizen changed or withdrew since is not decided unseen."""
     uow.require("rating.moderate")
-    rating = uow.session.get(Rating, rating_id) if is_id(rating_id, MAX_INT) else None
+    rating = uow.session.get(Rating, rating_id, with_for_update=True) if is_id(rating_id, MAX_INT) else None
     if rating is None or rating.comment_status not in ("held", "visible", "hidden"):
         raise NotFound("rating_not_found", "评价不存在")
+    if not isinstance(seen, str) or seen != rating.updated_at.isoformat() or rating.withdrawn:
+        raise Conflict("rating_changed", "市民已修改或撤回这条留言，请查看最新内容后再审核")
     rating.comment_status = "visible" if show else "hidden"
     uow.audit("rating.comment_shown" if show else "rating.comment_hidden", "rating", rating.id)
     return {"id": rating.id, "comment_status": rating.comment_status}

@@ -115,9 +115,9 @@ class RatingsService(ConsumesEvents, ServiceBase):
             return comments.moderate(uow, comment_id, data)
 
     @rpc
-    def moderate_impression_comment(self, rating_id, show):
+    def moderate_impression_comment(self, rating_id, show, seen):
         with self.unit_of_work() as uow:
-            return impressions.moderate_comment(uow, rating_id, bool(show))
+            return impressions.moderate_comment(uow, rating_id, bool(show), seen)
 
     @rpc
     def review_ratings(self, rating_ids, decision):

@@ -52,8 +52,8 @@ def moderate(comment_id, data):
     return call("ratings", "moderate_comment", comment_id, data)
 
 
-def moderate_impression(rating_id, show):
-    return call("ratings", "moderate_impression_comment", rating_id, show)
+def moderate_impression(rating_id, show, seen):
+    return call("ratings", "moderate_impression_comment", rating_id, show, seen)
 
 
 def review(rating_ids, decision):
