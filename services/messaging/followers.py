@@ -4,6 +4,10 @@ blacklist and remarks — and searched by remark, openid, group and what citizen
 Every change goes to WeChat first and is kept here only once WeChat took it; a change over many followers goes in
 WeChat's batch sizes (50 to tag, 20 to blacklist), each batch committed as it lands, so a refusal half-way says how
 far it got and loses nothing that was done.
+
+A full sync reads WeChat over seconds or minutes while operators and citizens go on: what it read never replaces
+what changed here after the read (a follower row's `changed_at`, a follow or unfollow's own time), and the group
+list is read and replaced under the same lock that creating, renaming and deleting a group take.
 """
 
 import logging
@@ -12,7 +16,7 @@ import threading
 import time
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import delete, exists, func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.exc import IntegrityError
 from wechatpy.exceptions import WeChatClientException
@@ -189,11 +193,17 @@ def _tag(session, tag_id, account_id):
     return row
 
 
+def _tags_lock(session, account_id):
+    """Taken by whatever changes the group list; a sync's end reads WeChat's list and replaces ours under it."""
+    session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"messaging.tags:{account_id}"})
+
+
 def save_tag(uow, client, tag_id, data, account_id=MAIN_ACCOUNT):
     """Create a group (tag_id None) or rename one; WeChat first, ours once it took it."""
     uow.require("wechat.followers")
     name = validate(TagIn, data).name
     session = uow.session
+    _tags_lock(session, account_id)
     row = None if tag_id is None else _tag(session, tag_id, account_id)
     if tag_id is not None and row is None:
         raise Conflict("tag_reserved", "“星标组”是微信保留的分组，不能修改")
@@ -219,6 +229,7 @@ def save_tag(uow, client, tag_id, data, account_id=MAIN_ACCOUNT):
 
 def delete_tag(uow, client, tag_id, account_id=MAIN_ACCOUNT):
     uow.require("wechat.followers")
+    _tags_lock(uow.session, account_id)
     row = _tag(uow.session, tag_id, account_id)
     if row is None:
         raise Conflict("tag_reserved", "“星标组”是微信保留的分组，不能删除")
@@ -276,6 +287,7 @@ def tag_followers(uow, client, tag_id, data, add=True, account_id=MAIN_ACCOUNT):
             session.execute(insert(FollowerTag).values(rows).on_conflict_do_nothing())
         else:
             session.execute(delete(FollowerTag).where(FollowerTag.tag_id == tag_id, FollowerTag.openid.in_(batch)))
+        session.execute(update(Follower).where(Follower.openid.in_(batch)).values(changed_at=datetime.now(UTC)))
 
     send = (lambda b: client.tag.tag_user(tag_id, b)) if add else (lambda b: client.tag.untag_user(tag_id, b))
     return {"changed": _in_batches(uow, openids, TAG_BATCH, send, keep)}
@@ -295,7 +307,8 @@ def set_blacklisted(uow, client, data, on=True, account_id=MAIN_ACCOUNT):
     )
 
     def keep(batch):
-        session.execute(update(Follower).where(Follower.openid.in_(batch)).values(blacklisted=on))
+        changed = {"blacklisted": on, "changed_at": datetime.now(UTC)}
+        session.execute(update(Follower).where(Follower.openid.in_(batch)).values(**changed))
         caches.changed(session, account_id)  # each batch commits on its own: every replica hears of it
 
     send = client.tag.batch_black_list if on else client.tag.batch_unblack_list
@@ -313,7 +326,7 @@ def set_remark(uow, client, openid, data, account_id=MAIN_ACCOUNT):
         client.user.update_remark(openid, remark)
     except (WeChatClientException, OSError) as exc:
         raise _refused(exc) from None
-    follower.remark = remark
+    follower.remark, follower.changed_at = remark, datetime.now(UTC)
     uow.audit("wechat.remark_set", "follower", alias(openid), detail={"remark": remark})
     return {"openid": openid, "remark": remark}
 
@@ -385,7 +398,9 @@ def sync_step(session, client):
         openids = (page.get("data") or {}).get("openid") or []
         for start in range(0, len(openids), INFO_BATCH):
             batch = openids[start : start + INFO_BATCH]
-            _keep_users(session, job.account_id, client.user.get_batch([{"openid": o, "lang": "zh_CN"} for o in batch]))
+            read_at = datetime.now(UTC)
+            infos = client.user.get_batch([{"openid": o, "lang": "zh_CN"} for o in batch])
+            _keep_users(session, job.account_id, infos, read_at)
         if not openids or not page.get("next_openid") or job.fetched + len(openids) >= int(page.get("total", 0)):
             _finish(session, client, job)
     except (WeChatClientException, OSError) as exc:
@@ -400,7 +415,8 @@ def sync_step(session, client):
     return True
 
 
-def _keep_users(session, account_id, infos):
+def _keep_users(session, account_id, infos, read_at):
+    """WeChat's view of these followers (asked at `read_at`), except where ours changed after that."""
     now = datetime.now(UTC)
     rows, tagged = [], []
     for info in infos:
@@ -426,9 +442,24 @@ def _keep_users(session, account_id, infos):
         return
     stmt = insert(Follower).values(rows)
     kept = ("subscribed", "subscribed_at", "remark", "subscribe_scene", "scene", "synced_at")
-    session.execute(stmt.on_conflict_do_update(index_elements=["openid"], set_={k: stmt.excluded[k] for k in kept}))
+    # an operator's change, a follow or an unfollow since the read is newer than what WeChat said
+    unchanged = (
+        func.coalesce(
+            func.greatest(Follower.changed_at, Follower.subscribed_at, Follower.unsubscribed_at),
+            datetime.min.replace(tzinfo=UTC),
+        )
+        < read_at
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["openid"], set_={k: stmt.excluded[k] for k in kept}, where=unchanged
+    ).returning(Follower.openid)
+    written = set(session.scalars(stmt))
+    seen = {r["openid"] for r in rows} - written  # left alone, but in WeChat's list: not taken for gone at the end
+    if seen:
+        session.execute(update(Follower).where(Follower.openid.in_(seen)).values(synced_at=now))
     # WeChat's groups for these followers replace ours
-    session.execute(delete(FollowerTag).where(FollowerTag.openid.in_([r["openid"] for r in rows])))
+    session.execute(delete(FollowerTag).where(FollowerTag.openid.in_(written)))
+    tagged = [t for t in tagged if t["openid"] in written]
     if tagged:
         session.execute(insert(FollowerTag).values(tagged).on_conflict_do_nothing())
 
@@ -436,13 +467,14 @@ def _keep_users(session, account_id, infos):
 def _finish(session, client, job):
     """The last page is in: WeChat's groups and blacklist replace ours, and whoever the sync did not see has
     left (unless they followed while it ran)."""
+    _tags_lock(session, job.account_id)
     wechat_tags = {int(t["id"]): t["name"] for t in client.tag.get() if int(t["id"]) >= 100}
     now = datetime.now(UTC)
     for tag_id, name in wechat_tags.items():
         stmt = insert(Tag).values(account_id=job.account_id, id=tag_id, name=name[:30], created_at=now)
         session.execute(stmt.on_conflict_do_update(index_elements=["account_id", "id"], set_={"name": name[:30]}))
     session.execute(delete(Tag).where(Tag.account_id == job.account_id, Tag.id.not_in(list(wechat_tags) or [-1])))
-    listed, begin = [], None
+    listed, begin, read_at = [], None, datetime.now(UTC)
     while True:
         page = client.tag.get_black_list(begin)
         found = (page.get("data") or {}).get("openid") or []
@@ -451,12 +483,16 @@ def _finish(session, client, job):
         if not found or not begin or len(listed) >= int(page.get("total", 0)):
             break
     mine = Follower.account_id == job.account_id
+    # an operator who (un)blacklisted someone after the read is newer than WeChat's list
+    unchanged = Follower.changed_at.is_(None) | (Follower.changed_at < read_at)
     session.execute(
-        update(Follower).where(mine, Follower.openid.in_(listed), ~Follower.blacklisted).values(blacklisted=True)
+        update(Follower)
+        .where(mine, unchanged, Follower.openid.in_(listed), ~Follower.blacklisted)
+        .values(blacklisted=True)
     )
     session.execute(
         update(Follower)
-        .where(mine, Follower.blacklisted, Follower.openid.not_in(listed or ["-"]))
+        .where(mine, unchanged, Follower.blacklisted, Follower.openid.not_in(listed or ["-"]))
         .values(blacklisted=False)
     )
     started = job.started_at

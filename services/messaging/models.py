@@ -84,6 +84,9 @@ class Follower(Base):
     region_source: Mapped[str] = mapped_column(String(16), default="")  # profile | location
     location_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     synced_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # last seen by a full sync
+    # an operator's last change of what a sync also writes (remark, groups, blacklist): a sync that read WeChat
+    # before it leaves the row alone
+    changed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class InboundMessage(Base):

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 import eventlet
 import pytest
 from sqlalchemy import select, text
+from wechatpy.client.api import WeChatTag, WeChatUser
 
 from libs.auth import Actor
 from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
 from libs.testing import wait_for
+from libs.wechat.sandbox import server as sandbox_server
 from services.conftest import rpc_proxy
 from services.messaging import followers
 from services.messaging.models import Follower, audit_log
@@ -176,6 +178,60 @@ def test_a_full_sync_pages_through_wechat_and_resumes_where_it_stopped(operator,
     assert operator.followers({"tag_id": 2, "q": ""})["count"] >= 3
     db_session.expire_all()
     assert not db_session.get(Follower, gone).subscribed  # WeChat no longer lists them: they left
+
+
+def test_what_operators_change_while_a_sync_reads_wechat_is_not_undone_by_it(
+    operator, service_config, sandbox, db_session, monkeypatch
+):
+    """A sync reads WeChat, then writes: an operator's change that lands in between (a remark, a group, the
+    blacklist, a new group) is newer than what the sync read, and stays."""
+    # pages of 2: the first page is committed when the sync's end reads the blacklist (a row the sync itself wrote
+    # in its open transaction would only make the operator wait for it, which is no race)
+    monkeypatch.setattr(sandbox_server, "FOLLOWER_PAGE", 2)
+    people = follow(sandbox, service_config, 3)
+    remarked, released = people[0], people[1]
+    group = operator.save_follower_tag(None, {"name": "楼长"})
+    operator.blacklist_followers({"openids": [released]})
+    created = []
+
+    def as_operator(call):
+        with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
+            return call(proxy)
+
+    def after_the_answer(method, then):
+        original = getattr(method[0], method[1])
+
+        def answered(self, *args, **kwargs):
+            answer = original(self, *args, **kwargs)
+            then(args)
+            return answer
+
+        monkeypatch.setattr(method[0], method[1], answered)
+
+    def change_people(args):
+        if any(u["openid"] == remarked for u in args[0]):
+            as_operator(lambda p: p.set_follower_remark(remarked, {"remark": "三号楼楼长"}))
+            as_operator(lambda p: p.tag_followers(group["id"], {"openids": [remarked]}))
+
+    def add_group(args):  # it waits for the sync's end, which holds the groups' lock: run it beside
+        created.append(eventlet.spawn(as_operator, lambda p: p.save_follower_tag(None, {"name": "新分组"})))
+        eventlet.sleep(0.5)  # time enough to land, were it not waiting
+
+    after_the_answer((WeChatUser, "get_batch"), change_people)
+    after_the_answer(
+        (WeChatTag, "get_black_list"),
+        lambda _: as_operator(lambda p: p.blacklist_followers({"openids": [released]}, False)),
+    )
+    after_the_answer((WeChatTag, "get"), add_group)
+    operator.start_follower_sync()
+    wait_for(lambda: operator.follower_sync()["status"] == "done", timeout=60, interval=0.2, message="the sync")
+    new_group = created[0].wait()
+    db_session.expire_all()
+    mine = {f["openid"]: f for f in operator.followers({"q": remarked})["followers"]}
+    assert mine[remarked]["remark"] == "三号楼楼长" and mine[remarked]["tags"] == ["楼长"]
+    assert not db_session.get(Follower, released).blacklisted
+    assert new_group["id"] in {t["id"] for t in operator.follower_tags()}
+    assert all(db_session.get(Follower, o).subscribed for o in people)
 
 
 def test_the_citizen_states_gender_and_region_and_location_counts_only_with_consent(
