@@ -15,7 +15,7 @@ import struct
 from datetime import UTC, datetime, timedelta
 
 import mutagen
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.dialects.postgresql import insert
 from wechatpy.exceptions import WeChatClientException
 
@@ -195,6 +195,11 @@ def upload(uow, client, data, file_bytes, account_id=MAIN_ACCOUNT):
     clean = validate(MaterialIn, data)
     content_type, ext, seconds = check_file(clean.kind, file_bytes)
     session = uow.session
+    # uploads of one kind count and insert in turn (the lock lasts until the checkpoint before WeChat is called),
+    # so two at once cannot both take the last place
+    session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": f"messaging.materials:{account_id}:{clean.kind}"}
+    )
     if counts(session, account_id)[clean.kind] >= MATERIAL_COUNT_MAX[clean.kind]:
         limit = MATERIAL_COUNT_MAX[clean.kind]
         raise Conflict(

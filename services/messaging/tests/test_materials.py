@@ -17,7 +17,7 @@ from libs.auth import Actor
 from libs.errors import Conflict, Forbidden, NotFound, ValidationError
 from libs.testing import sample_amr, sample_image, sample_mp3, sample_mp4, sample_wav, wait_for
 from services.conftest import rpc_proxy
-from services.messaging import replies
+from services.messaging import materials, replies
 from services.messaging.models import Follower, audit_log
 from services.messaging.tests.conftest import taken
 from services.messaging.tests.test_mass import APPROVER, group, sent
@@ -134,6 +134,30 @@ def test_a_refused_upload_is_kept_with_wechats_reason_and_sent_again(operator, s
     assert again["status"] == "ready" and again["error"] == ""
     assert operator.retry_material(made["id"])["status"] == "ready"  # a second click: nothing sent twice
     assert len([c for c in taken(sandbox, "material_add") if c["body"]["size"]]) >= 1
+
+
+def test_wechats_count_limit_holds_when_uploads_race_for_the_last_place(
+    operator, service_config, db_session, monkeypatch
+):
+    have = db_session.scalar(text("SELECT count(*) FROM messaging.materials WHERE account_id = 1 AND kind = 'voice'"))
+    monkeypatch.setattr(materials, "MATERIAL_COUNT_MAX", materials.MATERIAL_COUNT_MAX | {"voice": have + 1})
+
+    def upload(i):
+        with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
+            try:
+                return proxy.upload_material({"kind": "voice", "title": f"通知{i}"}, b64(sample_mp3()))["status"]
+            except Conflict as exc:
+                return exc.code
+
+    outcomes = sorted(eventlet.GreenPool(6).imap(upload, range(6)))
+    assert outcomes == ["material_limit"] * 5 + ["ready"]
+    assert "已达微信上限（" in refused_limit(operator)
+
+
+def refused_limit(operator):
+    with pytest.raises(Conflict) as exc:
+        operator.upload_material({"kind": "voice", "title": "再来一个"}, b64(sample_mp3()))
+    return exc.value.message
 
 
 def test_staff_without_the_permission_neither_see_nor_upload(messaging, service_config, sandbox):
