@@ -67,12 +67,17 @@ def test_the_admin_pages_take_a_send_from_draft_to_approval(system):
     tag_id, people = grouped_followers(system, system.staff_session("yunying"), 2)
     page = author.get(f"{system.gateway}/admin/wechat/mass")
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
+    request_id = re.search(r'name="request_id" value="([^"]+)"', page.text).group(1)
     form = {"csrf": csrf, "title": "", "content": "明天停电", "target.kind": "tag", "target.tag_id": str(tag_id)}
+    form["request_id"] = request_id
     refused = author.post(f"{system.gateway}/admin/wechat/mass", data=form)
     assert 'data-field="title"' in refused.text and "明天停电" in refused.text
     saved = author.post(f"{system.gateway}/admin/wechat/mass", data=form | {"title": "停电通知"})
     assert "草稿已保存" in saved.text and 'id="estimate"' in saved.text and "将发送 <b>2</b> 位" in saved.text
     send_id = re.search(r"/admin/wechat/mass/(\d+)/submit", saved.text).group(1)
+    # the same form sent again (a double click, a reload of the post): the same draft, not a second one
+    again = author.post(f"{system.gateway}/admin/wechat/mass", data=form | {"title": "停电通知"})
+    assert re.search(r"/admin/wechat/mass/(\d+)/submit", again.text).group(1) == send_id
     # a preview goes only to the author's own bound WeChat: none is bound, so it is refused with the way to do it
     unbound = author.post(f"{system.gateway}/admin/wechat/mass/{send_id}/preview", data={"csrf": csrf})
     assert 'data-field="openid"' in unbound.text and "绑定我的微信" in unbound.text

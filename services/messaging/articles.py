@@ -21,7 +21,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs import richtext
 from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
-from services.messaging import approval, materials
+from services.messaging import approval, materials, once
 from services.messaging.models import MAIN_ACCOUNT, Article, Follower, MassSend, Material
 from services.messaging.schemas import (
     ARTICLE_BODY_BYTES,
@@ -104,15 +104,18 @@ def _in_mass_send(session, row):
     )
 
 
-def save(uow, article_id, data, account_id=MAIN_ACCOUNT):
+def save(uow, article_id, data, account_id=MAIN_ACCOUNT, request_id=None):
+    """A new article (once per `request_id`), or one changed: it goes back to being a draft."""
     uow.require("wechat.materials")
-    clean = validate(WeChatArticleIn, data)
     session = uow.session
+    if article_id is None and (earlier := once.made_before(session, Article, account_id, request_id, uow.actor.id)):
+        return view(session, earlier)
+    clean = validate(WeChatArticleIn, data)
     materials.usable(session, clean.cover_id, ("image",), "cover_id", account_id)
     body = _body(session, clean.body, account_id)
     now = datetime.now(UTC)
     if article_id is None:
-        row = Article(account_id=account_id, status="draft", version=0, created_at=now)
+        row = Article(account_id=account_id, request_id=request_id, status="draft", version=0, created_at=now)
         session.add(row)
     else:
         row = _article(session, article_id, account_id, lock=True)

@@ -19,7 +19,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs.clock import local_minute
 from libs.errors import Conflict, Forbidden, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
-from services.messaging import approval, articles, materials
+from services.messaging import approval, articles, materials, once
 from services.messaging.followers import tag_names
 from services.messaging.models import (
     MAIN_ACCOUNT,
@@ -185,9 +185,11 @@ def one(session, send_id, account_id=MAIN_ACCOUNT):
     return _view(session, _send(session, send_id, account_id), with_estimate=True)
 
 
-def save(uow, send_id, data, account_id=MAIN_ACCOUNT):
-    """A new draft, or a draft (or a rejected send) changed: it goes back to being a draft."""
+def save(uow, send_id, data, account_id=MAIN_ACCOUNT, request_id=None):
+    """A new draft (once per `request_id`), or a draft (or a rejected send) changed: it goes back to being a draft."""
     uow.require("wechat.mass")
+    if send_id is None and (earlier := once.made_before(uow.session, MassSend, account_id, request_id, uow.actor.id)):
+        return _view(uow.session, earlier, with_estimate=True)
     clean = validate(MassSendIn, data)
     _known_tag(uow.session, clean.target, account_id)
     _what_it_carries(uow.session, clean, account_id)
@@ -195,6 +197,7 @@ def save(uow, send_id, data, account_id=MAIN_ACCOUNT):
     if send_id is None:
         row = MassSend(
             account_id=account_id,
+            request_id=request_id,
             status="draft",
             author_id=uow.actor.id,
             author_name=uow.actor.name or uow.actor.id,

@@ -22,6 +22,7 @@ from wechatpy.exceptions import WeChatClientException
 from libs import images
 from libs.errors import Conflict, NotFound, UpstreamFailed, ValidationError
 from libs.schemas import is_id, validate
+from services.messaging import once
 from services.messaging.models import MAIN_ACCOUNT, Article, MassSend, Material, MediaFile, ReplyRule
 from services.messaging.schemas import (
     INLINE_IMAGE_BYTES,
@@ -188,13 +189,15 @@ def usable(session, material_id, kinds, field, account_id=MAIN_ACCOUNT):
     return row
 
 
-def upload(uow, client, data, file_bytes, account_id=MAIN_ACCOUNT):
-    """A new material: checked, kept, then given to WeChat. Returns its view; a WeChat refusal leaves it listed as
-    failed with the reason (status "failed"), to be sent again."""
+def upload(uow, client, data, file_bytes, account_id=MAIN_ACCOUNT, request_id=None):
+    """A new material (once per `request_id`): checked, kept, then given to WeChat. Returns its view; a WeChat
+    refusal leaves it listed as failed with the reason (status "failed"), to be sent again."""
     uow.require("wechat.materials")
+    session = uow.session
+    if earlier := once.made_before(session, Material, account_id, request_id, uow.actor.id, by="created_by"):
+        return view(earlier)
     clean = validate(MaterialIn, data)
     content_type, ext, seconds = check_file(clean.kind, file_bytes)
-    session = uow.session
     # uploads of one kind count and insert in turn (the lock lasts until the checkpoint before WeChat is called),
     # so two at once cannot both take the last place
     session.execute(
@@ -214,6 +217,7 @@ def upload(uow, client, data, file_bytes, account_id=MAIN_ACCOUNT):
     )
     row = Material(
         account_id=account_id,
+        request_id=request_id,
         kind=clean.kind,
         title=clean.title,
         introduction=clean.introduction,

@@ -285,10 +285,15 @@ class MassSend(Base):
     """群发消息: composed by one staff member, approved by another, sent in batches of ≤ 10,000 openids."""
 
     __tablename__ = "mass_sends"
-    __table_args__ = (Index("ix_mass_sends_status", "account_id", "status"),)
+    __table_args__ = (
+        Index("ix_mass_sends_status", "account_id", "status"),
+        Index("uq_mass_sends_request", "account_id", "request_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     account_id: Mapped[int] = mapped_column(SmallInteger, ForeignKey("messaging.accounts.id"))
+    # the form's (or API caller's) key for creating it: a double submit or a retried call makes it once
+    request_id: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(60))
     msgtype: Mapped[str] = mapped_column(String(16))  # text | image | voice | video | mpnews
     content: Mapped[str] = mapped_column(Text)
@@ -449,10 +454,15 @@ class Material(Base):
     (by SHA-256), so a refused upload can be tried again and staff see what they sent."""
 
     __tablename__ = "materials"
-    __table_args__ = (Index("ix_materials_kind", "account_id", "kind", text("id DESC")),)
+    __table_args__ = (
+        Index("ix_materials_kind", "account_id", "kind", text("id DESC")),
+        Index("uq_materials_request", "account_id", "request_id", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     account_id: Mapped[int] = account_column()
+    # the form's (or API caller's) key for creating it: a double submit or a retried call makes it once
+    request_id: Mapped[str | None] = mapped_column(String(64))
     kind: Mapped[str] = mapped_column(String(8))  # image | voice | video
     title: Mapped[str] = mapped_column(String(64))
     introduction: Mapped[str] = mapped_column(String(120), default="")  # a video's, as WeChat shows it
@@ -480,10 +490,13 @@ class Article(Base):
     __table_args__ = (
         Index("ix_articles_status", "account_id", "status"),
         Index("ix_articles_publish_id", "publish_id"),
+        Index("uq_articles_request", "account_id", "request_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     account_id: Mapped[int] = account_column()
+    # the form's (or API caller's) key for creating it: a double submit or a retried call makes it once
+    request_id: Mapped[str | None] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(32), default="")
     digest: Mapped[str] = mapped_column(String(256), default="")

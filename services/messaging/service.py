@@ -426,9 +426,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return mass.one(self.db, send_id, self.account_id)
 
     @rpc
-    def save_mass_send(self, send_id, data):
+    def save_mass_send(self, send_id, data, request_id=None):
         with self.unit_of_work() as uow:
-            return mass.save(uow, send_id, data, self.account_id)
+            return mass.save(uow, send_id, data, self.account_id, request_id)
 
     @rpc
     def preview_mass_send(self, send_id):
@@ -484,14 +484,14 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return materials.one(self.db, material_id, self.account_id)
 
     @rpc
-    def upload_material(self, data, file_base64):
+    def upload_material(self, data, file_base64, request_id=None):
         """A new image, voice or video (bytes as base64: the bus carries JSON), checked and given to WeChat."""
         try:
             file_bytes = base64.b64decode(file_base64 or "", validate=True) if isinstance(file_base64, str) else b""
         except ValueError:
             file_bytes = b""
         with self.unit_of_work() as uow:
-            return materials.upload(uow, self.wechat, data, file_bytes, self.account_id)
+            return materials.upload(uow, self.wechat, data, file_bytes, self.account_id, request_id)
 
     @rpc
     def retry_material(self, material_id):
@@ -520,9 +520,9 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return articles.one(self.db, article_id, self.account_id)
 
     @rpc
-    def save_article(self, article_id, data):
+    def save_article(self, article_id, data, request_id=None):
         with self.unit_of_work() as uow:
-            return articles.save(uow, article_id, data, self.account_id)
+            return articles.save(uow, article_id, data, self.account_id, request_id)
 
     @rpc
     def delete_article(self, article_id):

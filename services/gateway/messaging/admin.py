@@ -527,6 +527,7 @@ def mass_page(send_id):
     form = notice.get("form") or (_mass_form(send) if send else {"target.kind": "all"})
     return render_template(
         "admin/wechat_mass.html",
+        request_id=uuid.uuid4().hex,  # one per page shown: a double submit of "new" makes one draft
         sends=client.mass_sends(),
         send=send,
         form=form,
@@ -559,7 +560,8 @@ def mass_save(send_id):
         saved = (result or {}).get("id") or send_id
         return url_for("wechat_admin.mass_page", send_id=saved) if saved else url_for("wechat_admin.mass_page")
 
-    return notices.after_post(lambda: client.save_mass_send(send_id, data), back, form, "草稿已保存")
+    made_once = None if send_id else request.form.get("request_id") or None  # a double submit makes one draft
+    return notices.after_post(lambda: client.save_mass_send(send_id, data, made_once), back, form, "草稿已保存")
 
 
 def _mass_step(send_id, action, done):
@@ -653,6 +655,7 @@ def materials_page(kind):
     offset = int(offset) if offset.isascii() and offset.isdigit() else 0
     return render_template(
         "admin/wechat_materials.html",
+        request_id=uuid.uuid4().hex,
         kind=kind,
         offset=offset,
         page=PAGE,
@@ -696,7 +699,8 @@ def material_upload(kind):
             return f"“{result['title']}”已上传到微信素材库"
         return f"“{result['title']}”已保存，但微信未接收：{result['error']}。可稍后点击“重新上传”"
 
-    return notices.after_post(lambda: client.upload_material(data, file_bytes), back, data, done)
+    made_once = request.form.get("request_id") or None  # a double submit uploads once
+    return notices.after_post(lambda: client.upload_material(data, file_bytes, made_once), back, data, done)
 
 
 @bp.post("/materials/<id:material_id>/retry")
@@ -762,6 +766,7 @@ def articles_page(article_id):
     form = notice.get("form") or (_article_form(article) if article else {})
     return render_template(
         "admin/wechat_articles.html",
+        request_id=uuid.uuid4().hex,
         articles=client.articles(),
         article=article,
         editing=request.args.get("edit") == "1" or not article or bool(notice.get("form")),
@@ -786,7 +791,8 @@ def article_save(article_id):
             url_for("wechat_admin.articles_page", article_id=saved) if saved else url_for("wechat_admin.articles_page")
         )
 
-    return notices.after_post(lambda: client.save_article(article_id, data), back, form, "图文已保存")
+    made_once = None if article_id else request.form.get("request_id") or None  # a double submit makes one
+    return notices.after_post(lambda: client.save_article(article_id, data, made_once), back, form, "图文已保存")
 
 
 def _article_step(article_id, action, done):

@@ -536,10 +536,12 @@ def list_mass_sends():
     body=MassSendIn,
     response=MassSendView,
     status=201,
+    headers=(IDEMPOTENCY_KEY,),
 )
 @staff_api
 def create_mass_send():
-    return jsonify(client.save_mass_send(None, json_body())), 201
+    """The same Idempotency-Key answers with the draft it made (a retried call makes one)."""
+    return jsonify(client.save_mass_send(None, json_body(), request.headers.get("Idempotency-Key"))), 201
 
 
 @route(
@@ -660,11 +662,12 @@ def list_materials():
     response=MaterialView,
     status=201,
     errors=(400, 401, 403, 409, 413),
+    headers=(IDEMPOTENCY_KEY,),
 )
 @staff_api
 def upload_material():
     data, file_bytes = uploaded(MATERIAL_FIELDS, UPLOAD_LIMIT)
-    return jsonify(client.upload_material(data, file_bytes)), 201
+    return jsonify(client.upload_material(data, file_bytes, request.headers.get("Idempotency-Key"))), 201
 
 
 @route(bp, "/materials/<id:material_id>", "GET", summary="One material", response=MaterialView)
@@ -714,10 +717,11 @@ def list_articles():
     body=WeChatArticleIn,
     response=WeChatArticleView,
     status=201,
+    headers=(IDEMPOTENCY_KEY,),
 )
 @staff_api
 def create_article():
-    return jsonify(client.save_article(None, json_body())), 201
+    return jsonify(client.save_article(None, json_body(), request.headers.get("Idempotency-Key"))), 201
 
 
 @route(bp, "/articles/<id:article_id>", "GET", summary="One article", response=WeChatArticleView)

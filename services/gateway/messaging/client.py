@@ -152,8 +152,8 @@ def mass_send(send_id):
     return call("messaging", "mass_send", send_id)
 
 
-def save_mass_send(send_id, data):
-    return call("messaging", "save_mass_send", send_id, data)
+def save_mass_send(send_id, data, request_id=None):
+    return call("messaging", "save_mass_send", send_id, data, request_id)
 
 
 def preview_mass_send(send_id):
@@ -220,9 +220,9 @@ def material(material_id):
     return call("messaging", "material", material_id)
 
 
-def upload_material(data, file_bytes):
+def upload_material(data, file_bytes, request_id=None):
     """{"kind", "title", "introduction"} and the file: checked against WeChat's limits, then given to WeChat."""
-    return call("messaging", "upload_material", data, base64.b64encode(file_bytes or b"").decode())
+    return call("messaging", "upload_material", data, base64.b64encode(file_bytes or b"").decode(), request_id)
 
 
 def retry_material(material_id):
@@ -247,8 +247,8 @@ def article(article_id):
     return call("messaging", "article", article_id)
 
 
-def save_article(article_id, data):
-    return call("messaging", "save_article", article_id, data)
+def save_article(article_id, data, request_id=None):
+    return call("messaging", "save_article", article_id, data, request_id)
 
 
 def delete_article(article_id):

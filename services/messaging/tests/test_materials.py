@@ -620,3 +620,46 @@ def test_the_library_is_listed_fifty_at_a_time_newest_first(operator):
     later = operator.materials("image", 1)["materials"]
     assert later[0]["id"] == made[1]  # from the second newest on
     assert operator.materials("image", -5)["materials"][0]["id"] == made[2]  # a bad offset is the first page
+
+
+def test_a_double_submit_or_a_retried_call_creates_once(operator, approver, engine, sandbox, service_config):
+    """The same request id, sent twice at once and again later, makes one material, one article and one mass-send
+    draft; someone else cannot take over a key, and a malformed key is refused."""
+
+    def twice_at_once(call):
+        def one(_):
+            with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
+                return call(proxy)["id"]
+
+        made = set(eventlet.GreenPool(2).imap(one, range(2)))
+        assert len(made) == 1
+        return made.pop()
+
+    key = f"req-{uuid.uuid4().hex}"
+    uploads = len(taken(sandbox, "material_add"))
+    png = sample_image("PNG")
+    material_id = twice_at_once(lambda p: p.upload_material({"kind": "image", "title": "封面"}, b64(png), key))
+    assert operator.upload_material({"kind": "image", "title": "封面"}, b64(png), key)["id"] == material_id
+    assert len(taken(sandbox, "material_add")) == uploads + 1  # WeChat was given it once
+
+    article_id = twice_at_once(lambda p: p.save_article(None, article(material_id), key))
+    assert operator.save_article(None, article(material_id), key)["id"] == article_id
+
+    tag_id, _ = group(engine, sandbox, 3)
+    send_id = twice_at_once(
+        lambda p: p.save_mass_send(
+            None, {"title": "通知", "content": "内容", "target": {"kind": "tag", "tag_id": tag_id}}, key
+        )
+    )
+    assert (
+        operator.save_mass_send(
+            None, {"title": "通知", "content": "内容", "target": {"kind": "tag", "tag_id": tag_id}}, key
+        )["id"]
+        == send_id
+    )
+    with pytest.raises(Conflict) as taken_over:
+        approver.save_mass_send(None, {"title": "别人的", "content": "内容", "target": {"kind": "all"}}, key)
+    assert taken_over.value.code == "request_id_reused"
+    with pytest.raises(ValidationError) as malformed:
+        operator.save_article(None, article(material_id), "x")
+    assert malformed.value.code == "invalid_request_id"
