@@ -148,6 +148,9 @@ def test_the_admin_pages_upload_write_and_approve(system):
     assert 'data-field="title"' in refused.text and "&lt;p&gt;正文&lt;/p&gt;" in refused.text
     saved = author.post(f"{system.gateway}/admin/wechat/articles", data=form | {"title": "页面写的图文"})
     assert "图文已保存" in saved.text and 'id="article-body"' in saved.text
+    assert re.search(r"第 1–\d+ 篇，共 \d+ 篇", saved.text)  # the list goes page by page (50 at a time)
+    beyond = author.get(f"{system.gateway}/admin/wechat/articles", params={"offset": "1000"})
+    assert "没有更多了" in beyond.text and "上一页" in beyond.text
     article_id = re.search(r"/admin/wechat/articles/(\d+)/submit", saved.text).group(1)
     submitted = author.post(f"{system.gateway}/admin/wechat/articles/{article_id}/submit", data={"csrf": csrf})
     assert 'id="await-approval"' in submitted.text

@@ -60,11 +60,26 @@ def view(session, row):
     return WeChatArticleView.model_validate(data).model_dump(mode="json")
 
 
-def listing(session, account_id=MAIN_ACCOUNT):
-    rows = session.scalars(
-        select(Article).where(Article.account_id == account_id).order_by(Article.id.desc()).limit(100)
+PAGE = 50
+
+
+def listing(session, offset=0, account_id=MAIN_ACCOUNT):
+    """The newest 50 from `offset`, and how many the account keeps."""
+    offset = offset if is_id(offset, 10**6) else 0
+    mine = Article.account_id == account_id
+    rows = session.scalars(select(Article).where(mine).order_by(Article.id.desc()).offset(offset).limit(PAGE))
+    return {"articles": [view(session, r) for r in rows], "total": session.scalar(select(func.count()).where(mine))}
+
+
+def choices(session, account_id=MAIN_ACCOUNT):
+    """Every article a mass send may carry, newest first, as a form's choice (no page limit: a send keeps showing
+    the one it chose)."""
+    rows = session.execute(
+        select(Article.id, Article.title, Article.status)
+        .where(Article.account_id == account_id, Article.status != "publishing")
+        .order_by(Article.id.desc())
     )
-    return [view(session, r) for r in rows]
+    return [{"id": i, "title": title, "status_label": ARTICLE_STATUS[status]} for i, title, status in rows]
 
 
 def one(session, article_id, account_id=MAIN_ACCOUNT):

@@ -571,6 +571,11 @@ class WeChatArticleView(View):
     published_at: datetime | None
 
 
+class WeChatArticles(View):
+    articles: list[WeChatArticleView]  # newest first, 50 from the offset asked for
+    total: int
+
+
 # -- messages the gateway answered itself (libs/wechat/answers.py), handed over for messaging to record ---------
 ANSWERED_EXCHANGE = "messaging.answered"
 ANSWERED_QUEUE = "messaging.answered"

@@ -510,9 +510,14 @@ class MessagingService(PublishesEvents, ConsumesEvents, ServiceBase):
         return {"content_type": row.content_type, "data": base64.b64encode(row.data).decode()}
 
     @rpc
-    def articles(self):
+    def articles(self, offset=0):
         require(self.actor, "wechat.materials")
-        return articles.listing(self.db, self.account_id)
+        return articles.listing(self.db, offset, self.account_id)
+
+    @rpc
+    def article_choices(self):
+        require(self.actor, "wechat.materials")
+        return articles.choices(self.db, self.account_id)
 
     @rpc
     def article(self, article_id):

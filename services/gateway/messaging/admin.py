@@ -81,7 +81,7 @@ def replies(rule_id):
 
 def _articles():
     try:
-        return [a for a in client.articles() if a["status"] != "publishing"]
+        return client.article_choices()
     except Forbidden:
         return []
 
@@ -683,7 +683,7 @@ def upload_too_large(exc):
     return redirect(f"{back}?notice={notices.put(db(), actor.id, payload)}", code=303)
 
 
-PAGE = 50  # what messaging lists at a time (materials.listing)
+PAGE = ARTICLE_PAGE = 50  # what messaging lists at a time (materials.listing, articles.listing)
 
 
 @bp.post("/materials/<any(image, voice, video):kind>")
@@ -764,10 +764,14 @@ def articles_page(article_id):
     notice = notices.shown()
     article = client.article(article_id) if article_id else None
     form = notice.get("form") or (_article_form(article) if article else {})
+    offset = web.clean_query("offset", 7)
+    offset = int(offset) if offset.isascii() and offset.isdigit() else 0
     return render_template(
         "admin/wechat_articles.html",
         request_id=uuid.uuid4().hex,
-        articles=client.articles(),
+        data=client.articles(offset),
+        offset=offset,
+        page=ARTICLE_PAGE,
         article=article,
         editing=request.args.get("edit") == "1" or not article or bool(notice.get("form")),
         form=form,

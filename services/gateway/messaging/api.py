@@ -38,6 +38,7 @@ from services.messaging.schemas import (
     TagIn,
     TagView,
     WeChatArticleIn,
+    WeChatArticles,
     WeChatArticleView,
 )
 
@@ -702,10 +703,17 @@ def delete_material(material_id):
     return jsonify(client.delete_material(material_id))
 
 
-@route(bp, "/articles", "GET", summary="图文, newest first (100)", response=[WeChatArticleView])
+class ArticleQuery(BaseModel):
+    offset: int = 0
+
+
+@route(
+    bp, "/articles", "GET", summary="图文, newest first (50 from offset)", query=ArticleQuery, response=WeChatArticles
+)
 @staff_api
 def list_articles():
-    return jsonify(client.articles())
+    offset = clean_query("offset", 7)
+    return jsonify(client.articles(int(offset) if offset.isdigit() else 0))
 
 
 @route(

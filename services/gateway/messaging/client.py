@@ -238,9 +238,14 @@ def material_file(material_id):
     return call("messaging", "material_file", material_id)
 
 
-def articles():
-    """图文, newest first."""
-    return call("messaging", "articles")
+def articles(offset=0):
+    """图文, newest first: {"articles": 50 from offset, "total"}."""
+    return call("messaging", "articles", offset)
+
+
+def article_choices():
+    """Every article a mass send may carry: [{"id", "title", "status_label"}]."""
+    return call("messaging", "article_choices")
 
 
 def article(article_id):

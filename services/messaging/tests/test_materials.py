@@ -622,6 +622,19 @@ def test_the_library_is_listed_fifty_at_a_time_newest_first(operator):
     assert operator.materials("image", -5)["materials"][0]["id"] == made[2]  # a bad offset is the first page
 
 
+def test_articles_are_listed_fifty_at_a_time_and_every_one_can_be_chosen_for_a_send(operator):
+    cover = image(operator, "分页封面")["id"]
+    made = [operator.save_article(None, article(cover, title=f"分页图文{i}"))["id"] for i in range(55)]
+    first = operator.articles()
+    assert len(first["articles"]) == 50 and first["total"] >= 55
+    assert [a["id"] for a in first["articles"][:50]] == made[::-1][:50]
+    second = operator.articles(50)
+    assert [a["id"] for a in second["articles"][:5]] == made[4::-1]  # the five oldest of them, past the first page
+    assert operator.articles(-5)["articles"][0]["id"] == made[-1]  # a bad offset is the first page
+    chosen = {a["id"] for a in operator.article_choices()}
+    assert set(made) <= chosen  # a mass send may carry any of them, not only the newest page
+
+
 def test_a_double_submit_or_a_retried_call_creates_once(operator, approver, engine, sandbox, service_config):
     """The same request id, sent twice at once and again later, makes one material, one article and one mass-send
     draft; someone else cannot take over a key, and a malformed key is refused."""
