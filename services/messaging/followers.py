@@ -282,12 +282,14 @@ def tag_followers(uow, client, tag_id, data, add=True, account_id=MAIN_ACCOUNT):
     )
 
     def keep(batch):
+        # the followers' rows first, as a sync writes them (then their groups): the same order cannot deadlock, and
+        # a sync holding them has committed its groups before this reads them
+        session.execute(update(Follower).where(Follower.openid.in_(batch)).values(changed_at=datetime.now(UTC)))
         if add:
             rows = [{"openid": o, "tag_id": tag_id, "account_id": account_id} for o in batch]
             session.execute(insert(FollowerTag).values(rows).on_conflict_do_nothing())
         else:
             session.execute(delete(FollowerTag).where(FollowerTag.tag_id == tag_id, FollowerTag.openid.in_(batch)))
-        session.execute(update(Follower).where(Follower.openid.in_(batch)).values(changed_at=datetime.now(UTC)))
 
     send = (lambda b: client.tag.tag_user(tag_id, b)) if add else (lambda b: client.tag.untag_user(tag_id, b))
     return {"changed": _in_batches(uow, openids, TAG_BATCH, send, keep)}
@@ -394,6 +396,12 @@ def sync_step(session, client):
     now = datetime.now(UTC)
     client = client.of(job.account_id)
     try:
+        if job.pages and job.fetched >= job.total:
+            # every page is in: the end runs in a transaction of its own, whose first lock is the groups' (as when a
+            # group is deleted: inside the last page's, it waited for that lock holding rows the deletion waited for)
+            _finish(session, client, job)
+            session.commit()
+            return True
         page = client.user.get_followers(job.cursor or None)
         openids = (page.get("data") or {}).get("openid") or []
         for start in range(0, len(openids), INFO_BATCH):
@@ -401,8 +409,8 @@ def sync_step(session, client):
             read_at = datetime.now(UTC)
             infos = client.user.get_batch([{"openid": o, "lang": "zh_CN"} for o in batch])
             _keep_users(session, job.account_id, infos, read_at)
-        if not openids or not page.get("next_openid") or job.fetched + len(openids) >= int(page.get("total", 0)):
-            _finish(session, client, job)
+        total = int(page.get("total", 0))
+        last = not openids or not page.get("next_openid") or job.fetched + len(openids) >= total
     except (WeChatClientException, OSError) as exc:
         job.error, job.updated_at = reason(exc), now
         session.commit()
@@ -410,7 +418,9 @@ def sync_step(session, client):
         return False
     job.cursor = page.get("next_openid") or job.cursor
     job.fetched += len(openids)
-    job.total, job.pages, job.error, job.updated_at = int(page.get("total", 0)), job.pages + 1, "", now
+    # the last page read: the next step ends the sync (fetched ≥ total is what says so, after a crash too)
+    total = job.fetched if last else total
+    job.total, job.pages, job.error, job.updated_at = total, job.pages + 1, "", now
     session.commit()
     return True
 
@@ -474,6 +484,14 @@ def _finish(session, client, job):
         stmt = insert(Tag).values(account_id=job.account_id, id=tag_id, name=name[:30], created_at=now)
         session.execute(stmt.on_conflict_do_update(index_elements=["account_id", "id"], set_={"name": name[:30]}))
     session.execute(delete(Tag).where(Tag.account_id == job.account_id, Tag.id.not_in(list(wechat_tags) or [-1])))
+    # memberships of groups WeChat no longer has: a page read before a group's deletion wrote them back after it
+    session.execute(
+        delete(FollowerTag).where(
+            FollowerTag.account_id == job.account_id,
+            FollowerTag.tag_id >= 100,  # WeChat's own ids start there; 星标组 (2) is reserved and kept
+            FollowerTag.tag_id.not_in(list(wechat_tags) or [-1]),
+        )
+    )
     listed, begin, read_at = [], None, datetime.now(UTC)
     while True:
         page = client.tag.get_black_list(begin)

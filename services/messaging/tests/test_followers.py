@@ -180,6 +180,25 @@ def test_a_full_sync_pages_through_wechat_and_resumes_where_it_stopped(operator,
     assert not db_session.get(Follower, gone).subscribed  # WeChat no longer lists them: they left
 
 
+def as_staff(service_config, call, actor=OPERATOR):
+    """call(proxy) on a proxy of its own (the test's own may be busy in another green thread)."""
+    with rpc_proxy("messaging", service_config, actor) as proxy:
+        return call(proxy)
+
+
+def after_wechat_answered(monkeypatch, method, then):
+    """(wechatpy class, method name): once WeChat has answered that call, then(args) runs before the answer goes
+    back to our code, so that a change lands between what the sync read and what it writes."""
+    original = getattr(method[0], method[1])
+
+    def answered(self, *args, **kwargs):
+        answer = original(self, *args, **kwargs)
+        then(args)
+        return answer
+
+    monkeypatch.setattr(method[0], method[1], answered)
+
+
 def test_what_operators_change_while_a_sync_reads_wechat_is_not_undone_by_it(
     operator, service_config, sandbox, db_session, monkeypatch
 ):
@@ -195,18 +214,10 @@ def test_what_operators_change_while_a_sync_reads_wechat_is_not_undone_by_it(
     created = []
 
     def as_operator(call):
-        with rpc_proxy("messaging", service_config, OPERATOR) as proxy:
-            return call(proxy)
+        return as_staff(service_config, call)
 
     def after_the_answer(method, then):
-        original = getattr(method[0], method[1])
-
-        def answered(self, *args, **kwargs):
-            answer = original(self, *args, **kwargs)
-            then(args)
-            return answer
-
-        monkeypatch.setattr(method[0], method[1], answered)
+        after_wechat_answered(monkeypatch, method, then)
 
     def change_people(args):
         if any(u["openid"] == remarked for u in args[0]):
@@ -232,6 +243,34 @@ def test_what_operators_change_while_a_sync_reads_wechat_is_not_undone_by_it(
     assert not db_session.get(Follower, released).blacklisted
     assert new_group["id"] in {t["id"] for t in operator.follower_tags()}
     assert all(db_session.get(Follower, o).subscribed for o in people)
+
+
+def test_a_group_deleted_during_a_syncs_last_page_is_deleted_and_the_sync_ends(
+    operator, service_config, sandbox, db_session, monkeypatch
+):
+    """The deletion waits for the page's rows, and the sync's end waits for the deletion: neither holds what the
+    other waits for (inside the last page's transaction, the end used to wait for the groups' lock, a deadlock)."""
+    monkeypatch.setattr(followers, "INFO_BATCH", 1)  # one follower a call: the deletion comes after the first
+    people = follow(sandbox, service_config, 2)
+    group = operator.save_follower_tag(None, {"name": "临时分组"})
+    operator.tag_followers(group["id"], {"openids": people})
+    deleting = []
+
+    def delete_group(args):
+        if not deleting and any(u["openid"] == people[1] for u in args[0]):
+            deleting.append(eventlet.spawn(as_staff, service_config, lambda p: p.delete_follower_tag(group["id"])))
+            eventlet.sleep(0.5)  # it takes the groups' lock, then waits for the first follower's rows in this page
+
+    after_wechat_answered(monkeypatch, (WeChatUser, "get_batch"), delete_group)
+    operator.start_follower_sync()
+    done = wait_for(
+        lambda: (s := operator.follower_sync())["status"] != "running" and s, timeout=60, interval=0.2, message="sync"
+    )
+    assert done["status"] == "done" and done["error"] == ""
+    assert deleting[0].wait() == {"deleted": group["id"]}
+    assert group["id"] not in sandbox[1].tags and group["id"] not in {t["id"] for t in operator.follower_tags()}
+    left = db_session.scalar(text("SELECT count(*) FROM messaging.follower_tags WHERE tag_id = :t"), {"t": group["id"]})
+    assert left == 0
 
 
 def test_the_citizen_states_gender_and_region_and_location_counts_only_with_consent(
