@@ -220,7 +220,7 @@ def test_a_held_comment_changed_while_the_moderator_reads_it_is_not_decided_unse
         f"{system.gateway}/admin/ratings/impressions/{rating_id}",
         data={"csrf": csrf_of(queue), "seen": seen, "show": "1"},
     )
-    assert "市民已修改或撤回这条留言" in stale.text
+    assert "已被市民修改或撤回" in stale.text
     card = requests.get(f"{system.gateway}/api/v1/ratings/departments/{ENVIRONMENT}").json()
     assert not any(first in c["comment"] for c in card["comments"])
     queue = moderator.get(f"{system.gateway}/admin/ratings")

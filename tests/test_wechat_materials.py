@@ -150,7 +150,14 @@ def test_the_admin_pages_upload_write_and_approve(system):
     assert "图文已保存" in saved.text and 'id="article-body"' in saved.text
     assert re.search(r"第 1–\d+ 篇，共 \d+ 篇", saved.text)  # the list goes page by page (50 at a time)
     beyond = author.get(f"{system.gateway}/admin/wechat/articles", params={"offset": "1000"})
-    assert "没有更多了" in beyond.text and "上一页" in beyond.text
+    assert "没有更多了" in beyond.text and "上一页" in beyond.text and "第 1001" not in beyond.text
+    api = system.staff_session("yunying")
+    for path in ("articles", "materials", "failed-sends"):
+        for odd in ("²", "-1", "abc", "99999999999999999999"):  # never a 500 (the failed sends say 400)
+            listed = api.get(f"{system.gateway}/api/v1/wechat/{path}", params={"offset": odd})
+            assert listed.status_code in (200, 400), (path, odd, listed.text)
+    far = api.get(f"{system.gateway}/api/v1/wechat/articles", params={"offset": "9999999"}).json()
+    assert far["articles"] == [] and far["total"] >= 1
     article_id = re.search(r"/admin/wechat/articles/(\d+)/submit", saved.text).group(1)
     submitted = author.post(f"{system.gateway}/admin/wechat/articles/{article_id}/submit", data={"csrf": csrf})
     assert 'id="await-approval"' in submitted.text

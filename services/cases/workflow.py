@@ -190,8 +190,10 @@ def _merge_target(session, case, number):
     normalized = schemas.normalize_number(number or "")
     query = select(Case).where(Case.number == normalized)
     target = normalized and session.scalar(query)
-    if not target or target.id == case.id:
+    if not normalized or (target and target.id == case.id):
         raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target": "请填写另一件案件的编号"}})
+    if not target:
+        raise ValidationError("invalid_fields", "请检查填写的内容", {"fields": {"target": "没有这件案件，请核对编号"}})
     # the target is locked and read again: A merged into B beside B merged into A (each page suggests the other)
     # left both merged, and nobody handling either. Locks go in id order; against that order (`case` is locked
     # already) the lock does not wait, so two crossing merges cannot deadlock: one is asked to try again.

@@ -133,7 +133,7 @@ def listing(session, kind=None, offset=0, account_id=MAIN_ACCOUNT):
         if kind not in MATERIAL_KINDS:
             raise NotFound("material_kind_not_found", "素材类型不存在")
         where.append(Material.kind == kind)
-    offset = offset if is_id(offset, 10**6) else 0
+    offset = min(offset, 10**9) if isinstance(offset, int) and offset > 0 else 0  # past the end: an empty page
     rows = session.scalars(select(Material).where(*where).order_by(Material.id.desc()).offset(offset).limit(50))
     return {"materials": [view(r) for r in rows], "counts": counts(session, account_id), "limits": MATERIAL_COUNT_MAX}
 

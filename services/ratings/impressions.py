@@ -211,7 +211,7 @@ def review_queue(session, actor):
     labels = {t["id"]: t["label"] for t in tags(session, active_only=False)}
 
     def row(r):
-        return _mine(r, names.get(r.department_id, "?"), labels) | {"status": r.status}
+        return _mine(r, names.get(r.department_id, "?"), labels) | {"status": r.status, "version": _version(r)}
 
     present = Rating.withdrawn.is_(False)
     flagged = session.scalars(
@@ -245,15 +245,21 @@ def review(uow, rating_ids, decision):
     return {"decided": done, "status": status}
 
 
+def _version(rating):
+    """What a moderator's page showed: the citizen's last change and the comment's state (another moderator's
+    decision changes it too)."""
+    return f"{rating.updated_at.isoformat()}|{rating.comment_status}"
+
+
 def moderate_comment(uow, rating_id, show, seen):
-    """A held impression comment shown or kept hidden (the stars count either way). `seen`: the rating's updated_at
-    as the moderator's page showed it; a comment the citizen changed or withdrew since is not decided unseen."""
+    """A held impression comment shown or kept hidden (the stars count either way). `seen`: its _version as the
+    moderator's page showed it; a comment changed, withdrawn or decided since is not decided again unseen."""
     uow.require("rating.moderate")
     rating = uow.session.get(Rating, rating_id, with_for_update=True) if is_id(rating_id, MAX_INT) else None
     if rating is None or rating.comment_status not in ("held", "visible", "hidden"):
         raise NotFound("rating_not_found", "评价不存在")
-    if not isinstance(seen, str) or seen != rating.updated_at.isoformat() or rating.withdrawn:
-        raise Conflict("rating_changed", "市民已修改或撤回这条留言，请查看最新内容后再审核")
+    if not isinstance(seen, str) or seen != _version(rating) or rating.withdrawn:
+        raise Conflict("rating_changed", "这条留言已被市民修改或撤回，或已由他人审核；请刷新页面，查看最新内容后再审核")
     rating.comment_status = "visible" if show else "hidden"
     uow.audit("rating.comment_shown" if show else "rating.comment_hidden", "rating", rating.id)
     return {"id": rating.id, "comment_status": rating.comment_status}

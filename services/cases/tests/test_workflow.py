@@ -147,9 +147,10 @@ def test_return_reject_and_merge_need_what_they_need(as_, filed):
     assert "reason" in no_reason.value.details["fields"]
     returned = step(as_, "handler_own", case["id"], "return", reason="不属于本部门职责，应由市场监管局办理")
     assert returned["status"] == "returned" and returned["handler_name"] == ""
-    for target in ("", case["number"], "TS000000000000"):
-        with pytest.raises(ValidationError):
+    for target, said in (("", "另一件"), (case["number"], "另一件"), ("TS000000000000", "没有这件案件")):
+        with pytest.raises(ValidationError) as refused:
             step(as_, "dispatcher", case["id"], "merge", target=target)
+        assert said in refused.value.details["fields"]["target"]
     merged = step(as_, "dispatcher", case["id"], "merge", target=other["number"])
     assert merged["status"] == "merged" and merged["merged_into"] == other["number"]
     seen = as_(case["citizen"]).citizen_view(case["number"])

@@ -55,6 +55,13 @@ IDEMPOTENCY_KEY = (
     "Required (or request_id in the body): the same key and body again returns the first reply with 200 and "
     "changed=false; the same key with another body or case is refused with 409 request_id_reused.",
 )
+CREATE_KEY = (
+    "Idempotency-Key",
+    KEY_SCHEMA,
+    "Optional: the same key again (a retried call, whatever its body) answers with what the first call created, "
+    "and creates nothing more; a key another staff member used is refused with 409 request_id_reused. Without a "
+    "key, every call creates.",
+)
 
 
 def route(

@@ -8,7 +8,7 @@ from pydantic import BaseModel, Field
 from libs.errors import ValidationError
 from services.gateway.core import openapi
 from services.gateway.core.auth import staff_api
-from services.gateway.core.openapi import IDEMPOTENCY_KEY, KEY_SCHEMA
+from services.gateway.core.openapi import CREATE_KEY, IDEMPOTENCY_KEY, KEY_SCHEMA
 from services.gateway.core.web import clean_query, json_body, uploaded
 from services.gateway.messaging import client
 from services.gateway.messaging.qr import code_response
@@ -274,7 +274,7 @@ def answer(openid):
 @staff_api
 def failed_sends():
     offset = clean_query("offset", 6) or "0"
-    return jsonify(client.failed_sends(int(offset) if offset.isdigit() else -1))
+    return jsonify(client.failed_sends(int(offset) if offset.isascii() and offset.isdigit() else -1))
 
 
 @route(
@@ -537,7 +537,7 @@ def list_mass_sends():
     body=MassSendIn,
     response=MassSendView,
     status=201,
-    headers=(IDEMPOTENCY_KEY,),
+    headers=(CREATE_KEY,),
 )
 @staff_api
 def create_mass_send():
@@ -649,7 +649,8 @@ class MaterialForm(MaterialIn):
 @staff_api
 def list_materials():
     offset = clean_query("offset", 7)
-    return jsonify(client.materials(clean_query("kind", 8) or None, int(offset) if offset.isdigit() else 0))
+    offset = int(offset) if offset.isascii() and offset.isdigit() else 0  # "²" is a digit to Python, not to int()
+    return jsonify(client.materials(clean_query("kind", 8) or None, offset))
 
 
 @route(
@@ -663,7 +664,7 @@ def list_materials():
     response=MaterialView,
     status=201,
     errors=(400, 401, 403, 409, 413),
-    headers=(IDEMPOTENCY_KEY,),
+    headers=(CREATE_KEY,),
 )
 @staff_api
 def upload_material():
@@ -713,7 +714,7 @@ class ArticleQuery(BaseModel):
 @staff_api
 def list_articles():
     offset = clean_query("offset", 7)
-    return jsonify(client.articles(int(offset) if offset.isdigit() else 0))
+    return jsonify(client.articles(int(offset) if offset.isascii() and offset.isdigit() else 0))
 
 
 @route(
@@ -725,7 +726,7 @@ def list_articles():
     body=WeChatArticleIn,
     response=WeChatArticleView,
     status=201,
-    headers=(IDEMPOTENCY_KEY,),
+    headers=(CREATE_KEY,),
 )
 @staff_api
 def create_article():

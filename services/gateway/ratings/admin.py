@@ -45,7 +45,7 @@ def moderate(comment_id):
 def moderate_impression(rating_id):
     show = request.form.get("show") == "1"
     back = lambda _r: url_for(".queue")  # noqa: E731
-    seen = request.form.get("seen", "")[:64]  # the version the moderator read (a changed comment is not decided)
+    seen = request.form.get("seen", "")[:80]  # the version the moderator read (a changed comment is not decided)
     action = functools.partial(client.moderate_impression, rating_id, show, seen)
     return notices.after_post(action, back, {}, "留言已公开。" if show else "留言不公开（星级照常计入）。")
 

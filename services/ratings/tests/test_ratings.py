@@ -106,7 +106,7 @@ def test_a_comment_with_a_hold_word_waits_for_a_moderator(as_, db_session):
     queue = as_(MODERATOR).moderation_queue()
     assert [r["id"] for r in queue["held"]] == [rated["id"]]
     assert as_(MODERATOR).scorecard(1)["comments"] == []  # not public yet, the stars count all the same
-    seen = queue["held"][0]["updated_at"]
+    seen = queue["held"][0]["version"]
     # the citizen writes it again while the moderator reads the first one: that decision is not taken unseen
     me.rate({"department_id": 1, "stars": 1, "comment": "窗口有黑幕，插队严重，保安还骂人"})
     with pytest.raises(Conflict) as changed:
@@ -115,7 +115,9 @@ def test_a_comment_with_a_hold_word_waits_for_a_moderator(as_, db_session):
     assert as_(citizen()).scorecard(1)["comments"] == []
     (again,) = as_(MODERATOR).moderation_queue()["held"]
     assert again["comment"].endswith("保安还骂人")
-    as_(MODERATOR).moderate_impression_comment(rated["id"], True, again["updated_at"])
+    as_(MODERATOR).moderate_impression_comment(rated["id"], True, again["version"])
+    with pytest.raises(Conflict):  # a second moderator's page from before that decision does not overturn it
+        as_(MODERATOR).moderate_impression_comment(rated["id"], False, again["version"])
     assert as_(citizen()).scorecard(1)["comments"][0]["comment"] == "窗口有黑幕，插队严重，保安还骂人"
     with pytest.raises(Conflict):  # a page from before the change, sent again
         as_(MODERATOR).moderate_impression_comment(rated["id"], False, seen)
