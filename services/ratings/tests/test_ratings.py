@@ -107,6 +107,9 @@ def test_a_comment_with_a_hold_word_waits_for_a_moderator(as_, db_session):
     assert [r["id"] for r in queue["held"]] == [rated["id"]]
     assert as_(MODERATOR).scorecard(1)["comments"] == []  # not public yet, the stars count all the same
     seen = queue["held"][0]["version"]
+    for forged in (None, "", "x" * 10_000, seen.replace("held", "visible")):  # no version, or one never shown
+        with pytest.raises(Conflict):
+            as_(MODERATOR).moderate_impression_comment(rated["id"], True, forged)
     # the citizen writes it again while the moderator reads the first one: that decision is not taken unseen
     me.rate({"department_id": 1, "stars": 1, "comment": "窗口有黑幕，插队严重，保安还骂人"})
     with pytest.raises(Conflict) as changed:
